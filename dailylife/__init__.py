@@ -1,0 +1,50 @@
+"""dailylife: the practitioner's notebook for children's social care home visits."""
+
+from pathlib import Path
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    """Top-level folders sit in the repository root in a checkout and inside the package in a wheel."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(_resource_dir("templates")),
+                static_folder=str(_resource_dir("static")))
+
+    from dailylife import config
+    config.load(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from dailylife.extensions import csrf, db, limiter, login_manager, migrate
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_resource_dir("migrations")))
+    login_manager.init_app(app)
+    login_manager.session_protection = None
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from dailylife import web
+    web.init_app(app)
+
+    from dailylife.access import enforce_declared_access
+    from dailylife.children.views import bp as children_bp
+    from dailylife.people.admin import bp as admin_bp
+    from dailylife.people.views import bp as people_bp
+    app.before_request(enforce_declared_access)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(children_bp)
+    app.register_blueprint(admin_bp)
+
+    from dailylife import errors
+    errors.init_app(app)
+
+    from dailylife import cli
+    cli.init_app(app)
+    return app

@@ -1,0 +1,177 @@
+"""The one access policy: may this user do this to this child?
+
+Every view declares what it needs with :func:`requires`; the app refuses to serve any endpoint
+that has not declared it (see ``enforce_declared_access``), so a new route cannot slip out
+unguarded. A child the user may not see is a 404 — never a 403, which would reveal that the child
+exists — and leaves an audit event.
+"""
+
+import enum
+import functools
+import uuid
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from dailylife import audit
+from dailylife.children.models import Child
+from dailylife.clock import local_today
+from dailylife.extensions import db
+from dailylife.people.models import Allocation, CaseRole, Role
+
+
+class Action(enum.StrEnum):
+    #: No sign-in needed: the sign-in page, the service worker, static files.
+    PUBLIC = "public"
+    #: Any signed-in, active user.
+    SIGNED_IN = "signed_in"
+    #: Create and manage users, teams, children and allocations (never case content).
+    MANAGE_PEOPLE = "manage_people"
+    #: The team dashboard (supervisors).
+    LEAD_TEAM = "lead_team"
+    # Actions on one child:
+    VIEW_CHILD = "view_child"
+    READ_RECORD = "read_record"
+    READ_VOICE = "read_voice"
+    RECORD = "record"
+    RECORD_VOICE = "record_voice"
+    RECORD_OVERSIGHT = "record_oversight"
+    EXPORT = "export"
+
+
+CHILD_ACTIONS = {
+    Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.RECORD,
+    Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.EXPORT,
+}
+
+#: What each relationship to a child allows.
+_CASE_PRACTITIONER = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.RECORD,
+                      Action.RECORD_VOICE, Action.EXPORT}
+_TEAM_SUPERVISOR = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE,
+                    Action.RECORD_OVERSIGHT, Action.EXPORT}
+_CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.RECORD_VOICE}
+
+
+def can(user, action: Action, child: Child | None = None) -> bool:
+    """The policy itself: a pure answer, no side effects."""
+    if action is Action.PUBLIC:
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if action is Action.SIGNED_IN:
+        return True
+    if action is Action.MANAGE_PEOPLE:
+        return user.role is Role.ADMIN
+    if action is Action.LEAD_TEAM:
+        return user.role is Role.SUPERVISOR and user.team_id is not None
+    if child is None:
+        return False
+    return action in actions_on(user, child)
+
+
+def actions_on(user, child: Child) -> set[Action]:
+    if user.role is Role.SUPERVISOR:
+        return _TEAM_SUPERVISOR if user.team_id is not None and user.team_id == child.team_id else set()
+    if user.role in (Role.PRACTITIONER, Role.ADVOCATE):
+        case_role = current_case_role(user, child.id)
+        if case_role is CaseRole.PRACTITIONER and user.role is Role.PRACTITIONER:
+            return _CASE_PRACTITIONER
+        if case_role is CaseRole.ADVOCATE and user.role is Role.ADVOCATE:
+            return _CASE_ADVOCATE
+    return set()
+
+
+def current_case_role(user, child_id: uuid.UUID) -> CaseRole | None:
+    today = local_today()
+    return db.session.scalar(
+        sa.select(Allocation.case_role).where(
+            Allocation.user_id == user.id,
+            Allocation.child_id == child_id,
+            Allocation.start_date <= today,
+            sa.or_(Allocation.end_date.is_(None), Allocation.end_date >= today),
+        ).limit(1)
+    )
+
+
+def visible_children_query(user) -> sa.Select:
+    """The children a user may open, as a query (the caseload and the API briefs use it)."""
+    query = sa.select(Child)
+    if user.role is Role.SUPERVISOR:
+        return query.where(Child.team_id == user.team_id)
+    if user.role in (Role.PRACTITIONER, Role.ADVOCATE):
+        today = local_today()
+        allocated = sa.select(Allocation.child_id).where(
+            Allocation.user_id == user.id,
+            Allocation.case_role == CaseRole(user.role.value),
+            Allocation.start_date <= today,
+            sa.or_(Allocation.end_date.is_(None), Allocation.end_date >= today),
+        )
+        return query.where(Child.id.in_(allocated))
+    return query.where(sa.false())
+
+
+def requires(action: Action):
+    """Declare what a view needs. For child actions the view receives ``child`` instead of
+    ``child_id``; a missing, malformed or forbidden child is a 404 and is audited."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            if action is not Action.PUBLIC and not current_user.is_authenticated:
+                return _sign_in_needed()
+            if action in CHILD_ACTIONS:
+                kwargs["child"] = child_or_404(kwargs.pop("child_id"), action)
+            elif not can(current_user, action):
+                refuse(action)
+            return view(*args, **kwargs)
+
+        guarded.access_action = action
+        return guarded
+
+    return decorate
+
+
+def child_or_404(child_id, action: Action) -> Child:
+    try:
+        child_uuid = child_id if isinstance(child_id, uuid.UUID) else uuid.UUID(str(child_id))
+    except ValueError:
+        refuse(action, detail_child=str(child_id)[:64])
+    child = db.session.get(Child, child_uuid)
+    if child is None or not can(current_user, action, child):
+        refuse(action, child_id=child_uuid)
+    g.child_actions = actions_on(current_user, child)
+    return child
+
+
+def refuse(action: Action, child_id: uuid.UUID | None = None, detail_child: str | None = None):
+    """Audit the refusal in its own commit (nothing else has been written yet) and answer 404."""
+    db.session.rollback()
+    audit.record("refused", child_id=child_id, requested=action.value, path=request.path[:200],
+                 child_ref=detail_child)
+    db.session.commit()
+    abort(404)
+
+
+def _sign_in_needed():
+    if wants_json():
+        response = jsonify(error="not_signed_in", message="Your session has ended. Sign in again; "
+                           "nothing waiting on this device has been lost.")
+        response.status_code = 401
+        return response
+    return redirect(url_for("people.login", next=request.full_path.rstrip("?")))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def enforce_declared_access():
+    """before_request: an endpoint that never declared its access is refused (fail closed)."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "access_action", None) is None:
+        current_app.logger.error("endpoint %s has not declared its access", request.endpoint)
+        abort(404)
+    return None

@@ -1,0 +1,1 @@
+"""Children: the case, the caseload, the child's page and the household derived from entries."""

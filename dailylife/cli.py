@@ -1,0 +1,89 @@
+"""Command-line tools: ``flask --app dailylife seed-demo | users create | audit verify``."""
+
+import os
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from dailylife import audit, demo
+from dailylife.extensions import db
+from dailylife.people import operations
+from dailylife.people.models import Role, Team
+from dailylife.people.passwords import password_problem
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
+
+
+@click.command("seed-demo")
+@click.option("--entries", type=click.IntRange(min=0), default=0,
+              help="Add this many extra entries to the first child on the demo practitioner's "
+                   "caseload (for benchmarks).")
+def seed_demo(entries: int) -> None:
+    """Fill an empty (or demo-only) database with a fictional team, people and children."""
+    if demo.has_real_users():
+        raise click.ClickException(
+            "This database holds accounts that are not demo accounts. seed-demo only runs on an "
+            "empty or demo-only database, so that demo data never mixes with real records.")
+    password = os.environ.get("DAILYLIFE_DEMO_PASSWORD", "demo-password")
+    created = demo.seed(password)
+    if entries:
+        demo.add_long_history(entries)
+    db.session.commit()
+    if created:
+        click.echo("Demo data created. Sign in with any of these, password: " + password)
+        for email in demo.DEMO_EMAILS:
+            click.echo(f"  {email}")
+    else:
+        click.echo("Demo data was already there; nothing new created.")
+    if entries:
+        click.echo(f"Added {entries} entries to the first child on the demo caseload.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--team", "team_name", help="Team name (created if it does not exist).")
+@click.option("--name", "display_name", help="Display name (defaults to the email's local part).")
+def create_user(email: str, role: str, team_name: str | None, display_name: str | None) -> None:
+    """Create a user. The password is read from a hidden prompt, or from stdin when piped."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    problem = password_problem(password, email=email)
+    if problem:
+        raise click.ClickException(problem)
+    team = None
+    if team_name:
+        team = db.session.scalar(sa.select(Team).where(Team.name == team_name))
+        team = team or operations.create_team(team_name)
+    try:
+        user = operations.create_user(email=email, display_name=display_name or email.split("@")[0],
+                                      role=Role(role), password=password, team=team)
+    except operations.DuplicateEmail as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@audit_cli.command("verify")
+def verify() -> None:
+    """Check that no audit event was changed or removed; exit 1 if the chain is broken."""
+    report = audit.verify_chain()
+    if report.intact:
+        click.echo(f"Audit chain intact: {report.checked} events checked.")
+        return
+    click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.problem}. "
+               f"{report.checked} events before it are intact.", err=True)
+    current_app.logger.error("audit chain broken at %s", report.broken_at)
+    sys.exit(1)

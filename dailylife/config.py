@@ -1,0 +1,88 @@
+"""Configuration: safe defaults, overridden by environment variables.
+
+Every variable is read as ``DAILYLIFE_<NAME>`` (see the README for the list); ``SECRET_KEY`` and
+``DATABASE_URL`` are also read without the prefix because every deployment tool expects them.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEVELOPMENT_KEY = "dev-only-not-secret"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The app refuses to start rather than run with settings that would expose children's data."""
+
+
+def defaults(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    return {
+        "ENV_NAME": "production",
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'dailylife.sqlite'}",
+        "MEDIA_DIR": str(instance / "media"),
+        "TIMEZONE": "Europe/London",
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_LIFETIME_HOURS": 12,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_NAME": "dailylife_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SIGNIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        "SIGNIN_LIMIT_PER_ADDRESS": "100 per 15 minutes",
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_KIB": 65536,
+        "ARGON2_PARALLELISM": 4,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_TEXT_LENGTH": 20000,
+        "CHRONOLOGY_PAGE_SIZE": 50,
+    }
+
+
+def load(app, test_config: dict | None) -> None:
+    """Fill ``app.config`` from defaults, the environment, then ``test_config``; refuse unsafe sets."""
+    app.config.from_mapping(defaults(app.instance_path))
+    for plain in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI"):
+        if os.environ.get(plain):
+            app.config[plain] = os.environ[plain]
+    app.config.from_prefixed_env("DAILYLIFE")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = _with_psycopg3(app.config["SQLALCHEMY_DATABASE_URI"])
+    _apply_environment(app.config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_LIFETIME_HOURS"])
+
+
+def _with_psycopg3(url: str) -> str:
+    """``postgresql://`` URLs (as hosting platforms give them) mean psycopg 3 here, not psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _apply_environment(config) -> None:
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "MAX_TEXT_LENGTH",
+                 "CHRONOLOGY_PAGE_SIZE"):
+        if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
+            raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number.")
+    env = config["ENV_NAME"]
+    if env not in ("production", "development", "testing"):
+        raise UnsafeConfiguration(
+            f"DAILYLIFE_ENV_NAME must be production, development or testing, not {env!r}."
+        )
+    if env != "production":
+        config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_KEY
+        config["SESSION_COOKIE_SECURE"] = False
+    elif not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEVELOPMENT_KEY:
+        raise UnsafeConfiguration(
+            "SECRET_KEY is not set. Set it to a long random value (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) before starting dailylife "
+            "in production, or set DAILYLIFE_ENV_NAME=development on a developer machine."
+        )

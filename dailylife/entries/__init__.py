@@ -1,0 +1,1 @@
+"""Entries: the unit of recording, sync and chronology, and the one path that writes them."""

@@ -1,0 +1,153 @@
+"""Believable, clearly fictional case histories for the demo children."""
+
+import random
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from dailylife.clock import from_local, utcnow
+from dailylife.entries import operations
+from dailylife.entries.history import version_of
+from dailylife.entries.models import Entry, Kind
+from dailylife.entries.operations import VisitParts
+from dailylife.entries.payload import validate, validate_amendment
+from dailylife.extensions import db
+from dailylife.people.models import Role
+
+OBSERVATIONS = [
+    dict(category="presentation", source="observed", time_of_day="after_school",
+         text="{name} was dressed in clean clothes suitable for the weather; hair brushed."),
+    dict(category="home_environment", source="observed",
+         text="Kitchen tidy. Fridge had milk, bread, fruit and cooked rice for tea."),
+    dict(category="behaviour", source="observed", time_of_day="after_school",
+         text="{name} played with building blocks on the floor and showed me a tower, smiling."),
+    dict(category="interactions", source="observed",
+         text="Mother spoke warmly to {name} and helped with a snack without being asked."),
+    dict(category="education", source="parent_reported", source_detail="mother",
+         text="Mother says {name} has been at school every day this term."),
+    dict(category="health", source="other_agency", source_detail="health visitor",
+         text="Health visitor reports {name}'s weight is now back on the expected line."),
+    dict(category="daily_routine", source="parent_reported", source_detail="mother",
+         time_of_day="night", text="Mother says bedtime is 7:30 with a story most nights."),
+    dict(category="interactions", source="observed", significant=True,
+         impact="{name} may be frightened of the new partner.",
+         action_taken="Discussed with team manager the same day; joint visit planned.",
+         text="{name} went quiet and moved away when mother's new partner came into the room."),
+]
+VOICES = [
+    dict(words="I like it when we go to the park and Mum pushes me on the swing.", mode="spoken",
+         time_of_day="weekend", context="Talking while drawing at the kitchen table.",
+         wishes_feelings="Wants more time with Mum at weekends."),
+    dict(words="Drew a house with everyone inside and a big sun; left the new partner out.",
+         mode="drawing", context="Asked to draw who lives at home.",
+         wishes_feelings="Did not want to talk about the partner."),
+    dict(words="Sometimes I'm hungry at school before lunch.", mode="spoken", time_of_day="day",
+         context="Seen alone in the bedroom.", wishes_feelings="Would like breakfast at home."),
+]
+
+
+def write_histories(people: dict, children: list, today) -> None:
+    """Six months of visits for each child, with the mix a real record has."""
+    rng = random.Random(2026)
+    practitioner, supervisor = people[Role.PRACTITIONER], people[Role.SUPERVISOR]
+    for number, child in enumerate(children):
+        start = today - timedelta(days=180 - number * 7)
+        for visit_number in range(8):
+            day = start + timedelta(days=visit_number * 21 + rng.randint(0, 4))
+            _visit(practitioner, child, _at(day, 15 + visit_number % 3),
+                   no_access=visit_number in (3, 6) and number % 2 == 0,
+                   alone=visit_number % 3 != 1, rng=rng)
+            if visit_number % 3 == 2:
+                _oversight(supervisor, child, _at(day + timedelta(days=2), 11),
+                           reviewed=visit_number == 5)
+        if number == 0:
+            _household_change(practitioner, child, _at(start + timedelta(days=100), 16))
+        _corroborate_first_report(practitioner, child)
+
+
+def _at(day, hour: int) -> datetime:
+    moment = from_local(datetime.combine(day, time(hour, 10)))
+    return min(moment, utcnow() - timedelta(hours=1))
+
+
+def _clean(kind, data: dict) -> dict:
+    clean, errors = validate(kind, data)
+    if errors:
+        raise ValueError(f"demo {kind} is invalid: {errors}")
+    return clean
+
+
+def _visit(author, child, when, *, no_access: bool, alone: bool, rng) -> None:
+    name = child.known_as
+    if no_access:
+        visit = dict(type="no_access", location="family home", child_seen=False,
+                     analysis="Nobody answered; curtains closed. Card left; will return this week.")
+        parts = VisitParts(when, _clean("visit", visit), [], [], [])
+    else:
+        visit = dict(type=rng.choice(["planned", "unannounced"]), location="family home",
+                     present=["Mother", name], child_seen=True, seen_alone=alone,
+                     bedroom_seen=True, duration_minutes=rng.choice([45, 60, 75]),
+                     analysis=f"{name}'s day looks settled at home; school picture still unclear.",
+                     what_would_change_my_view="School reporting hunger or missed days.")
+        if not alone:
+            visit["seen_alone_reason"] = f"{name} was unwell and wanted to stay with Mum."
+        observations = [_clean("observation", _named(item, name))
+                        for item in rng.sample(OBSERVATIONS[:7], 3)]
+        voices = [_clean("voice", rng.choice(VOICES))] if alone else []
+        parts = VisitParts(when, _clean("visit", visit), observations, voices, [])
+    operations.record_visit(author, child, parts)
+
+
+def _named(template: dict, name: str) -> dict:
+    return {key: value.format(name=name) if isinstance(value, str) else value
+            for key, value in template.items()}
+
+
+def _household_change(author, child, when) -> None:
+    change = _clean("household_change", dict(
+        change="joined", name="Dean (surname not known)", relationship="mother's new partner",
+        risk_factors=["domestic_abuse"], source="mother told me; police check requested",
+        risk_notes="Mother says a previous partner of Dean's made a complaint to police."))
+    operations.add_entry(author=author, child=child, kind=Kind.HOUSEHOLD_CHANGE, data=change,
+                         occurred_at=when)
+    concern = _clean("observation", _named(OBSERVATIONS[7], child.known_as))
+    operations.add_entry(author=author, child=child, kind=Kind.OBSERVATION, data=concern,
+                         occurred_at=when)
+
+
+def _oversight(author, child, when, *, reviewed: bool) -> None:
+    data = _clean("oversight", dict(
+        summary=f"Case discussed in supervision. Visits on time; {child.known_as} seen alone.",
+        analysis="Parent's account of school attendance not yet checked with school.",
+        decision="Continue current plan.",
+        actions=[dict(action="Check attendance with school", owner="Priya Practitioner",
+                      due=(when + timedelta(days=14)).date().isoformat())],
+        risk_assessment_reviewed=reviewed))
+    operations.add_entry(author=author, child=child, kind=Kind.OVERSIGHT, data=data,
+                         occurred_at=when)
+
+
+def _corroborate_first_report(author, child) -> None:
+    """The school confirms one parent's report: triangulation recorded as an amendment."""
+    report = db.session.scalar(
+        sa.select(Entry).where(Entry.child_id == child.id, Entry.source == "parent_reported")
+        .order_by(Entry.occurred_at).limit(1))
+    if report is None:
+        return
+    version = version_of(report)
+    data, errors = validate_amendment(version, dict(
+        triangulation="corroborated", triangulation_by="school attendance officer",
+        reason="School confirmed attendance of 98% this term.", based_on=str(version.latest_id)))
+    if errors:
+        raise ValueError(f"demo triangulation is invalid: {errors}")
+    operations.amend_entry(author=author, version=version, data=data)
+
+
+def write_long_history(author, child, count: int) -> None:
+    """``count`` more observations, one every few hours back in time (for benchmarks)."""
+    now = utcnow() - timedelta(days=1)
+    for number in range(count):
+        template = OBSERVATIONS[number % 7]
+        operations.add_entry(author=author, child=child, kind=Kind.OBSERVATION,
+                             data=_clean("observation", _named(template, child.known_as)),
+                             occurred_at=now - timedelta(hours=5 * number))

@@ -1,0 +1,78 @@
+"""Form fields that speak both HTML form posts and the JSON of the sync API."""
+
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import ValidationError
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal names the allowed answers, so a person (or a client) can act on it."""
+
+    def __init__(self, label=None, validators=None, *, choices, placeholder="Choose one", **kwargs):
+        self.allowed = [value for value, _ in choices]
+        super().__init__(label, validators, choices=[("", placeholder), *choices],
+                         validate_choice=False, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data and self.data not in self.allowed:
+            raise ValidationError(f"“{self.data}” is not one of the options: "
+                                  f"{', '.join(self.allowed)}.")
+
+
+def _yes_no(value):
+    if value in (True, False, None):
+        return value
+    if value in ("yes", "no", ""):
+        return {"yes": True, "no": False, "": None}[value]
+    raise ValueError("Answer yes or no.")
+
+
+class YesNoField(RadioField):
+    """Yes/No radios whose data is True, False or None (not answered / not applicable)."""
+
+    def __init__(self, label=None, validators=None, *, not_applicable: str | None = None, **kwargs):
+        choices = [("yes", "Yes"), ("no", "No")]
+        if not_applicable:
+            choices.append(("", not_applicable))
+        super().__init__(label, validators, choices=choices, coerce=_yes_no, validate_choice=False,
+                         **kwargs)
+
+    def _value(self):
+        return {True: "yes", False: "no"}.get(self.data, "")
+
+    def pre_validate(self, form):
+        if self.data not in (True, False, None):
+            raise ValidationError("Answer yes or no.")
+
+
+class LinesField(TextAreaField):
+    """A list of short strings, typed one per line (e.g. who was present)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = [line.strip() for line in valuelist[0].splitlines() if line.strip()]
+
+    def _value(self):
+        return "\n".join(self.data or [])
+
+
+class AnswerRequired:
+    """For YesNoField: the question must be answered (False is an answer)."""
+
+    def __init__(self, message="Answer yes or no."):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None:
+            raise ValidationError(self.message)
+
+
+class NotBlank:
+    """Text must hold something other than spaces; it is stored exactly as typed."""
+
+    def __init__(self, message):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            raise ValidationError(self.message)

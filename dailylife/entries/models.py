@@ -1,0 +1,69 @@
+"""The Entry table: every piece of a child's record, append-only.
+
+All kinds share one table. What the chronology filters on has its own indexed column; the rest of
+each kind's fields live in ``data`` under the same names as the form fields (DESIGN.md section 4).
+"""
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dailylife.clock import utcnow
+from dailylife.extensions import append_only, db, stored_enum
+
+
+class Kind(enum.StrEnum):
+    VISIT = "visit"
+    OBSERVATION = "observation"
+    VOICE = "voice"
+    HOUSEHOLD_CHANGE = "household_change"
+    OVERSIGHT = "oversight"
+    AMENDMENT = "amendment"
+    ESCALATION = "escalation"
+
+    @property
+    def label(self) -> str:
+        return {"visit": "Visit", "observation": "Observation", "voice": "Child's own words",
+                "household_change": "Household change", "oversight": "Management oversight",
+                "amendment": "Amendment", "escalation": "Escalation"}[self.value]
+
+
+JSONData = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+@append_only
+class Entry(db.Model):
+    __table_args__ = (
+        sa.Index("ix_entry_chronology", "child_id", "occurred_at", "id"),
+    )
+
+    #: Made by the client (a UUID from the tablet), so a retried sync is recognised.
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    child_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("child.id"))
+    kind: Mapped[Kind] = mapped_column(stored_enum(Kind, 20))
+    #: When it happened, as the practitioner says.
+    occurred_at: Mapped[datetime]
+    #: The device clock when it was written down.
+    recorded_at: Mapped[datetime]
+    #: The server clock when it arrived.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: The author's role when they wrote it (roles change; the record must not).
+    author_role: Mapped[str] = mapped_column(sa.String(20))
+    device_id: Mapped[str | None] = mapped_column(sa.String(64))
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("entry.id"), index=True)
+    #: The entry this one corrects (amendments only).
+    amends_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("entry.id"), index=True)
+    significant: Mapped[bool] = mapped_column(default=False)
+    category: Mapped[str | None] = mapped_column(sa.String(30))
+    source: Mapped[str | None] = mapped_column(sa.String(30))
+    #: unverified / corroborated / contradicted, for reported information.
+    triangulation: Mapped[str | None] = mapped_column(sa.String(20))
+    data: Mapped[dict] = mapped_column(JSONData, default=dict)
+
+    author: Mapped["User"] = relationship()  # noqa: F821
+    child: Mapped["Child"] = relationship()  # noqa: F821

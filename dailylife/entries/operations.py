@@ -1,0 +1,104 @@
+"""The one write path for entries. Pages and the sync API both call these; the request commits.
+
+Each function adds rows, writes an audit event per entry and flushes; none of them commits.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dailylife import audit
+from dailylife.clock import utcnow
+from dailylife.entries.forms import REPORTED_SOURCES
+from dailylife.entries.models import Entry, Kind
+from dailylife.extensions import db
+
+#: Device clocks drift: a time this far ahead of the server's is still accepted as "now".
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+class EntryRefused(ValueError):
+    """The entry cannot be saved; ``errors`` says why, field by field."""
+
+    def __init__(self, errors: dict):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def occurred_at_problem(occurred_at: datetime | None) -> str | None:
+    if occurred_at is None:
+        return "Give the date and time it happened."
+    if occurred_at > utcnow() + CLOCK_TOLERANCE:
+        return "This is in the future. Give the date and time it actually happened."
+    return None
+
+
+def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
+              recorded_at: datetime | None = None, entry_id: uuid.UUID | None = None,
+              visit_id: uuid.UUID | None = None, amends_id: uuid.UUID | None = None,
+              device_id: str | None = None) -> Entry:
+    """Store one validated entry. ``data`` must already have passed its kind's form."""
+    kind = Kind(kind)
+    problem = occurred_at_problem(occurred_at)
+    if problem:
+        raise EntryRefused({"occurred_at": [problem]})
+    data = with_defaults(kind, data)
+    entry = Entry(
+        id=entry_id or uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at,
+        recorded_at=recorded_at or utcnow(), received_at=utcnow(), author_id=author.id,
+        author_role=author.role.value, device_id=device_id, visit_id=visit_id,
+        amends_id=amends_id, significant=bool(data.get("significant")), data=data,
+        **typed_columns(kind, data))
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("create_entry", actor=author, child_id=child.id, entry_id=entry.id,
+                 kind=kind.value)
+    return entry
+
+
+def with_defaults(kind: Kind, data: dict) -> dict:
+    """Reported information starts unverified until someone checks it against others."""
+    if kind is Kind.OBSERVATION and data.get("source") in REPORTED_SOURCES:
+        return {"triangulation": "unverified", **data}
+    return data
+
+
+def typed_columns(kind: Kind, data: dict) -> dict:
+    """The indexed columns the chronology filters on, taken from ``data``."""
+    if kind is Kind.OBSERVATION:
+        return {"category": data.get("category"), "source": data.get("source"),
+                "triangulation": data.get("triangulation")}
+    if kind is Kind.AMENDMENT:
+        return {"triangulation": data.get("triangulation")}
+    return {}
+
+
+@dataclass
+class VisitParts:
+    """A whole visit as the record-visit page collects it: the visit and what was seen on it."""
+
+    occurred_at: datetime
+    visit: dict
+    observations: list[dict]
+    voices: list[dict]
+    household_changes: list[dict]
+
+
+def record_visit(author, child, parts: VisitParts) -> list[Entry]:
+    """Save a visit and all its parts as entries pointing at the visit, in one transaction."""
+    visit = add_entry(author=author, child=child, kind=Kind.VISIT, data=parts.visit,
+                      occurred_at=parts.occurred_at)
+    saved = [visit]
+    for kind, items in ((Kind.OBSERVATION, parts.observations), (Kind.VOICE, parts.voices),
+                        (Kind.HOUSEHOLD_CHANGE, parts.household_changes)):
+        saved += [add_entry(author=author, child=child, kind=kind, data=data,
+                            occurred_at=parts.occurred_at, visit_id=visit.id) for data in items]
+    return saved
+
+
+def amend_entry(*, author, version, data: dict, **envelope) -> Entry:
+    """Store a validated amendment of ``version`` (see payload.validate_amendment)."""
+    original = version.entry
+    return add_entry(author=author, child=original.child, kind=Kind.AMENDMENT, data=data,
+                     occurred_at=envelope.pop("occurred_at", None) or utcnow(),
+                     amends_id=original.id, **envelope)

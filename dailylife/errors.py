@@ -1,0 +1,58 @@
+"""Errors answer in the caller's language: JSON under /api/, a page for people. Never a traceback."""
+
+from flask import current_app, jsonify, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from dailylife.access import wants_json
+from dailylife.extensions import db
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, check what you entered and try again.",
+    403: "You do not have permission to do that.",
+    404: "There is nothing here, or you do not have access to it.",
+    405: "That action is not available here.",
+    413: "What you sent is too large.",
+    429: "Too many attempts. Wait a few minutes, then try again.",
+    500: "Something went wrong on our side. Nothing you had already saved has been lost. "
+         "Try again; if it keeps happening, tell your system administrator.",
+}
+
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               413: "too_large", 429: "too_many_requests", 500: "server_error"}
+
+
+def init_app(app) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def respond(status: int, message: str | None = None, code: str | None = None):
+    message = message or MESSAGES.get(status, "")
+    if wants_json():
+        return jsonify(error=code or ERROR_CODES.get(status, "error"), message=message), status
+    template = f"errors/{status}.html" if status in (404, 429, 500) else "errors/generic.html"
+    return render_template(template, status=status, message=message), status
+
+
+def _csrf_error(error: CSRFError):
+    return respond(400, "This form had expired or its security token was missing. Reload the page "
+                   "and send it again; what you typed may need to be entered again.",
+                   code="csrf_failed")
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    own_words = error.description != type(error).description
+    description = error.description if own_words and status in (400, 413) else None
+    if status == 429:
+        description = ("Too many unsuccessful sign-in attempts. Wait 15 minutes before trying again,"
+                       " or ask your administrator to check your account.")
+    return respond(status, description)
+
+
+def _unexpected_error(error: Exception):
+    db.session.rollback()
+    current_app.logger.exception("unexpected error")
+    return respond(500)

@@ -1,0 +1,111 @@
+"""Extensions, made once here and initialised in the app factory."""
+
+import sqlite3
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase, registry
+
+#: Named constraints, so that Alembic's batch mode can alter them on SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Stores UTC, always hands back an aware UTC datetime (SQLite forgets the zone otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+                        type_annotation_map={datetime: UTCDateTime()})
+
+
+def _render_column_type(type_, obj):
+    """Migrations store UTCDateTime as what it is in the database, a zone-aware DateTime."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def stored_enum(enum_class, length: int = 30) -> sa.Enum:
+    """An enum stored as its lower-case value (what the API and the CSV say), not its name."""
+    return sa.Enum(enum_class, native_enum=False, length=length,
+                   values_callable=lambda members: [member.value for member in members])
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True, compare_type=True,
+                  render_item=lambda type_, obj, autogen_context: _render_column_type(type_, obj))
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    """Foreign keys on; WAL; FULL sync so an acknowledged commit survives a power cut."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def serialise_sqlite_writers(engine: sa.engine.Engine) -> None:
+    """Begin SQLite transactions IMMEDIATE: a read-then-write (the audit chain) never hits BUSY."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Raised when code tries to change or delete a row that the record keeps for ever."""
+
+
+def append_only(model):
+    """Class decorator: the ORM refuses to UPDATE or DELETE rows of ``model``.
+
+    Corrections are new rows (amendments), so no code path needs to change an old one; this makes
+    a mistake fail loudly in tests instead of quietly rewriting a child's history.
+    """
+
+    def refuse(mapper, connection, target):
+        raise AppendOnlyViolation(f"{model.__name__} rows are append-only")
+
+    sa.event.listen(model, "before_update", refuse)
+    sa.event.listen(model, "before_delete", refuse)
+    return model

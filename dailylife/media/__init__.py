@@ -1,0 +1,1 @@
+"""Media: photos and children's drawings attached to entries."""

@@ -1,0 +1,1 @@
+"""People: teams, users, allocations to children, sign-in and the admin pages."""

@@ -1,0 +1,77 @@
+"""Forms for signing in and for the admin pages."""
+
+from flask_wtf import FlaskForm
+from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
+
+from dailylife.children.models import LegalStatus
+from dailylife.people.models import CaseRole, Role
+from dailylife.people.passwords import MAX_LENGTH, password_problem
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Sign in")
+
+
+class NewPasswordMixin:
+    password = PasswordField("Password", validators=[InputRequired()],
+                             description="At least 8 characters. A few unrelated words work well.")
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, email=getattr(self, "email").data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class UserForm(NewPasswordMixin, FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Email(check_deliverability=False),
+                                            Length(max=254)])
+    display_name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
+    team_id = SelectField("Team", choices=[], validate_choice=True)
+    submit = SubmitField("Create user")
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[InputRequired(), Length(max=120)])
+    submit = SubmitField("Create team")
+
+
+class ChildForm(FlaskForm):
+    name = StringField("Full name", validators=[InputRequired(), Length(max=200)])
+    preferred_name = StringField("Preferred name", validators=[Optional(), Length(max=100)])
+    date_of_birth = DateField("Date of birth", validators=[InputRequired()])
+    pronouns = StringField("Pronouns", validators=[Optional(), Length(max=40)])
+    first_language = StringField("First language", validators=[Optional(), Length(max=80)])
+    communication_needs = TextAreaField("Communication needs",
+                                        validators=[Optional(), Length(max=1000)])
+    legal_status = SelectField("Legal status", choices=[(s.value, s.label) for s in LegalStatus])
+    visit_interval_days = IntegerField(
+        "Visit at least every (days)", validators=[Optional(), NumberRange(min=1, max=365)],
+        description="Leave empty to use the default for the legal status.")
+    team_id = SelectField("Responsible team", choices=[])
+    submit = SubmitField("Add child")
+
+
+class AllocationForm(FlaskForm):
+    user_id = SelectField("Person", choices=[])
+    child_id = SelectField("Child", choices=[])
+    case_role = SelectField("Role on the case", choices=[(r.value, r.value.capitalize())
+                                                          for r in CaseRole])
+    start_date = DateField("From", validators=[InputRequired()])
+    end_date = DateField("Until (optional)", validators=[Optional()])
+    submit = SubmitField("Allocate")
+
+    def validate_end_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The end date must be on or after the start date.")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,97 @@
+"""Teams, users, their sessions and their allocations to children."""
+
+import enum
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dailylife.clock import utcnow
+from dailylife.extensions import db, stored_enum
+
+
+class Role(enum.StrEnum):
+    PRACTITIONER = "practitioner"
+    SUPERVISOR = "supervisor"
+    ADVOCATE = "advocate"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"practitioner": "Social worker", "supervisor": "Team manager",
+                "advocate": "Children's advocate", "admin": "Administrator"}[self.value]
+
+
+class CaseRole(enum.StrEnum):
+    """The part a person plays on one child's case."""
+
+    PRACTITIONER = "practitioner"
+    ADVOCATE = "advocate"
+
+
+class Team(db.Model):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+
+    members: Mapped[list["User"]] = relationship(back_populates="team")
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    #: Stored lower-cased so that sign-in is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("team.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+    allocations: Mapped[list["Allocation"]] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is stored here.
+
+    Flask's signed cookie cannot be revoked by itself, so every request checks its row: signing
+    out, a password change or deactivation ends the row and the copied cookie stops working.
+    """
+
+    #: SHA-256 (hex) of the token in the cookie.
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    #: Why it ended: signed_out, idle, expired, deactivated, password_changed.
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+
+    user: Mapped[User] = relationship()
+
+
+class Allocation(db.Model):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    child_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("child.id"), index=True)
+    case_role: Mapped[CaseRole] = mapped_column(stored_enum(CaseRole, 20))
+    start_date: Mapped[date]
+    #: Last day of the allocation; open-ended while None.
+    end_date: Mapped[date | None]
+
+    user: Mapped[User] = relationship(back_populates="allocations")
+    child: Mapped["Child"] = relationship(back_populates="allocations")  # noqa: F821
+
+    def is_current(self, today: date) -> bool:
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)

@@ -1,0 +1,76 @@
+"""Changes to people and allocations: each writes its audit event; the request commits."""
+
+import sqlalchemy as sa
+
+from dailylife import audit
+from dailylife.children.models import Child
+from dailylife.extensions import db
+from dailylife.people import sessions
+from dailylife.people.models import Allocation, Role, Team, User
+from dailylife.people.passwords import hash_password
+
+
+class DuplicateEmail(ValueError):
+    pass
+
+
+class InvalidAllocation(ValueError):
+    pass
+
+
+def create_user(*, email: str, display_name: str, role: Role, password: str,
+                team: Team | None = None, actor: User | None = None) -> User:
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise DuplicateEmail(f"A user with the email {email} already exists.")
+    user = User(email=email, display_name=display_name.strip(), role=role, team=team,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create_user", actor=actor, user=str(user.id), role=role.value)
+    return user
+
+
+def deactivate_user(user: User, actor: User | None = None) -> int:
+    """Deactivate and end every session at once; returns how many sessions were ended."""
+    user.active = False
+    ended = sessions.end_all_for(user, "deactivated")
+    audit.record("deactivate_user", actor=actor, user=str(user.id), sessions_ended=str(ended))
+    return ended
+
+
+def create_team(name: str, actor: User | None = None) -> Team:
+    team = Team(name=name.strip())
+    db.session.add(team)
+    db.session.flush()
+    audit.record("create_team", actor=actor, team=str(team.id))
+    return team
+
+
+def create_child(actor: User | None = None, **details) -> Child:
+    child = Child(**details)
+    db.session.add(child)
+    db.session.flush()
+    audit.record("create_child", actor=actor, child_id=child.id)
+    return child
+
+
+def allocate(*, user: User, child: Child, case_role, start_date, end_date=None,
+             actor: User | None = None) -> Allocation:
+    if user.role.value != case_role or not user.active:
+        raise InvalidAllocation(f"{user.display_name} is a {user.role.label.lower()}"
+                                f"{'' if user.active else ' (deactivated)'} and cannot be "
+                                f"allocated as {case_role}.")
+    allocation = Allocation(user=user, child=child, case_role=case_role, start_date=start_date,
+                            end_date=end_date)
+    db.session.add(allocation)
+    db.session.flush()
+    audit.record("allocate", actor=actor, child_id=child.id, user=str(user.id),
+                 case_role=str(case_role))
+    return allocation
+
+
+def end_allocation(allocation: Allocation, on, actor: User | None = None) -> None:
+    allocation.end_date = on
+    audit.record("end_allocation", actor=actor, child_id=allocation.child_id,
+                 user=str(allocation.user_id))

@@ -1,0 +1,91 @@
+"""Server-side session records, so that a session can be ended for real.
+
+The signed cookie holds a random token; each request finds the token's record and checks that it
+has not been ended, has not been idle too long and is within its absolute lifetime.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, request, session
+
+from dailylife.clock import utcnow
+from dailylife.extensions import db, login_manager
+from dailylife.people.models import User, UserSession
+
+#: Write last_seen_at at most this often: the idle timeout is in minutes, not seconds.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(user: User) -> None:
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id=_digest(token), user_id=user.id, ip=request.remote_addr,
+                               user_agent=request.user_agent.string[:300]))
+    session.clear()
+    session["sid"] = token
+    session.permanent = True
+
+
+def end_current(reason: str = "signed_out") -> None:
+    record = _current_record()
+    if record is not None and record.ended_at is None:
+        _end(record, reason)
+    session.clear()
+
+
+def end_all_for(user: User, reason: str) -> int:
+    """End every live session of a user (deactivation, password change)."""
+    records = db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    ).all()
+    for record in records:
+        _end(record, reason)
+    return len(records)
+
+
+def _end(record: UserSession, reason: str) -> None:
+    record.ended_at = utcnow()
+    record.end_reason = reason
+
+
+def _current_record() -> UserSession | None:
+    token = session.get("sid")
+    if not isinstance(token, str):
+        return None
+    return db.session.get(UserSession, _digest(token))
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's hook: the user only if their session record is still live."""
+    record = _current_record()
+    if record is None or record.ended_at is not None or str(record.user_id) != user_id:
+        return None
+    now = utcnow()
+    config = current_app.config
+    if now - record.created_at > timedelta(hours=config["SESSION_LIFETIME_HOURS"]):
+        _end(record, "expired")
+        db.session.commit()
+        return None
+    if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
+        _end(record, "idle")
+        db.session.commit()
+        return None
+    if not record.user.active:
+        _end(record, "deactivated")
+        db.session.commit()
+        return None
+    if now - record.last_seen_at > TOUCH_EVERY:
+        record.last_seen_at = now
+    return record.user
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+

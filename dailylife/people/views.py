@@ -1,0 +1,79 @@
+"""Signing in and out."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from dailylife import audit
+from dailylife.access import Action, requires
+from dailylife.extensions import db, limiter
+from dailylife.people import sessions
+from dailylife.people.forms import ConfirmForm, LoginForm
+from dailylife.people.passwords import (burn_time_like_a_check, hash_password, needs_rehash,
+                                        verify_password)
+
+bp = Blueprint("people", __name__)
+
+GENERIC_FAILURE = "That email and password do not match an active account. Check them and try again."
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count against the limits: a whole office signs in each morning."""
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_failed, scope="signin-address")
+@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed, scope="signin-account")
+@requires(Action.PUBLIC)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("children.caseload"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = sessions.user_by_email(form.email.data)
+        if user is None:
+            burn_time_like_a_check(form.password.data)
+        if user is not None and user.active and verify_password(user.password_hash,
+                                                                form.password.data):
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+            sessions.start(user)
+            login_user(user)
+            audit.record("sign_in", actor=user)
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record("sign_in_failed", actor=user, email=form.email.data.strip().lower()[:254])
+        flash(GENERIC_FAILURE, "error")
+    return render_template("people/login.html", form=form)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a ``next`` that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and target.startswith("/")
+                and not target.startswith("//") and "\\" not in target):
+            return target
+    return url_for("children.caseload")
+
+
+@bp.post("/logout")
+@requires(Action.SIGNED_IN)
+def logout():
+    audit.record("sign_out")
+    sessions.end_current()
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("people.login"))
+
+
+@bp.app_context_processor
+def sign_out_form():
+    return {"sign_out_form": ConfirmForm() if current_user.is_authenticated else None}

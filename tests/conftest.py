@@ -1,0 +1,203 @@
+"""Fixtures: a real database (SQLite file, or a fresh PostgreSQL database), the app, clients per
+role, and factories. Set DAILYLIFE_TEST_DATABASE=postgresql to run the suite on PostgreSQL."""
+
+import os
+import re
+import uuid
+from datetime import timedelta
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from dailylife import create_app
+from dailylife.children.models import LegalStatus
+from dailylife.clock import local_today
+from dailylife.extensions import db
+from dailylife.people import operations
+from dailylife.people.models import CaseRole, Role
+
+PASSWORD = "kitchen-table-notes-42"
+POSTGRES_URL = os.environ.get("DAILYLIFE_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _fresh_postgres_database():
+    """A database of our own for this run, so parallel runs and old leftovers never interfere."""
+    name = f"dailylife_test_{uuid.uuid4().hex[:12]}"
+    admin_url = POSTGRES_URL.replace("+psycopg", "")
+    try:
+        connection = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.exit(f"DAILYLIFE_TEST_DATABASE=postgresql but PostgreSQL at {admin_url} does not "
+                    f"answer: {error}", returncode=3)
+    connection.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+
+    def drop():
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
+
+    return f"{base}/{name}", drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql":
+        url, drop = _fresh_postgres_database()
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'dailylife.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    """Build the schema once per run, through the migrations (never create_all)."""
+    from flask_migrate import upgrade
+    app = create_app(_test_config(database_url, None))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _test_config(database_url, media_dir) -> dict:
+    return {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MEDIA_DIR": str(media_dir) if media_dir else "/nonexistent",
+        # Cheap hashing in tests only; production defaults are checked in test_people.py.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_PARALLELISM": 1,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+def empty_all_tables():
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(migrated, tmp_path):
+    app = create_app(_test_config(migrated, tmp_path / "media"))
+    app.test_client_class = AppClient
+    with app.app_context():
+        empty_all_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call operations directly."""
+    with app.app_context():
+        yield
+
+
+class AppClient(FlaskClient):
+    """A test client that does what a browser does: carries the CSRF token in forms."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login", follow_redirects=True)
+        match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+        assert match, "every page carries the CSRF token"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
+
+    def post_json(self, url: str, payload, **kwargs):
+        headers = {"X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}
+        return self.post(url, json=payload, headers=headers, **kwargs)
+
+    def sign_in(self, user, password: str = PASSWORD):
+        response = self.post_form("/login", {"email": user.email, "password": password})
+        assert response.status_code == 302, "sign-in should succeed"
+        return response
+
+
+@pytest.fixture
+def make_user(ctx):
+    def make(role: Role | str = Role.PRACTITIONER, *, team=None, email=None, name=None):
+        role = Role(role)
+        user = operations.create_user(
+            email=email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.org",
+            display_name=name or f"Test {role.value}", role=role, password=PASSWORD, team=team)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_team(ctx):
+    def make(name=None):
+        team = operations.create_team(name or f"Team {uuid.uuid4().hex[:6]}")
+        db.session.commit()
+        return team
+    return make
+
+
+@pytest.fixture
+def make_child(ctx):
+    def make(team, **details):
+        values = dict(name="Test Child", date_of_birth=local_today() - timedelta(days=7 * 365),
+                      legal_status=LegalStatus.CHILD_PROTECTION_PLAN, team_id=team.id)
+        values.update(details)
+        child = operations.create_child(**values)
+        db.session.commit()
+        return child
+    return make
+
+
+@pytest.fixture
+def allocate(ctx):
+    def make(user, child, case_role=None, start=None, end=None):
+        allocation = operations.allocate(
+            user=user, child=child, case_role=CaseRole(case_role or user.role.value),
+            start_date=start or local_today() - timedelta(days=30), end_date=end)
+        db.session.commit()
+        return allocation
+    return make
+
+
+@pytest.fixture
+def world(make_team, make_user, make_child, allocate):
+    """Two teams. Team A: a supervisor, an allocated practitioner, an unallocated practitioner,
+    an advocate for child A, and child A. Team B: its own supervisor and child B. An admin."""
+    team_a, team_b = make_team("Team A"), make_team("Team B")
+    w = SimpleNamespace(team_a=team_a, team_b=team_b)
+    w.supervisor = make_user(Role.SUPERVISOR, team=team_a, name="Sara Supervisor")
+    w.practitioner = make_user(Role.PRACTITIONER, team=team_a, name="Pat Practitioner")
+    w.other_practitioner = make_user(Role.PRACTITIONER, team=team_a, name="Olu Other")
+    w.advocate = make_user(Role.ADVOCATE, name="Ada Advocate")
+    w.admin = make_user(Role.ADMIN, name="Alex Admin")
+    w.other_supervisor = make_user(Role.SUPERVISOR, team=team_b, name="Bo Supervisor")
+    w.child = make_child(team_a, name="Amy Example", preferred_name="Amy")
+    w.other_child = make_child(team_b, name="Ben Elsewhere")
+    allocate(w.practitioner, w.child)
+    allocate(w.advocate, w.child)
+    return w
+
+
+@pytest.fixture
+def client_for(app):
+    """A signed-in client for a user: ``client_for(world.practitioner)``."""
+    def make(user):
+        client = app.test_client()
+        client.sign_in(user)
+        return client
+    return make
