@@ -17,6 +17,7 @@ from flask_login import current_user
 from dailylife import audit
 from dailylife.children.models import Child
 from dailylife.clock import local_today
+from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.people.models import Allocation, CaseRole, Role
 
@@ -175,3 +176,39 @@ def enforce_declared_access():
         current_app.logger.error("endpoint %s has not declared its access", request.endpoint)
         abort(404)
     return None
+
+
+#: Which action writing each kind of entry needs.
+WRITE_ACTION = {
+    "visit": Action.RECORD, "observation": Action.RECORD, "household_change": Action.RECORD,
+    "escalation": Action.RECORD, "voice": Action.RECORD_VOICE,
+    "oversight": Action.RECORD_OVERSIGHT,
+}
+
+
+def can_read_entry(user, child: Child, entry) -> bool:
+    """Advocates read only the child's voice entries; the team reads everything."""
+    allowed = actions_on(user, child)
+    if Action.READ_RECORD in allowed:
+        return True
+    return Action.READ_VOICE in allowed and entry.kind.value == "voice"
+
+
+def can_amend(user, child: Child, entry) -> bool:
+    """Only the author corrects an entry, and only while they may still write that kind."""
+    action = WRITE_ACTION.get(entry.kind.value)
+    return (entry.author_id == user.id and action is not None
+            and action in actions_on(user, child))
+
+
+def can_triangulate(user, child: Child) -> bool:
+    """Anyone who keeps the record may record that reported information was checked."""
+    return bool({Action.RECORD, Action.RECORD_OVERSIGHT} & actions_on(user, child))
+
+
+def entry_or_404(child: Child, entry_id, *, check=can_read_entry):
+    """An entry of this child that the user may use; anything else is a refused (audited) 404."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.child_id != child.id or not check(current_user, child, entry):
+        refuse(Action.READ_RECORD, child_id=child.id)
+    return entry

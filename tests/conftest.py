@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from dailylife import create_app
@@ -109,7 +110,21 @@ def ctx(app):
 
 
 class AppClient(FlaskClient):
-    """A test client that does what a browser does: carries the CSRF token in forms."""
+    """A test client that does what a browser does: carries the CSRF token in forms.
+
+    Each request runs in its own app context (so its own ``g`` and database session), as in
+    production, even while the test holds one open for its factories: otherwise Flask reuses the
+    test's context, and ``g`` and the session leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            db.session.commit()  # end the test's transaction: SQLite lets one writer in at a time
+        hidden = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(hidden)
 
     def csrf_token(self) -> str:
         page = self.get("/login", follow_redirects=True)

@@ -9,7 +9,7 @@ class ChoiceField(SelectField):
 
     def __init__(self, label=None, validators=None, *, choices, placeholder="Choose one", **kwargs):
         self.allowed = [value for value, _ in choices]
-        super().__init__(label, validators, choices=[("", placeholder), *choices],
+        super().__init__(label, validators, choices={"": placeholder, **dict(choices)},
                          validate_choice=False, **kwargs)
 
     def pre_validate(self, form):
@@ -30,9 +30,9 @@ class YesNoField(RadioField):
     """Yes/No radios whose data is True, False or None (not answered / not applicable)."""
 
     def __init__(self, label=None, validators=None, *, not_applicable: str | None = None, **kwargs):
-        choices = [("yes", "Yes"), ("no", "No")]
+        choices = {"yes": "Yes", "no": "No"}
         if not_applicable:
-            choices.append(("", not_applicable))
+            choices[""] = not_applicable
         super().__init__(label, validators, choices=choices, coerce=_yes_no, validate_choice=False,
                          **kwargs)
 

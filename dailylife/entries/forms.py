@@ -137,7 +137,7 @@ class HouseholdChangeForm(SignificanceMixin, Form):
     name = short_text("Name", NotBlank("Give the person's name (or what the family calls them)."))
     relationship = short_text("Relationship to the child", NotBlank(
         "Say how this person is related to the child, e.g. “mother's partner”."))
-    risk_factors = SelectMultipleField("Known risk factors", choices=RISK_FACTORS,
+    risk_factors = SelectMultipleField("Known risk factors", choices=dict(RISK_FACTORS),
                                        validate_choice=False)
     risk_notes = long_text("About those risks")
     source = short_text("How we know", description="For example “mother told me”, “police check”.")

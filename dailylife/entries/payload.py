@@ -16,8 +16,9 @@ FIXED_KEYS = ("category", "source")
 TRIANGULATION_KEYS = ("triangulation", "triangulation_by")
 
 
-def form_data(form, kind_form=None) -> dict:
-    """The ``data`` of a validated form: empty answers left out, False kept.
+def form_data(form, kind_form=None, *, keep_empty: bool = False) -> dict:
+    """The ``data`` of a validated form: empty answers left out (or None with ``keep_empty``,
+    so that a correction can clear an answer), False kept.
 
     ``kind_form`` limits the keys to one kind's fields when ``form`` is a page form that also
     holds other things (the visit page also holds its observations, the CSRF token, buttons).
@@ -29,6 +30,8 @@ def form_data(form, kind_form=None) -> dict:
             continue
         value = _field_value(field)
         if value is None or value == "" or value == []:
+            if keep_empty:
+                data[field.short_name] = None
             continue
         data[field.short_name] = value
     return data

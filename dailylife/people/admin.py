@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from dailylife.access import Action, requires
 from dailylife.children.models import Child, LegalStatus
@@ -18,9 +19,10 @@ from dailylife.people.models import Allocation, CaseRole, Role, Team, User
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _team_choices(allow_none: bool) -> list[tuple[str, str]]:
+def _team_choices(allow_none: bool) -> list[SelectChoice]:
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
-    return ([("", "No team")] if allow_none else []) + [(str(t.id), t.name) for t in teams]
+    return (([SelectChoice("", "No team")] if allow_none else [])
+            + [SelectChoice(str(t.id), t.name) for t in teams])
 
 
 @bp.get("/")
@@ -110,8 +112,9 @@ def new_allocation():
     people = db.session.scalars(
         sa.select(User).where(User.active, User.role.in_([Role.PRACTITIONER, Role.ADVOCATE]))
         .order_by(User.display_name)).all()
-    form.user_id.choices = [(str(u.id), f"{u.display_name} ({u.role.label})") for u in people]
-    form.child_id.choices = [(str(c.id), c.name) for c in
+    form.user_id.choices = [SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
+                            for u in people]
+    form.child_id.choices = [SelectChoice(str(c.id), c.name) for c in
                              db.session.scalars(sa.select(Child).order_by(Child.name))]
     if not form.is_submitted():
         form.start_date.data = local_today()

@@ -1,8 +1,8 @@
 """Forms for signing in and for the admin pages."""
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
@@ -31,8 +31,8 @@ class UserForm(NewPasswordMixin, FlaskForm):
     email = EmailField("Email", validators=[InputRequired(), Email(check_deliverability=False),
                                             Length(max=254)])
     display_name = StringField("Name", validators=[InputRequired(), Length(max=120)])
-    role = SelectField("Role", choices=[(r.value, r.label) for r in Role])
-    team_id = SelectField("Team", choices=[], validate_choice=True)
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
+    team_id = SelectField("Team", choices={})
     submit = SubmitField("Create user")
 
 
@@ -49,18 +49,19 @@ class ChildForm(FlaskForm):
     first_language = StringField("First language", validators=[Optional(), Length(max=80)])
     communication_needs = TextAreaField("Communication needs",
                                         validators=[Optional(), Length(max=1000)])
-    legal_status = SelectField("Legal status", choices=[(s.value, s.label) for s in LegalStatus])
+    legal_status = SelectField("Legal status",
+                               choices=[SelectChoice(s.value, s.label) for s in LegalStatus])
     visit_interval_days = IntegerField(
         "Visit at least every (days)", validators=[Optional(), NumberRange(min=1, max=365)],
         description="Leave empty to use the default for the legal status.")
-    team_id = SelectField("Responsible team", choices=[])
+    team_id = SelectField("Responsible team", choices={})
     submit = SubmitField("Add child")
 
 
 class AllocationForm(FlaskForm):
-    user_id = SelectField("Person", choices=[])
-    child_id = SelectField("Child", choices=[])
-    case_role = SelectField("Role on the case", choices=[(r.value, r.value.capitalize())
+    user_id = SelectField("Person", choices={})
+    child_id = SelectField("Child", choices={})
+    case_role = SelectField("Role on the case", choices=[SelectChoice(r.value, r.value.capitalize())
                                                           for r in CaseRole])
     start_date = DateField("From", validators=[InputRequired()])
     end_date = DateField("Until (optional)", validators=[Optional()])

@@ -1,0 +1,51 @@
+"""Entries in words: the labels and choice names of their forms, for pages and exports."""
+
+from functools import cache
+
+from wtforms import FieldList, SelectFieldBase
+
+from dailylife.entries.forms import AMENDMENT_META_KEYS, KIND_FORMS, TRIANGULATION
+
+
+@cache
+def _labels(kind: str) -> dict[str, tuple[str, dict]]:
+    """key -> (question, {stored value: answer as shown}) for one kind's form."""
+    labels = {}
+    for field in KIND_FORMS[kind]():
+        choices = dict(field.choices) if isinstance(field, SelectFieldBase) and not isinstance(
+            field, FieldList) and isinstance(field.choices, list) else {}
+        labels[field.short_name] = (field.label.text, choices)
+    labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
+    labels["triangulation_by"] = ("Checked with", {})
+    return labels
+
+
+def answer(value, choices: dict) -> str:
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if isinstance(value, list):
+        return "; ".join(_list_item(item, choices) for item in value)
+    return choices.get(value, str(value))
+
+
+def _list_item(item, choices: dict) -> str:
+    if isinstance(item, dict):
+        return ", ".join(str(v) for v in item.values() if v)
+    return choices.get(item, str(item))
+
+
+def described(kind: str, data: dict) -> list[tuple[str, str]]:
+    """(question, answer) pairs in the form's order, for the answers that were given."""
+    if kind not in KIND_FORMS:
+        return [(key, answer(value, {})) for key, value in data.items() if value is not None]
+    labels = _labels(kind)
+    ordered = [key for key in labels if key in data] + [key for key in data if key not in labels]
+    return [(labels.get(key, (key, {}))[0], answer(data[key], labels.get(key, (key, {}))[1]))
+            for key in ordered if data[key] is not None]
+
+
+def corrections(amendment_data: dict) -> dict:
+    """What an amendment changed, without its reason and bookkeeping."""
+    return {key: value for key, value in amendment_data.items() if key not in AMENDMENT_META_KEYS}

@@ -1,0 +1,87 @@
+"""Page forms: a kind form plus what only the HTML page needs (when, CSRF, buttons)."""
+
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField, HiddenField, SubmitField
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import InputRequired
+
+from dailylife.entries.forms import (KIND_FORMS, AmendmentMetaForm, HouseholdChangeForm,
+                                     ObservationForm, OversightForm, TriangulationForm, VisitForm,
+                                     VoiceForm)
+
+#: Upper bounds that keep one page's post a sane size.
+MAX_ROWS = 50
+
+
+class OccurredAtMixin:
+    occurred_at = DateTimeLocalField(
+        "When did it happen?", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[InputRequired("Give the date and time it happened.")])
+
+
+class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
+    observations = FieldList(FormField(ObservationForm), min_entries=1, max_entries=MAX_ROWS)
+    voice = FieldList(FormField(VoiceForm), min_entries=1, max_entries=MAX_ROWS)
+    household_changes = FieldList(FormField(HouseholdChangeForm), max_entries=MAX_ROWS)
+    add_observation = SubmitField("Add another observation")
+    add_voice = SubmitField("Add more of the child's words")
+    add_household_change = SubmitField("Add a household change")
+    save = SubmitField("Save visit")
+
+    #: The row lists and the button that adds a row to each.
+    ROW_LISTS = {"add_observation": "observations", "add_voice": "voice",
+                 "add_household_change": "household_changes"}
+
+    def row_added(self) -> bool:
+        """Without JavaScript, "add another" posts the form: add the row and show it again."""
+        for button, list_name in self.ROW_LISTS.items():
+            if self[button].data:
+                getattr(self, list_name).append_entry()
+                return True
+        return False
+
+    def drop_blank_rows(self) -> None:
+        """A row the practitioner added but left untouched is not an entry (and not an error)."""
+        for list_name in self.ROW_LISTS.values():
+            rows = getattr(self, list_name)
+            rows.entries = [row for row in rows.entries if not is_blank(row.form)]
+
+
+def is_blank(form) -> bool:
+    """Nothing typed or chosen (tick boxes that start ticked do not count as an answer)."""
+    return all(field.data in (None, "", []) for field in form if field.type != "BooleanField")
+
+
+class ObservationPage(OccurredAtMixin, FlaskForm, ObservationForm):
+    save = SubmitField("Save observation")
+
+
+class VoicePage(OccurredAtMixin, FlaskForm, VoiceForm):
+    save = SubmitField("Save the child's words")
+
+
+class HouseholdChangePage(OccurredAtMixin, FlaskForm, HouseholdChangeForm):
+    save = SubmitField("Save household change")
+
+
+class OversightPage(OccurredAtMixin, FlaskForm, OversightForm):
+    add_action = SubmitField("Add an action")
+    save = SubmitField("Save oversight")
+
+
+class TriangulationPage(FlaskForm, TriangulationForm):
+    based_on = HiddenField()
+    save = SubmitField("Save")
+
+
+class AmendPage(FlaskForm, AmendmentMetaForm):
+    """The meta answers of a correction; ``amend_page_for`` adds the kind's own fields."""
+
+    based_on = HiddenField()
+    save = SubmitField("Save correction")
+
+
+def amend_page_for(kind: str) -> type[AmendPage]:
+    """A correction page for one kind: its fields sit under ``correction-`` in the post."""
+    return type(f"Amend{kind.title().replace('_', '')}Page", (AmendPage,),
+                {"correction": FormField(KIND_FORMS[kind], label="The corrected entry")})

@@ -1,0 +1,196 @@
+"""Recording pages: a whole visit, single entries, corrections, triangulation and oversight."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dailylife import access
+from dailylife.access import Action, requires
+from dailylife.clock import from_local, to_local, utcnow
+from dailylife.entries import describe, history, operations, pages
+from dailylife.entries.forms import (HouseholdChangeForm, ObservationForm, OversightForm,
+                                     VisitForm, VoiceForm)
+from dailylife.entries.models import Kind
+from dailylife.entries.payload import form_data, validate_amendment
+
+bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
+
+@bp.app_context_processor
+def entry_words():
+    return {"describe": describe.described, "corrections": describe.corrections}
+
+
+#: Field errors are sent back with 400, so a client that is not a browser sees the failure too.
+INVALID = 400
+
+
+def _now_local():
+    return to_local(utcnow()).replace(second=0, microsecond=0, tzinfo=None)
+
+
+def _occurred_at(form):
+    """The typed local time as UTC, or None with the problem put next to the field."""
+    occurred_at = from_local(form.occurred_at.data)
+    problem = operations.occurred_at_problem(occurred_at)
+    if problem:
+        form.occurred_at.errors = [*form.occurred_at.errors, problem]
+        return None
+    return occurred_at
+
+
+def _after_saving(child, message: str):
+    flash(message, "info")
+    return redirect(url_for("children.child_page", child_id=child.id))
+
+
+def _visit_page(child, form, status: int = 200):
+    """The visit page, with empty rows for JavaScript to copy when "add another" is pressed."""
+    row_templates = {name: form_class(prefix=f"{name}-__i__-") for name, form_class in (
+        ("observations", ObservationForm), ("voice", VoiceForm),
+        ("household_changes", HouseholdChangeForm))}
+    return render_template("entries/record_visit.html", child=child, form=form,
+                           row_templates=row_templates), status
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def record_visit(child):
+    form = pages.RecordVisitForm()
+    if request.method == "GET":
+        form.occurred_at.data = _now_local()
+    elif form.row_added():
+        return _visit_page(child, form)
+    else:
+        form.drop_blank_rows()
+        if form.validate():
+            occurred_at = _occurred_at(form)
+            if occurred_at is not None:
+                saved = operations.record_visit(current_user, child, operations.VisitParts(
+                    occurred_at=occurred_at, visit=form_data(form, VisitForm),
+                    observations=[form_data(row.form) for row in form.observations],
+                    voices=[form_data(row.form) for row in form.voice],
+                    household_changes=[form_data(row.form) for row in form.household_changes]))
+                return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries.")
+        return _visit_page(child, form, INVALID)
+    return _visit_page(child, form)
+
+
+SINGLE_ENTRY_PAGES = {
+    Kind.OBSERVATION: ("Record an observation", "Observation saved."),
+    Kind.VOICE: ("Record the child's own words", "The child's words are saved."),
+    Kind.HOUSEHOLD_CHANGE: ("Record a household change", "Household change saved. Consider "
+                            "whether the risk assessment needs reviewing."),
+    Kind.OVERSIGHT: ("Record management oversight", "Management oversight saved."),
+}
+
+
+def _single_entry(child, kind: Kind, form, kind_form):
+    """One entry on its own (a phone call from school, a household change heard of later)."""
+    heading, saved_message = SINGLE_ENTRY_PAGES[kind]
+    page = dict(child=child, form=form, kind=kind.value, heading=heading)
+    if request.method == "GET":
+        form.occurred_at.data = _now_local()
+        return render_template("entries/new_entry.html", **page)
+    if form.validate():
+        occurred_at = _occurred_at(form)
+        if occurred_at is not None:
+            operations.add_entry(author=current_user, child=child, kind=kind,
+                                 data=form_data(form, kind_form), occurred_at=occurred_at)
+            return _after_saving(child, saved_message)
+    return render_template("entries/new_entry.html", **page), INVALID
+
+
+@bp.route("/observations/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def new_observation(child):
+    return _single_entry(child, Kind.OBSERVATION, pages.ObservationPage(), ObservationForm)
+
+
+@bp.route("/voice/new", methods=["GET", "POST"])
+@requires(Action.RECORD_VOICE)
+def new_voice(child):
+    return _single_entry(child, Kind.VOICE, pages.VoicePage(), VoiceForm)
+
+
+@bp.route("/household/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def new_household_change(child):
+    return _single_entry(child, Kind.HOUSEHOLD_CHANGE, pages.HouseholdChangePage(),
+                         HouseholdChangeForm)
+
+
+@bp.route("/oversight/new", methods=["GET", "POST"])
+@requires(Action.RECORD_OVERSIGHT)
+def new_oversight(child):
+    form = pages.OversightPage()
+    if request.method == "POST" and form.add_action.data:
+        form.actions.append_entry()
+        heading = SINGLE_ENTRY_PAGES[Kind.OVERSIGHT][0]
+        return render_template("entries/new_entry.html", child=child, form=form,
+                               kind="oversight", heading=heading)
+    if request.method == "POST":
+        form.actions.entries = [row for row in form.actions.entries if not pages.is_blank(row.form)]
+    return _single_entry(child, Kind.OVERSIGHT, form, OversightForm)
+
+
+@bp.get("/entries/<uuid:entry_id>")
+@requires(Action.READ_VOICE)
+def entry_detail(child, entry_id):
+    entry = access.entry_or_404(child, entry_id)
+    return render_template(
+        "entries/detail.html", child=child, version=history.version_of(entry),
+        may_amend=access.can_amend(current_user, child, entry),
+        may_triangulate=_needs_triangulation(entry) and access.can_triangulate(current_user, child))
+
+
+def _needs_triangulation(entry) -> bool:
+    return entry.kind is Kind.OBSERVATION and entry.triangulation is not None
+
+
+@bp.route("/entries/<uuid:entry_id>/amend", methods=["GET", "POST"])
+@requires(Action.VIEW_CHILD)
+def amend(child, entry_id):
+    entry = access.entry_or_404(child, entry_id, check=access.can_amend)
+    version = history.version_of(entry)
+    form = pages.amend_page_for(entry.kind.value)(
+        data={"correction": version.data, "based_on": str(version.latest_id)})
+    if request.method == "POST" and form.validate_on_submit():
+        answers = {**form_data(form.correction.form, keep_empty=True),
+                   "reason": form.reason.data, "withdrawn": form.withdrawn.data,
+                   "based_on": form.based_on.data}
+        clean, errors = validate_amendment(version, answers)
+        if not errors:
+            operations.amend_entry(author=current_user, version=version, data=clean)
+            return _after_saving(child, "Correction saved; the original is kept in the history.")
+        _show_errors(form, errors)
+    status = INVALID if request.method == "POST" else 200
+    return render_template("entries/amend.html", child=child, version=version, form=form), status
+
+
+@bp.route("/entries/<uuid:entry_id>/triangulate", methods=["GET", "POST"])
+@requires(Action.VIEW_CHILD)
+def triangulate(child, entry_id):
+    entry = access.entry_or_404(
+        child, entry_id, check=lambda user, child, entry: (
+            _needs_triangulation(entry) and access.can_triangulate(user, child)))
+    version = history.version_of(entry)
+    form = pages.TriangulationPage(data={"based_on": str(version.latest_id)})
+    if request.method == "POST" and form.validate_on_submit():
+        clean, errors = validate_amendment(version, {
+            "triangulation": form.triangulation.data, "triangulation_by": form.triangulation_by.data,
+            "reason": form.reason.data, "based_on": form.based_on.data})
+        if not errors:
+            operations.amend_entry(author=current_user, version=version, data=clean)
+            return _after_saving(child, "Recorded. The original report is kept as it was.")
+        _show_errors(form, errors)
+    status = INVALID if request.method == "POST" else 200
+    return render_template("entries/triangulate.html", child=child, version=version,
+                           form=form), status
+
+
+def _show_errors(form, errors: dict) -> None:
+    """Put errors found on the whole correction next to the fields they concern."""
+    for name, messages in errors.items():
+        target = form.correction.form if "correction" in form._fields else form
+        field = target._fields.get(name) or form._fields.get(name) or form.reason
+        field.errors = [*field.errors, *messages]
+
