@@ -38,11 +38,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.entries.views import bp as entries_bp
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.views import bp as people_bp
+    from dailylife.sync.api import bp as api_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
 
     from dailylife import errors
     errors.init_app(app)

@@ -120,7 +120,7 @@ def requires(action: Action):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             if action is not Action.PUBLIC and not current_user.is_authenticated:
-                return _sign_in_needed()
+                return sign_in_needed()
             if action in CHILD_ACTIONS:
                 kwargs["child"] = child_or_404(kwargs.pop("child_id"), action)
             elif not can(current_user, action):
@@ -154,7 +154,7 @@ def refuse(action: Action, child_id: uuid.UUID | None = None, detail_child: str 
     abort(404)
 
 
-def _sign_in_needed():
+def sign_in_needed():
     if wants_json():
         response = jsonify(error="not_signed_in", message="Your session has ended. Sign in again; "
                            "nothing waiting on this device has been lost.")

@@ -38,8 +38,10 @@ def defaults(instance_path: str) -> dict:
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_TEXT_LENGTH": 20000,
         "CHRONOLOGY_PAGE_SIZE": 50,
+        "SYNC_MAX_ITEMS": 200,
+        "SYNC_MAX_BYTES": 5 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }
 
 
@@ -68,8 +70,8 @@ def _with_psycopg3(url: str) -> str:
 
 
 def _apply_environment(config) -> None:
-    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "MAX_TEXT_LENGTH",
-                 "CHRONOLOGY_PAGE_SIZE"):
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "CHRONOLOGY_PAGE_SIZE",
+                 "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES"):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number.")
     env = config["ENV_NAME"]

@@ -1,11 +1,15 @@
 """Recording a home visit and single entries, online and without JavaScript (issue 3)."""
 
+import re
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from dailylife.clock import to_local, utcnow
+from dailylife.entries import history, operations
 from dailylife.entries.models import Entry, Kind
+from dailylife.entries.payload import validate
 from dailylife.extensions import db
 
 
@@ -55,3 +59,202 @@ def test_a_practitioner_records_a_full_visit_in_one_go(world, client_for):
     reported = next(entry for entry in entries if entry.source == "parent_reported")
     assert reported.triangulation == "unverified"
     assert any(entry.data.get("words") == "I had crisps for breakfast 🙂" for entry in entries)
+
+
+def test_the_visit_form_offers_what_good_practice_asks_for(world, client_for):
+    page = client_for(world.practitioner).get(f"/cases/{world.child.id}/visits/new")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for name in ("occurred_at", "child_seen", "seen_alone", "seen_alone_reason", "seen_awake",
+                 "bedroom_seen", "observations-0-text", "observations-0-source", "voice-0-words",
+                 "voice-0-mode", "what_would_change_my_view", "analysis"):
+        assert f'name="{name}"' in html, name
+    assert 'value="Save visit"' in html
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_adding_a_row_without_javascript_keeps_what_was_typed(world, client_for):
+    client = client_for(world.practitioner)
+    form = a_full_visit(add_observation="Add another observation")
+    page = client.post_form(f"/cases/{world.child.id}/visits/new", form)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'name="observations-2-text"' in html
+    assert "Fridge empty apart from a bottle of ketchup." in html
+    assert entries_of(world.child) == []
+
+
+def test_blank_rows_are_ignored_but_a_half_filled_observation_is_refused(world, client_for):
+    client = client_for(world.practitioner)
+    form = a_full_visit(**{"observations-2-category": "", "observations-2-text": "",
+                           "observations-3-category": "behaviour", "observations-3-text": "",
+                           "observations-3-source": "observed"})
+    page = client.post_form(f"/cases/{world.child.id}/visits/new", form)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert "an empty observation cannot be saved" in html
+    assert "I had crisps for breakfast 🙂" in html, "what was typed comes back"
+    assert entries_of(world.child) == [], "nothing is saved partially"
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "in the future"),
+    ({"occurred_at": "31/02/2026"}, "occurred_at", "Not a valid datetime"),
+    ({"observations-0-category": "gossip"}, "observations-0-category", "not one of the options"),
+    ({"observations-0-source": "rumour"}, "observations-0-source", "not one of the options"),
+    ({"observations-0-text": "x" * 20_001}, "observations-0-text", "longer than 20,000"),
+    ({"voice-0-mode": "telepathy"}, "voice-0-mode", "not one of the options"),
+    ({"child_seen": ""}, "child_seen", "Say whether the child was seen"),
+    ({"seen_alone": "no"}, "seen_alone_reason", "Say why the child was not seen alone"),
+    ({"type": "no_access"}, "child_seen", "no-access visit cannot have seen the child"),
+    ({"observations-0-significant": "y"}, "observations-0-impact", "impact"),
+])
+def test_a_bad_answer_is_explained_at_its_field_and_nothing_is_saved(
+        world, client_for, overrides, field, message):
+    client = client_for(world.practitioner)
+    page = client.post_form(f"/cases/{world.child.id}/visits/new", a_full_visit(**overrides))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    error = re.search(rf'id="{re.escape(field)}-error">(.*?)</p>', html, re.S)
+    assert error and message in error.group(1), html[html.find("error-summary"):][:2000]
+    assert entries_of(world.child) == []
+
+
+def test_text_keeps_every_character_and_is_escaped_on_output(world, client_for):
+    client = client_for(world.practitioner)
+    words = "<script>alert(1)</script>\nمرحبا 👋 line two"
+    response = client.post_form(f"/cases/{world.child.id}/voice/new", {
+        "occurred_at": local_input(utcnow() - timedelta(minutes=5)), "words": words,
+        "mode": "written", "share_with_team": "y"})
+    assert response.status_code == 302
+    (entry,) = entries_of(world.child)
+    assert entry.data["words"] == words
+    html = client.get(f"/cases/{world.child.id}/entries/{entry.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert "مرحبا 👋" in html
+
+
+def record(author, child, kind, when=None, **data):
+    clean, errors = validate(kind, data)
+    assert not errors, errors
+    entry = operations.add_entry(author=author, child=child, kind=kind, data=clean,
+                                 occurred_at=when or utcnow() - timedelta(days=1))
+    db.session.commit()
+    return entry
+
+
+def test_an_author_corrects_an_entry_and_the_history_keeps_the_original(world, client_for):
+    entry = record(world.practitioner, world.child, "observation", category="behaviour",
+                   text="Amy hid under the table.", source="observed")
+    client = client_for(world.practitioner)
+    page = client.get(f"/cases/{world.child.id}/entries/{entry.id}/amend")
+    assert "Amy hid under the table." in page.get_data(as_text=True)
+    response = client.post_form(f"/cases/{world.child.id}/entries/{entry.id}/amend", {
+        "reason": "Wrong room", "based_on": str(entry.id),
+        "correction-category": "behaviour", "correction-source": "observed",
+        "correction-text": "Amy hid under the kitchen table."})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    version = history.version_of(db.session.get(Entry, entry.id))
+    assert version.data["text"] == "Amy hid under the kitchen table."
+    assert version.entry.data["text"] == "Amy hid under the table.", "the original is untouched"
+    detail = client.get(f"/cases/{world.child.id}/entries/{entry.id}").get_data(as_text=True)
+    assert "Amy hid under the kitchen table." in detail and "Amy hid under the table." in detail
+    assert "Wrong room" in detail
+
+
+def test_withdrawing_an_entry_keeps_it_marked_as_entered_in_error(world, client_for):
+    entry = record(world.practitioner, world.child, "observation", category="health",
+                   text="About another child.", source="observed")
+    client = client_for(world.practitioner)
+    response = client.post_form(f"/cases/{world.child.id}/entries/{entry.id}/amend", {
+        "reason": "Belongs to another child's record", "withdrawn": "y",
+        "based_on": str(entry.id), "correction-category": "health",
+        "correction-source": "observed", "correction-text": "About another child."})
+    assert response.status_code == 302
+    version = history.version_of(db.session.get(Entry, entry.id))
+    assert version.withdrawn
+    assert "Withdrawn" in client.get(f"/cases/{world.child.id}/entries/{entry.id}").get_data(
+        as_text=True)
+
+
+def test_a_correction_that_changes_nothing_is_refused_with_a_reason(world, client_for):
+    entry = record(world.practitioner, world.child, "observation", category="health",
+                   text="Has a cold.", source="observed")
+    response = client_for(world.practitioner).post_form(
+        f"/cases/{world.child.id}/entries/{entry.id}/amend", {
+            "reason": "typo", "based_on": str(entry.id), "correction-category": "health",
+            "correction-source": "observed", "correction-text": "Has a cold."})
+    assert response.status_code == 400
+    assert "Nothing was changed" in response.get_data(as_text=True)
+
+
+def test_nobody_amends_someone_elses_entry_or_an_entry_through_another_child(
+        world, client_for, allocate, make_child):
+    entry = record(world.practitioner, world.child, "observation", category="health",
+                   text="Has a cold.", source="observed")
+    allocate(world.other_practitioner, world.child)
+    colleague = client_for(world.other_practitioner)
+    assert colleague.get(f"/cases/{world.child.id}/entries/{entry.id}/amend").status_code == 404
+    second_child = make_child(world.team_a, name="Second Child")
+    allocate(world.practitioner, second_child)
+    author = client_for(world.practitioner)
+    assert author.get(f"/cases/{second_child.id}/entries/{entry.id}").status_code == 404
+    assert author.get(f"/cases/{second_child.id}/entries/{entry.id}/amend").status_code == 404
+
+
+def test_reported_information_waits_on_the_child_page_until_it_is_checked(world, client_for):
+    report = record(world.practitioner, world.child, "observation", category="education",
+                    text="Mother says Amy is at school every day.", source="parent_reported",
+                    source_detail="mother")
+    client = client_for(world.practitioner)
+    child_page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert "Mother says Amy is at school every day." in child_page
+    response = client.post_form(f"/cases/{world.child.id}/entries/{report.id}/triangulate", {
+        "triangulation": "contradicted", "triangulation_by": "school attendance officer",
+        "reason": "Attendance is 61% this term.", "based_on": str(report.id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    version = history.version_of(db.session.get(Entry, report.id))
+    assert version.triangulation == "contradicted"
+    assert version.entry.triangulation == "unverified", "the report itself is never edited"
+    child_page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert "Mother says Amy is at school every day." not in child_page
+
+
+def test_only_reported_information_can_be_triangulated(world, client_for):
+    seen = record(world.practitioner, world.child, "observation", category="health",
+                  text="Bruise on left arm.", source="observed")
+    response = client_for(world.practitioner).get(
+        f"/cases/{world.child.id}/entries/{seen.id}/triangulate")
+    assert response.status_code == 404
+
+
+def test_the_supervisor_of_the_childs_team_records_oversight_and_others_cannot(
+        world, client_for):
+    form = {"occurred_at": local_input(utcnow() - timedelta(hours=1)),
+            "summary": "Discussed the empty fridge.", "decision": "Food bank referral today.",
+            "risk_assessment_reviewed": "y", "actions-0-action": "Refer to food bank",
+            "actions-0-owner": "Pat", "actions-0-due": "2026-12-01"}
+    url = f"/cases/{world.child.id}/oversight/new"
+    assert client_for(world.supervisor).post_form(url, form).status_code == 302
+    for outsider in (world.practitioner, world.advocate, world.other_supervisor, world.admin):
+        assert client_for(outsider).post_form(url, form).status_code == 404
+    (oversight,) = entries_of(world.child)
+    assert oversight.kind is Kind.OVERSIGHT
+    assert oversight.data["actions"] == [
+        {"action": "Refer to food bank", "owner": "Pat", "due": "2026-12-01"}]
+    assert oversight.data["risk_assessment_reviewed"] is True
+
+
+def test_the_child_page_shows_household_last_seen_alone_and_latest_words(world, client_for):
+    record(world.practitioner, world.child, "household_change", change="joined", name="Dean",
+           relationship="mother's partner", risk_factors=["domestic_abuse"])
+    record(world.practitioner, world.child, "visit", type="planned", child_seen=True,
+           seen_alone=True)
+    record(world.practitioner, world.child, "voice", words="I don't like Dean shouting.",
+           mode="spoken")
+    html = client_for(world.practitioner).get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert "Dean" in html and "Domestic abuse" in html
+    assert "Never recorded" not in html
+    assert "I don&#39;t like Dean shouting." in html
+    assert "Record a visit" in html

@@ -2,8 +2,6 @@
 
 from functools import cache
 
-from wtforms import FieldList, SelectFieldBase
-
 from dailylife.entries.forms import AMENDMENT_META_KEYS, KIND_FORMS, TRIANGULATION
 
 
@@ -12,8 +10,8 @@ def _labels(kind: str) -> dict[str, tuple[str, dict]]:
     """key -> (question, {stored value: answer as shown}) for one kind's form."""
     labels = {}
     for field in KIND_FORMS[kind]():
-        choices = dict(field.choices) if isinstance(field, SelectFieldBase) and not isinstance(
-            field, FieldList) and isinstance(field.choices, list) else {}
+        choices = getattr(field, "choices", None)
+        choices = dict(choices) if isinstance(choices, dict) else {}
         labels[field.short_name] = (field.label.text, choices)
     labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
     labels["triangulation_by"] = ("Checked with", {})

@@ -21,6 +21,9 @@ class Version:
     data: dict
     amendments: list[Entry] = field(default_factory=list)
     withdrawn: bool = False
+    #: Two corrections were made from the same version (two devices, or a colleague and an
+    #: offline tablet): both are kept, and the author must reconcile them.
+    conflicting: bool = False
 
     @property
     def amended(self) -> bool:
@@ -51,13 +54,19 @@ def amendments_of(entry_ids) -> dict[uuid.UUID, list[Entry]]:
 
 
 def apply(entry: Entry, amendments: list[Entry]) -> Version:
+    """Apply amendments in arrival order; one not based on the version before it conflicts."""
     data = dict(entry.data)
-    withdrawn = False
+    withdrawn = conflicting = False
+    latest = str(entry.id)
     for amendment in amendments:
+        based_on = amendment.data.get("based_on")
+        conflicting = conflicting or (based_on is not None and based_on != latest)
         withdrawn = withdrawn or bool(amendment.data.get("withdrawn"))
         data.update({key: value for key, value in amendment.data.items()
                      if key not in AMENDMENT_ONLY_KEYS})
-    return Version(entry=entry, data=data, amendments=list(amendments), withdrawn=withdrawn)
+        latest = str(amendment.id)
+    return Version(entry=entry, data=data, amendments=list(amendments), withdrawn=withdrawn,
+                   conflicting=conflicting)
 
 
 def versions(entries: list[Entry]) -> list[Version]:

@@ -64,6 +64,8 @@ class Entry(db.Model):
     #: unverified / corroborated / contradicted, for reported information.
     triangulation: Mapped[str | None] = mapped_column(sa.String(20))
     data: Mapped[dict] = mapped_column(JSONData, default=dict)
+    #: The device clock said it was written well after it reached the server: kept, but flagged.
+    clock_skewed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     author: Mapped["User"] = relationship()  # noqa: F821
     child: Mapped["Child"] = relationship()  # noqa: F821

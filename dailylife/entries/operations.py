@@ -15,6 +15,8 @@ from dailylife.extensions import db
 
 #: Device clocks drift: a time this far ahead of the server's is still accepted as "now".
 CLOCK_TOLERANCE = timedelta(minutes=5)
+#: A device clock further ahead than this marks the entry as written on a skewed clock.
+SKEW_TOLERANCE = timedelta(minutes=10)
 
 
 class EntryRefused(ValueError):
@@ -43,12 +45,14 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     if problem:
         raise EntryRefused({"occurred_at": [problem]})
     data = with_defaults(kind, data)
+    received_at = utcnow()
+    recorded_at = recorded_at or received_at
     entry = Entry(
         id=entry_id or uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at,
-        recorded_at=recorded_at or utcnow(), received_at=utcnow(), author_id=author.id,
+        recorded_at=recorded_at, received_at=received_at, author_id=author.id,
         author_role=author.role.value, device_id=device_id, visit_id=visit_id,
         amends_id=amends_id, significant=bool(data.get("significant")), data=data,
-        **typed_columns(kind, data))
+        clock_skewed=recorded_at > received_at + SKEW_TOLERANCE, **typed_columns(kind, data))
     db.session.add(entry)
     db.session.flush()
     audit.record("create_entry", actor=author, child_id=child.id, entry_id=entry.id,

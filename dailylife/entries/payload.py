@@ -149,6 +149,8 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
     errors.update(to_formdata(AmendmentMetaForm(), meta)[1])
 
     triangulation = {key: corrections.pop(key) for key in TRIANGULATION_KEYS if key in corrections}
+    triangulation = {key: value for key, value in triangulation.items()
+                     if version.data.get(key) != value}
     if triangulation:
         errors.update(_triangulation_problems(version, triangulation, meta))
     for key in FIXED_KEYS:

@@ -1,0 +1,70 @@
+"""/api/v1: JSON for the offline app. Signed-out callers get 401 JSON, never a login page."""
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+
+from dailylife import audit
+from dailylife.access import Action, requires, sign_in_needed, visible_children_query
+from dailylife.children.models import Child
+from dailylife.errors import respond
+from dailylife.extensions import csrf, db
+from dailylife.sync import briefs
+from dailylife.sync.items import process
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def signed_in_then_csrf():
+    """Say "sign in again" before "bad token": after a session ends, the token is stale too."""
+    if not current_user.is_authenticated:
+        return sign_in_needed()
+    csrf.protect()
+    return None
+
+
+@bp.post("/sync")
+@requires(Action.SIGNED_IN)
+def sync():
+    if request.content_length and request.content_length > current_app.config["SYNC_MAX_BYTES"]:
+        return respond(413, f"This batch is larger than {current_app.config['SYNC_MAX_BYTES']:,} "
+                            "bytes. Send fewer items at a time.", code="batch_too_large")
+    envelope = request.get_json(silent=True)
+    if envelope is None:
+        return respond(400, "The body must be JSON: {\"device_id\": ..., \"items\": [...]}.",
+                       code="malformed_json")
+    problem = _envelope_problem(envelope)
+    if problem:
+        return respond(*problem)
+    results = [process(item, envelope.get("device_id")).as_json() for item in envelope["items"]]
+    return jsonify(results=results)
+
+
+def _envelope_problem(envelope) -> tuple[int, str, str] | None:
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("items"), list):
+        return 400, "The body must be an object with an \"items\" list.", "malformed_envelope"
+    device_id = envelope.get("device_id")
+    if device_id is not None and (not isinstance(device_id, str) or len(device_id) > 64):
+        return 400, "device_id must be a string of at most 64 characters.", "malformed_envelope"
+    limit = current_app.config["SYNC_MAX_ITEMS"]
+    if len(envelope["items"]) > limit:
+        return 413, f"At most {limit} items per batch; send the rest in another.", "batch_too_large"
+    return None
+
+
+@bp.get("/me")
+@requires(Action.SIGNED_IN)
+def me():
+    user = current_user
+    return jsonify(id=str(user.id), email=user.email, display_name=user.display_name,
+                   role=user.role.value, team=user.team.name if user.team else None,
+                   idle_minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+@bp.get("/cases")
+@requires(Action.SIGNED_IN)
+def cases():
+    children = db.session.scalars(visible_children_query(current_user).order_by(Child.name)).all()
+    audit.record("sync_caseload", children=str(len(children)))
+    return jsonify(cases=[briefs.brief_for(current_user, child) for child in children])

@@ -1,0 +1,185 @@
+"""One sync item: validate its envelope and data, store it once, and say what happened.
+
+Results are ``created``, ``duplicate`` (the same id with the same content: a retry), ``rejected``
+(with field errors; the device keeps the item for correction) or ``forbidden`` (a child the user
+may not write about, which is audited and answered without saying whether the child exists).
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_login import current_user
+
+from dailylife import access, audit
+from dailylife.children.models import Child
+from dailylife.clock import utcnow
+from dailylife.entries import history, operations
+from dailylife.entries.models import Entry, Kind
+from dailylife.entries.payload import validate, validate_amendment
+from dailylife.extensions import db
+
+ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
+                 "data"}
+
+
+@dataclass
+class Result:
+    id: str | None
+    status: str
+    errors: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        answer = {"id": self.id, "status": self.status}
+        if self.errors:
+            answer["errors"] = self.errors
+        return answer
+
+
+class Refusal(Exception):
+    def __init__(self, status: str, errors: dict, child_id: uuid.UUID | None = None):
+        super().__init__(status)
+        self.status, self.errors, self.child_id = status, errors, child_id
+
+
+def reject(key: str, message: str) -> Refusal:
+    return Refusal("rejected", {key: [message]})
+
+
+def process(item, device_id: str | None) -> Result:
+    """Validate and store one item inside its own savepoint: a bad item never sinks the batch."""
+    item_id = item.get("id") if isinstance(item, dict) else None
+    try:
+        with db.session.begin_nested():
+            return _store(item, device_id)
+    except Refusal as refusal:
+        if refusal.status == "forbidden":
+            audit.record("refused", child_id=refusal.child_id, requested="sync")
+        return Result(str(item_id) if item_id is not None else None, refusal.status,
+                      refusal.errors)
+    except operations.EntryRefused as refused:
+        return Result(str(item_id), "rejected", refused.errors)
+
+
+def _store(item, device_id) -> Result:
+    if not isinstance(item, dict):
+        raise reject("item", "Each item must be a JSON object.")
+    unknown = set(item) - ENVELOPE_KEYS
+    if unknown:
+        raise reject(sorted(unknown)[0], "Unknown key: items carry only " +
+                     ", ".join(sorted(ENVELOPE_KEYS)) + ".")
+    entry_id = _uuid(item, "id", required=True)
+    kind = item.get("kind")
+    if kind not in {k.value for k in Kind}:
+        raise reject("kind", f"Unknown kind “{kind}”. Use one of: "
+                             f"{', '.join(k.value for k in Kind)}.")
+    child = _child_for(item, kind)
+    envelope = dict(occurred_at=_moment(item, "occurred_at"),
+                    recorded_at=_moment(item, "recorded_at"),
+                    visit_id=_visit(item, child), entry_id=entry_id, device_id=device_id)
+    existing = db.session.get(Entry, entry_id)
+    if kind == Kind.AMENDMENT:
+        version = _amended_version(item, child, leaving_out=entry_id)
+        data = _checked(validate_amendment(version, item.get("data")))
+    else:
+        version = None
+        data = _checked(validate(kind, item.get("data")))
+    if existing is not None:
+        return _compare(existing, child, kind, data, envelope, version)
+    envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
+    if version is not None:
+        operations.amend_entry(author=current_user, version=version, data=data, **envelope)
+    else:
+        operations.add_entry(author=current_user, child=child, kind=kind, data=data, **envelope)
+    return Result(str(entry_id), "created")
+
+
+def _checked(outcome) -> dict:
+    data, errors = outcome
+    if errors:
+        raise Refusal("rejected", errors)
+    return data
+
+
+def _uuid(item: dict, key: str, required: bool = False) -> uuid.UUID | None:
+    value = item.get(key)
+    if value is None:
+        if required:
+            raise reject(key, "Every item needs an id (a UUID made on the device).")
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise reject(key, f"{key} must be a UUID, like 0f8fad5b-d9cb-469f-a165-70867728950e.")
+
+
+def _moment(item: dict, key: str) -> datetime | None:
+    value = item.get(key)
+    if value is None and key == "occurred_at" and item.get("kind") == Kind.AMENDMENT:
+        return None
+    if not isinstance(value, str):
+        raise reject(key, f"{key} must be an ISO 8601 date and time with its time zone.")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise reject(key, f"{key} “{value[:40]}” is not a valid ISO 8601 date and time.")
+    if moment.tzinfo is None:
+        raise reject(key, f"{key} must say its time zone (for example a trailing Z for UTC).")
+    return moment
+
+
+def _child_for(item: dict, kind: str) -> Child:
+    """The child, if this user may write this kind about them; otherwise a refused, audited item."""
+    child_id = _uuid(item, "child_id", required=False)
+    if child_id is None:
+        raise reject("child_id", "child_id is required.")
+    child = db.session.get(Child, child_id)
+    needed = access.WRITE_ACTION.get(kind, access.Action.VIEW_CHILD)
+    if child is None or not access.can(current_user, needed, child):
+        raise Refusal("forbidden", {"child_id": ["You cannot record about this child."]},
+                      child_id=child_id)
+    return child
+
+
+def _visit(item: dict, child: Child) -> uuid.UUID | None:
+    visit_id = _uuid(item, "visit_id")
+    if visit_id is None:
+        return None
+    visit = db.session.get(Entry, visit_id)
+    if visit is None or visit.child_id != child.id or visit.kind is not Kind.VISIT:
+        raise reject("visit_id", "visit_id must name a visit of the same child, sent before or "
+                                 "in the same batch.")
+    return visit_id
+
+
+def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID):
+    """The entry as the amendment found it (without the amendment itself, on a retry)."""
+    amends_id = _uuid(item, "amends_id")
+    original = db.session.get(Entry, amends_id) if amends_id else None
+    if original is None or original.child_id != child.id or original.kind is Kind.AMENDMENT:
+        raise reject("amends_id", "amends_id must name an entry of the same child (not an "
+                                  "amendment), sent before or in the same batch.")
+    data = item.get("data") if isinstance(item.get("data"), dict) else {}
+    triangulation_only = set(data) <= {"triangulation", "triangulation_by", "reason", "based_on"}
+    allowed = (access.can_amend(current_user, child, original) or
+               (triangulation_only and access.can_triangulate(current_user, child)))
+    if not allowed:
+        raise reject("amends_id", "Only the author can correct an entry.")
+    earlier = [amendment for amendment in history.amendments_of([original.id])[original.id]
+               if amendment.id != leaving_out]
+    return history.apply(original, earlier)
+
+
+def _compare(existing: Entry, child: Child, kind: str, data: dict, envelope: dict,
+             version) -> Result:
+    """The same id again: a retry if everything matches, otherwise refused — never overwritten."""
+    same = (existing.author_id == current_user.id and existing.child_id == child.id
+            and existing.kind == kind
+            and existing.data == operations.with_defaults(Kind(kind), data)
+            and existing.visit_id == envelope["visit_id"]
+            and existing.amends_id == (version.entry.id if version else None)
+            and (envelope["occurred_at"] is None or existing.occurred_at == envelope["occurred_at"]))
+    if same:
+        return Result(str(existing.id), "duplicate")
+    raise reject("id", "An entry with this id already exists with different content. Nothing "
+                       "was overwritten; save your version as a new entry or a correction.")

@@ -1,0 +1,268 @@
+"""The sync protocol (DESIGN.md section 4): every item exactly once, nothing lost, clear answers."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dailylife.audit import AuditEvent
+from dailylife.clock import utcnow
+from dailylife.entries import history
+from dailylife.entries.models import Entry
+from dailylife.extensions import db
+
+
+def iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def item(child, kind="observation", **overrides):
+    data = {"observation": {"category": "behaviour", "text": "Played calmly with Lego.",
+                            "source": "observed"},
+            "visit": {"type": "planned", "child_seen": True, "seen_alone": True},
+            "voice": {"words": "I like my new school.", "mode": "spoken"}}.get(kind, {})
+    base = {"id": str(uuid.uuid4()), "kind": kind, "child_id": str(child.id),
+            "occurred_at": iso(utcnow() - timedelta(hours=3)),
+            "recorded_at": iso(utcnow() - timedelta(hours=2)), "visit_id": None,
+            "amends_id": None, "data": data}
+    base.update(overrides)
+    return base
+
+
+def sync(client, *items, device_id="tablet-1"):
+    return client.post_json("/api/v1/sync", {"device_id": device_id, "items": list(items)})
+
+
+def statuses(response):
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [result["status"] for result in response.get_json()["results"]]
+
+
+def stored(entry_id):
+    db.session.expire_all()
+    return db.session.get(Entry, uuid.UUID(entry_id))
+
+
+def count_entries():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Entry))
+
+
+def test_a_visit_and_its_observations_arrive_in_one_batch(world, client_for):
+    client = client_for(world.practitioner)
+    visit = item(world.child, "visit")
+    seen = item(world.child, visit_id=visit["id"])
+    words = item(world.child, "voice", visit_id=visit["id"])
+    response = sync(client, visit, seen, words)
+    assert statuses(response) == ["created", "created", "created"]
+    assert [r["id"] for r in response.get_json()["results"]] == [visit["id"], seen["id"],
+                                                                 words["id"]]
+    assert stored(seen["id"]).visit_id == uuid.UUID(visit["id"])
+    assert stored(visit["id"]).device_id == "tablet-1"
+
+
+def test_the_same_batch_sent_three_times_stores_each_entry_once(world, client_for):
+    client = client_for(world.practitioner)
+    batch = [item(world.child, "visit"), item(world.child), item(world.child, "voice")]
+    assert statuses(sync(client, *batch)) == ["created"] * 3
+    assert statuses(sync(client, *batch)) == ["duplicate"] * 3
+    assert statuses(sync(client, *batch)) == ["duplicate"] * 3
+    assert count_entries() == 3
+
+
+def test_the_same_id_with_different_content_is_refused_never_overwritten(world, client_for):
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    sync(client, original)
+    changed = {**original, "data": {**original["data"], "text": "Something else"}}
+    response = sync(client, changed)
+    assert statuses(response) == ["rejected"]
+    assert "already exists" in response.get_json()["results"][0]["errors"]["id"][0]
+    assert stored(original["id"]).data["text"] == "Played calmly with Lego."
+
+
+def test_one_bad_item_does_not_sink_the_batch(world, client_for):
+    client = client_for(world.practitioner)
+    good, bad, also_good = item(world.child), item(world.child), item(world.child, "voice")
+    bad["data"] = {"category": "gossip", "text": "", "source": "observed"}
+    response = sync(client, good, bad, also_good)
+    assert statuses(response) == ["created", "rejected", "created"]
+    errors = response.get_json()["results"][1]["errors"]
+    assert "category" in errors and "text" in errors
+    assert stored(bad["id"]) is None
+    assert count_entries() == 2
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"id": "not-a-uuid"}, "id", "must be a UUID"),
+    ({"id": None}, "id", "needs an id"),
+    ({"kind": "diary"}, "kind", "Unknown kind"),
+    ({"occurred_at": "yesterday"}, "occurred_at", "not a valid ISO 8601"),
+    ({"occurred_at": "2026-01-01T10:00:00"}, "occurred_at", "time zone"),
+    ({"recorded_at": None}, "recorded_at", "ISO 8601"),
+    ({"data": {"category": "behaviour", "text": "x", "source": "observed", "author": "me"}},
+     "author", "Unknown field"),
+    ({"data": {"category": "behaviour", "text": "x", "source": "observed",
+               "significant": "yes"}}, "significant", "true or false"),
+    ({"data": "text"}, "data", "JSON object"),
+    ({"visit_id": str(uuid.uuid4())}, "visit_id", "same child"),
+    ({"colour": "red"}, "colour", "Unknown key"),
+])
+def test_a_bad_item_is_rejected_with_a_message_at_its_field(world, client_for, change, field,
+                                                            words):
+    response = sync(client_for(world.practitioner), item(world.child, **change))
+    (result,) = response.get_json()["results"]
+    assert result["status"] == "rejected"
+    assert words in " ".join(result["errors"][field])
+    assert count_entries() == 0
+
+
+def test_a_date_in_the_future_is_rejected(world, client_for):
+    future = item(world.child, occurred_at=iso(utcnow() + timedelta(days=2)))
+    (result,) = sync(client_for(world.practitioner), future).get_json()["results"]
+    assert result["status"] == "rejected"
+    assert "future" in result["errors"]["occurred_at"][0]
+
+
+def test_a_child_the_user_may_not_see_is_forbidden_and_audited(world, client_for):
+    client = client_for(world.practitioner)
+    unknown = item(world.child, child_id=str(uuid.uuid4()))
+    elsewhere = item(world.other_child)
+    assert statuses(sync(client, unknown, elsewhere)) == ["forbidden", "forbidden"]
+    refused = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "refused")).all()
+    assert {event.child_id for event in refused} == {uuid.UUID(unknown["child_id"]),
+                                                     world.other_child.id}
+    assert count_entries() == 0
+
+
+def test_an_advocate_syncs_the_childs_words_but_nothing_else(world, client_for):
+    client = client_for(world.advocate)
+    assert statuses(sync(client, item(world.child, "voice"), item(world.child))) == [
+        "created", "forbidden"]
+
+
+def test_an_amendment_in_the_same_batch_as_its_entry_works(world, client_for):
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    correction = item(world.child, "amendment", amends_id=original["id"], occurred_at=None,
+                      data={"reason": "More precise", "based_on": original["id"],
+                            "text": "Played calmly with Lego for an hour."})
+    assert statuses(sync(client, original, correction)) == ["created", "created"]
+    assert statuses(sync(client, original, correction)) == ["duplicate", "duplicate"]
+    version = history.version_of(stored(original["id"]))
+    assert version.data["text"] == "Played calmly with Lego for an hour."
+    assert not version.conflicting
+
+
+def test_two_corrections_of_the_same_version_are_both_kept_and_marked_conflicting(
+        world, client_for):
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    sync(client, original)
+    first, second = (item(world.child, "amendment", amends_id=original["id"],
+                          data={"reason": reason, "based_on": original["id"], "text": text})
+                     for reason, text in (("tablet", "From the tablet."),
+                                          ("office", "From the office.")))
+    assert statuses(sync(client, first)) == ["created"]
+    assert statuses(sync(client, second)) == ["created"]
+    version = history.version_of(stored(original["id"]))
+    assert version.conflicting
+    assert len(version.amendments) == 2
+
+
+def test_only_the_author_corrects_an_entry(world, client_for, allocate):
+    allocate(world.other_practitioner, world.child)
+    original = item(world.child)
+    sync(client_for(world.practitioner), original)
+    correction = item(world.child, "amendment", amends_id=original["id"],
+                      data={"reason": "mine now", "text": "Changed."})
+    (result,) = sync(client_for(world.other_practitioner), correction).get_json()["results"]
+    assert result["status"] == "rejected"
+    assert "author" in result["errors"]["amends_id"][0]
+
+
+def test_a_device_clock_far_ahead_is_kept_but_flagged(world, client_for):
+    ahead = item(world.child, recorded_at=iso(utcnow() + timedelta(hours=3)))
+    assert statuses(sync(client_for(world.practitioner), ahead)) == ["created"]
+    assert stored(ahead["id"]).clock_skewed
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ("{not json", 400, "malformed_json"),
+    (json.dumps({"device_id": "t"}), 400, "malformed_envelope"),
+    (json.dumps([1, 2]), 400, "malformed_envelope"),
+    (json.dumps({"device_id": 7, "items": []}), 400, "malformed_envelope"),
+])
+def test_a_malformed_envelope_is_a_400_with_json(world, client_for, body, status, code):
+    client = client_for(world.practitioner)
+    response = client.post("/api/v1/sync", data=body, content_type="application/json",
+                           headers={"X-CSRFToken": client.csrf_token()})
+    assert response.status_code == status
+    assert response.get_json()["error"] == code
+    assert response.get_json()["message"]
+
+
+def test_an_oversized_batch_is_a_413(world, client_for, app):
+    app.config["SYNC_MAX_ITEMS"] = 3
+    response = sync(client_for(world.practitioner), *[item(world.child) for _ in range(4)])
+    assert response.status_code == 413
+    assert "At most 3 items" in response.get_json()["message"]
+    assert count_entries() == 0
+
+
+def test_a_signed_out_client_gets_401_json_not_a_login_page(app, world):
+    client = app.test_client()
+    response = client.post("/api/v1/sync", json={"items": [item(world.child)]})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "not_signed_in"
+    assert count_entries() == 0
+
+
+def test_a_missing_csrf_header_is_a_400_with_json(world, client_for):
+    response = client_for(world.practitioner).post("/api/v1/sync",
+                                                   json={"items": [item(world.child)]})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "csrf_failed"
+
+
+def test_me_says_who_is_signed_in(world, client_for):
+    answer = client_for(world.practitioner).get("/api/v1/me").get_json()
+    assert answer["id"] == str(world.practitioner.id)
+    assert answer["role"] == "practitioner"
+
+
+def test_the_caseload_brief_holds_what_a_visit_needs_and_no_more_for_advocates(
+        world, client_for):
+    sync(client_for(world.practitioner),
+         item(world.child, "household_change", data={
+             "change": "joined", "name": "Dean", "relationship": "mother's partner"}),
+         item(world.child, data={"category": "education", "text": "Mum says school is fine.",
+                                 "source": "parent_reported"}))
+    response = client_for(world.practitioner).get("/api/v1/cases")
+    assert response.headers["Cache-Control"] == "no-store"
+    (brief,) = response.get_json()["cases"]
+    assert brief["name"] == "Amy Example"
+    assert brief["household"][0]["name"] == "Dean"
+    assert brief["unverified"][0]["text"] == "Mum says school is fine."
+    (advocate_brief,) = client_for(world.advocate).get("/api/v1/cases").get_json()["cases"]
+    assert advocate_brief["known_as"] == "Amy"
+    assert "household" not in advocate_brief and "unverified" not in advocate_brief
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10),
+                                                                      children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(garbage=json_values)
+def test_no_json_whatever_its_shape_gets_a_500(world, client_for, garbage):
+    client = client_for(world.practitioner)
+    for body in (garbage, {"items": [garbage]}, {"items": [{**item(world.child), "data": garbage}]}):
+        response = client.post_json("/api/v1/sync", body)
+        assert response.status_code in (200, 400, 413), response.get_data(as_text=True)
