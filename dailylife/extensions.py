@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 #: Named constraints, so that Alembic's batch mode can alter them on SQLite.
 NAMING_CONVENTION = {
@@ -96,6 +96,10 @@ class AppendOnlyViolation(RuntimeError):
     """Raised when code tries to change or delete a row that the record keeps for ever."""
 
 
+#: Models decorated with ``append_only``.
+_APPEND_ONLY: set[type] = set()
+
+
 def append_only(model):
     """Class decorator: the ORM refuses to UPDATE or DELETE rows of ``model``.
 
@@ -108,4 +112,14 @@ def append_only(model):
 
     sa.event.listen(model, "before_update", refuse)
     sa.event.listen(model, "before_delete", refuse)
+    _APPEND_ONLY.add(model)
     return model
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state) -> None:
+    """``session.execute(update(Model))`` skips the per-row hooks above; refuse it here too."""
+    if state.is_update or state.is_delete:
+        for mapper in state.all_mappers:
+            if mapper.class_ in _APPEND_ONLY:
+                raise AppendOnlyViolation(f"{mapper.class_.__name__} rows are append-only")

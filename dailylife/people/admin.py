@@ -137,7 +137,10 @@ def new_allocation():
 def end_allocation(allocation_id):
     allocation = db.first_or_404(sa.select(Allocation).where(Allocation.id == allocation_id))
     if ConfirmForm().validate_on_submit():
-        operations.end_allocation(allocation, local_today() - timedelta(days=1),
-                                  actor=current_user)
-        flash("Allocation ended: the person no longer sees this child.", "info")
+        today = local_today()
+        if allocation.end_date is not None and allocation.end_date < today:
+            flash("This allocation had already ended; its end date is kept as it was.", "info")
+        else:
+            operations.end_allocation(allocation, today - timedelta(days=1), actor=current_user)
+            flash("Allocation ended: the person no longer sees this child.", "info")
     return redirect(url_for("admin.index"))

@@ -1,0 +1,248 @@
+"""Who may open what: every route, for every kind of person (DESIGN.md section 5).
+
+``ACCESS`` below is the specification. The test reads the routes from ``app.url_map``, so a new
+route fails ``test_every_route_has_a_row_in_the_access_table`` until someone decides, here, who
+may open it; the failure message shows what each person gets today, ready to check and paste.
+
+How a cell is checked: a route that answers GET is requested with GET; a POST-only route is sent a
+valid CSRF token and an otherwise empty form, as a curious user could. ``LOGIN`` means "sent to
+sign in": a redirect to /login for pages, a 401 JSON answer under /api/. A number is the exact
+status: 404 is "not yours" (never 403, which would reveal that the child exists); for the people
+allowed in, it is whatever the view answers, e.g. 400 for an empty form or 302 after acting on it.
+"""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from dailylife import create_app
+from dailylife.access import Action, requires
+from dailylife.audit import AuditEvent
+from dailylife.clock import utcnow
+from dailylife.entries import operations as entry_operations
+from dailylife.entries import payload
+from dailylife.extensions import db
+from dailylife.people.models import Allocation, Role
+
+#: The people the table speaks for, as attributes of the ``world`` fixture (None: signed out).
+IDENTITIES = {
+    "signed_out": None,
+    "practitioner": "practitioner",              # allocated to world.child
+    "other_practitioner": "other_practitioner",  # same team, not allocated
+    "supervisor": "supervisor",                  # supervises world.child's team
+    "other_supervisor": "other_supervisor",      # supervises the other team
+    "advocate": "advocate",                      # advocate for world.child
+    "admin": "admin",
+}
+
+LOGIN = "sent to sign in"
+
+#: endpoint -> {identity: what they get}. Add a row for every new route.
+ACCESS = {
+    "people.login": dict(
+        signed_out=200, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "people.logout": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "children.home": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "children.caseload": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "children.child_page": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=200, admin=404),
+    "admin.index": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
+    "admin.new_user": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
+    "admin.deactivate_user": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=302),
+    "admin.new_team": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
+    "admin.new_child": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
+    "admin.new_allocation": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
+    "admin.end_allocation": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=302),
+}
+
+#: Served to anyone, and not part of the access table.
+UNLISTED = {"static"}
+
+
+def _routing_table() -> dict:
+    """The app's routes by endpoint, read once at collection (no database is touched)."""
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        rules.setdefault(rule.endpoint, rule)
+    return rules
+
+
+ROUTES = _routing_table()
+CHILD_ENDPOINTS = sorted(endpoint for endpoint in ACCESS
+                         if endpoint in ROUTES and "child_id" in ROUTES[endpoint].arguments)
+
+
+def _reported_observation(author, child):
+    """Reported, so still to be checked against others: every entry page has something to do."""
+    data, errors = payload.validate("observation", {
+        "category": "education", "source": "parent_reported", "source_detail": "mother",
+        "text": "Mother says she has been at school every day this term."})
+    assert not errors
+    entry = entry_operations.add_entry(author=author, child=child, kind="observation", data=data,
+                                       occurred_at=utcnow() - timedelta(hours=2))
+    db.session.commit()
+    return entry
+
+
+@pytest.fixture
+def route_values(world):
+    """What fills each rule argument. A route with a new argument name needs a line here."""
+    allocation_id = db.session.scalar(sa.select(Allocation.id).where(
+        Allocation.user_id == world.practitioner.id, Allocation.child_id == world.child.id))
+    return {
+        "child_id": world.child.id,
+        "entry_id": _reported_observation(world.practitioner, world.child).id,
+        "user_id": world.other_practitioner.id,
+        "allocation_id": allocation_id,
+    }
+
+
+@pytest.fixture
+def other_team_values(world, make_user, allocate, route_values):
+    """The same, for the other team's child (its entry written by that team's practitioner)."""
+    their_practitioner = make_user(Role.PRACTITIONER, team=world.team_b)
+    allocate(their_practitioner, world.other_child)
+    return {**route_values, "child_id": world.other_child.id,
+            "entry_id": _reported_observation(their_practitioner, world.other_child).id}
+
+
+def _url(rule, values) -> str:
+    unknown = sorted(name for name in rule.arguments if name not in values)
+    assert not unknown, (f"{rule.endpoint}: add a value for {unknown} to the route_values "
+                         "fixture in tests/test_access_matrix.py")
+    return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def _answer(client, rule, values):
+    """The response, read in full (streamed exports finish inside their request)."""
+    url = _url(rule, values)
+    if "GET" in rule.methods:
+        return client.get(url, buffered=True)
+    assert "POST" in rule.methods, f"{rule.endpoint}: teach _answer about {sorted(rule.methods)}"
+    return client.post(url, data={"csrf_token": client.csrf_token()}, buffered=True)
+
+
+def _sent_to_sign_in(response, rule) -> bool:
+    if rule.rule.startswith("/api/"):
+        return response.status_code == 401 and response.get_json()["error"] == "not_signed_in"
+    return response.status_code == 302 and response.location.startswith("/login")
+
+
+def _observed_row(app, world, rule, values) -> dict:
+    """What each identity gets, in the table's terms. Each has its own browser; the admin, who
+    may change things, comes last, so nobody's answer depends on another's."""
+    row = {}
+    for identity, user_attribute in IDENTITIES.items():
+        client = app.test_client()
+        if user_attribute is not None:
+            client.sign_in(getattr(world, user_attribute))
+        response = _answer(client, rule, values)
+        if user_attribute is None and _sent_to_sign_in(response, rule):
+            row[identity] = LOGIN
+        else:
+            row[identity] = response.status_code
+    return row
+
+
+def _rule(app, endpoint):
+    return app.url_map._rules_by_endpoint[endpoint][0]
+
+
+def test_every_route_has_a_row_in_the_access_table(app, world, route_values):
+    missing = sorted(set(ROUTES) - set(ACCESS) - UNLISTED)
+    observed = {endpoint: _observed_row(app, world, _rule(app, endpoint), route_values)
+                for endpoint in missing}
+    assert not missing, (
+        "Routes without a row in ACCESS: decide who may open them. What each person gets today "
+        "(check it is what they should get before pasting):\n"
+        + "\n".join(f"    {endpoint!r}: dict({_cells(row)}),"
+                    for endpoint, row in observed.items()))
+
+
+def _cells(row: dict) -> str:
+    return ", ".join(f"{identity}={'LOGIN' if got == LOGIN else got}"
+                     for identity, got in row.items())
+
+
+def test_the_access_table_names_only_real_routes_and_every_identity():
+    assert sorted(set(ACCESS) - set(ROUTES)) == [], "rows for routes that no longer exist"
+    for endpoint, row in ACCESS.items():
+        assert list(row) == list(IDENTITIES), f"{endpoint} must say what each identity gets"
+
+
+@pytest.mark.parametrize("endpoint", [endpoint for endpoint in ACCESS if endpoint in ROUTES])
+def test_each_person_gets_what_the_access_table_says(app, world, route_values, endpoint):
+    assert _observed_row(app, world, _rule(app, endpoint), route_values) == ACCESS[endpoint]
+
+
+@pytest.mark.parametrize("endpoint", CHILD_ENDPOINTS)
+def test_the_other_teams_child_is_hidden_from_everyone_but_that_teams_supervisor(
+        app, world, other_team_values, endpoint):
+    expected = {identity: 404 for identity in IDENTITIES}
+    expected.update(signed_out=LOGIN, other_supervisor=ACCESS[endpoint]["supervisor"])
+    assert _observed_row(app, world, _rule(app, endpoint), other_team_values) == expected
+
+
+def test_a_route_that_never_declared_its_access_is_refused_to_everyone(app, world):
+    app.add_url_rule("/undeclared", "undeclared", lambda: "should never be served")
+    for user in (None, world.admin, world.supervisor):
+        client = app.test_client()
+        if user is not None:
+            client.sign_in(user)
+        response = client.get("/undeclared")
+        assert response.status_code == 404
+        assert b"should never be served" not in response.data
+
+
+def test_a_route_that_declared_its_access_is_served(app, world, client_for):
+    @requires(Action.SIGNED_IN)
+    def declared():
+        return "served"
+
+    app.add_url_rule("/declared", "declared", declared)
+    assert app.test_client().get("/declared").status_code == 302
+    assert client_for(world.practitioner).get("/declared").get_data(as_text=True) == "served"
+
+
+def test_opening_a_child_who_is_not_yours_is_audited_as_refused(world, client_for):
+    client = client_for(world.other_practitioner)
+    assert client.get(f"/cases/{world.child.id}").status_code == 404
+    refused = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "refused")).all()
+    assert len(refused) == 1
+    assert refused[0].actor_id == world.other_practitioner.id
+    assert refused[0].child_id == world.child.id
+    assert refused[0].detail["requested"] == Action.VIEW_CHILD.value
+    assert refused[0].detail["path"] == f"/cases/{world.child.id}"
+
+
+def test_a_child_address_that_is_not_a_uuid_is_not_found(world, client_for):
+    client = client_for(world.practitioner)
+    assert client.get("/cases/not-a-uuid").status_code == 404
+    refused = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "refused"))
+    assert refused.child_id is None
+    assert refused.detail["child_ref"] == "not-a-uuid"
