@@ -1,0 +1,1 @@
+"""Scenarios in a real browser (Debian's Chromium through Playwright); see conftest.py."""
