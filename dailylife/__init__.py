@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.entries.views import bp as entries_bp
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.views import bp as people_bp
+    from dailylife.pwa import bp as pwa_bp
     from dailylife.sync.api import bp as api_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(entries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(pwa_bp)
 
     from dailylife import errors
     errors.init_app(app)

@@ -160,7 +160,9 @@ def sign_in_needed():
                            "nothing waiting on this device has been lost.")
         response.status_code = 401
         return response
-    return redirect(url_for("people.login", next=request.full_path.rstrip("?")))
+    # Only a page can be returned to: after signing in, a form's POST cannot be replayed.
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("people.login", next=target))
 
 
 def wants_json() -> bool:

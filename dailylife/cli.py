@@ -4,6 +4,7 @@ import os
 import sys
 
 import click
+from email_validator import EmailNotValidError, validate_email
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
@@ -56,6 +57,10 @@ def seed_demo(entries: int) -> None:
 @click.option("--name", "display_name", help="Display name (defaults to the email's local part).")
 def create_user(email: str, role: str, team_name: str | None, display_name: str | None) -> None:
     """Create a user. The password is read from a hidden prompt, or from stdin when piped."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.ClickException(f"{email!r} is not a valid email address: {error}") from error
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:

@@ -1,6 +1,6 @@
 """Errors answer in the caller's language: JSON under /api/, a page for people. Never a traceback."""
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -46,9 +46,9 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     own_words = error.description != type(error).description
     description = error.description if own_words and status in (400, 413) else None
-    if status == 429:
-        description = ("Too many unsuccessful sign-in attempts. Wait 15 minutes before trying again,"
-                       " or ask your administrator to check your account.")
+    if status == 429 and request.endpoint == "people.login":
+        description = ("Too many unsuccessful sign-in attempts. Wait a few minutes before trying "
+                       "again, or ask your administrator to check your account.")
     return respond(status, description)
 
 

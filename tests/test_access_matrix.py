@@ -76,6 +76,64 @@ ACCESS = {
     "admin.end_allocation": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=302),
+    # The record of one child: the team reads it; an advocate reads only the child's words.
+    "entries.entry_detail": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    # Writing: practitioners record, advocates add the child's words, supervisors oversee.
+    "entries.record_visit": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
+    "entries.new_observation": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
+    "entries.new_household_change": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
+    "entries.new_voice": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=200, admin=404),
+    "entries.new_oversight": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    "entries.amend": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
+    "entries.triangulate": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    # The JSON API: anyone signed in; what each child's brief holds is checked in test_sync.py.
+    "api.me": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "api.cases": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "api.sync": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
+        other_supervisor=400, advocate=400, admin=400),
+    # The offline app shell: public, and holds no personal data (test_pwa.py checks that).
+    "pwa.service_worker": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.manifest": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.offline": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.outbox": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.caseload_shell": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.child_shell": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.visit_shell": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
 }
 
 #: Served to anyone, and not part of the access table.

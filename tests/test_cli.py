@@ -140,3 +140,11 @@ def test_users_create_refuses_a_weak_password(app, ctx, password, message):
     assert result.exit_code != 0
     assert message in result.output
     assert count(User) == 0
+
+
+def test_users_create_refuses_something_that_is_not_an_email(app, ctx):
+    result = run(app, "users", "create", "not-an-email", "--role", "practitioner",
+                 input=GOOD_PASSWORD + "\n")
+    assert result.exit_code != 0
+    assert "is not a valid email address" in result.output
+    assert count(User) == 0

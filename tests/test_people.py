@@ -111,7 +111,7 @@ def test_failed_sign_ins_to_one_account_are_limited_wherever_they_come_from(app,
     client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
     locked = sign_in(client, world.practitioner.email, PASSWORD)
     assert locked.status_code == 429
-    assert "Too many unsuccessful sign-in attempts. Wait 15 minutes" in text(locked)
+    assert "Too many unsuccessful sign-in attempts. Wait a few minutes" in text(locked)
     assert sign_in(client, world.supervisor.email, PASSWORD).status_code == 302
 
 
@@ -431,3 +431,15 @@ def test_ending_an_allocation_that_already_ended_keeps_its_end_date(world, clien
     db.session.expire_all()
     assert db.session.get(Allocation, past.id).end_date == ended_on
     assert events("end_allocation") == []
+
+
+def test_a_signed_out_form_post_is_sent_to_sign_in_without_coming_back_to_a_post_only_address(app):
+    client = app.test_client()
+    response = client.post_form("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+
+
+def test_a_signed_out_page_request_comes_back_to_that_page_after_sign_in(app, world):
+    response = app.test_client().get(f"/cases/{world.child.id}")
+    assert response.headers["Location"] == f"/login?next=/cases/{world.child.id}"

@@ -47,6 +47,10 @@ class YesNoField(RadioField):
 class LinesField(TextAreaField):
     """A list of short strings, typed one per line (e.g. who was present)."""
 
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"data-json": "lines", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
     def process_formdata(self, valuelist):
         if valuelist:
             self.data = [line.strip() for line in valuelist[0].splitlines() if line.strip()]

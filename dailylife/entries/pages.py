@@ -31,6 +31,14 @@ class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
     #: The row lists and the button that adds a row to each.
     ROW_LISTS = {"add_observation": "observations", "add_voice": "voice",
                  "add_household_change": "household_changes"}
+    ROW_FORMS = {"observations": ObservationForm, "voice": VoiceForm,
+                 "household_changes": HouseholdChangeForm}
+
+    @classmethod
+    def row_templates(cls) -> dict:
+        """An empty row of each list, for JavaScript to copy ("__i__" becomes the index)."""
+        return {name: form_class(prefix=f"{name}-__i__-")
+                for name, form_class in cls.ROW_FORMS.items()}
 
     def row_added(self) -> bool:
         """Without JavaScript, "add another" posts the form: add the row and show it again."""

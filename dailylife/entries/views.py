@@ -43,12 +43,8 @@ def _after_saving(child, message: str):
 
 
 def _visit_page(child, form, status: int = 200):
-    """The visit page, with empty rows for JavaScript to copy when "add another" is pressed."""
-    row_templates = {name: form_class(prefix=f"{name}-__i__-") for name, form_class in (
-        ("observations", ObservationForm), ("voice", VoiceForm),
-        ("household_changes", HouseholdChangeForm))}
     return render_template("entries/record_visit.html", child=child, form=form,
-                           row_templates=row_templates), status
+                           row_templates=form.row_templates()), status
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])

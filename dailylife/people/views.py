@@ -41,8 +41,9 @@ def login():
         user = sessions.user_by_email(form.email.data)
         if user is None:
             burn_time_like_a_check(form.password.data)
-        if user is not None and user.active and verify_password(user.password_hash,
-                                                                form.password.data):
+        # The password is checked even for a deactivated account, so timing reveals nothing.
+        if user is not None and verify_password(user.password_hash, form.password.data) \
+                and user.active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             sessions.start(user)

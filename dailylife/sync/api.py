@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from dailylife import audit
 from dailylife.access import Action, requires, sign_in_needed, visible_children_query
@@ -59,7 +60,9 @@ def me():
     user = current_user
     return jsonify(id=str(user.id), email=user.email, display_name=user.display_name,
                    role=user.role.value, team=user.team.name if user.team else None,
-                   idle_minutes=current_app.config["SESSION_IDLE_MINUTES"])
+                   idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
+                   sync_max_items=current_app.config["SYNC_MAX_ITEMS"],
+                   csrf_token=generate_csrf())
 
 
 @bp.get("/cases")

@@ -6,10 +6,10 @@ function nextIndex(list) {
   return used.length ? Math.max(...used) + 1 : 0;
 }
 
-function addRow(listName) {
+export function addRow(listName, wanted) {
   const list = document.querySelector(`[data-rows="${listName}"]`);
   const template = document.getElementById(`${listName}-template`);
-  const index = String(nextIndex(list));
+  const index = String(wanted ?? nextIndex(list));
   const row = template.content.firstElementChild.cloneNode(true);
   row.dataset.index = index;
   for (const element of row.querySelectorAll('[name], [id], [for], [aria-describedby]')) {
@@ -20,7 +20,7 @@ function addRow(listName) {
   }
   row.querySelector('legend').textContent = row.querySelector('legend').textContent.replace('(new)', Number(index) + 1);
   list.append(row);
-  row.querySelector('input, select, textarea').focus();
+  if (wanted === undefined) row.querySelector('input, select, textarea').focus();
   list.dispatchEvent(new CustomEvent('rows:added', { bubbles: true, detail: { row } }));
 }
 

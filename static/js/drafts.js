@@ -1,0 +1,94 @@
+// Drafts: the visit form saves itself to IndexedDB as the practitioner types, so a reload, a
+// crash or a flat battery loses nothing. "Save visit" turns the draft into outbox items.
+import { addRow } from './rows.js';
+import { currentUserId, database } from './store.js';
+
+const SAVE_DELAY_MS = 400;
+
+// One draft per visit form opened: a second opening never overwrites an unresolved draft.
+const draftPrefix = (userId, childId) => `${userId}|visit|${childId}|`;
+
+function snapshot(form) {
+  const fields = {};
+  for (const element of form.elements) {
+    if (!element.name || element.type === 'submit' || element.name === 'csrf_token') continue;
+    if (element.type === 'radio' || element.type === 'checkbox') {
+      fields[`${element.name}=${element.value}`] = element.checked;
+    } else {
+      fields[element.name] = element.value;
+    }
+  }
+  return fields;
+}
+
+function restore(form, fields) {
+  const rowNames = Object.keys(fields).map((name) => name.match(/^(observations|voice|household_changes)-(\d+)-/))
+    .filter(Boolean);
+  for (const [, list, index] of rowNames) {
+    const exists = form.querySelector(`[data-rows="${list}"] > [data-index="${index}"]`);
+    if (!exists) addRow(list, Number(index));
+  }
+  for (const element of form.elements) {
+    if (!element.name || element.type === 'submit' || element.name === 'csrf_token') continue;
+    if (element.type === 'radio' || element.type === 'checkbox') {
+      const key = `${element.name}=${element.value}`;
+      if (key in fields) element.checked = fields[key];
+    } else if (element.name in fields) {
+      element.value = fields[element.name];
+    }
+  }
+}
+
+export async function discardDraft(key) {
+  await (await database()).delete('drafts', key);
+}
+
+function offerDraft(banner, draft, onResume) {
+  const when = new Date(draft.savedAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  banner.innerHTML = '';
+  const text = document.createElement('p');
+  text.textContent = `You have an unsaved draft of this visit from ${when}.`;
+  const resume = Object.assign(document.createElement('button'), { type: 'button', className: 'button', textContent: 'Resume draft' });
+  const discard = Object.assign(document.createElement('button'), { type: 'button', className: 'button-quiet', textContent: 'Discard draft' });
+  resume.addEventListener('click', async () => {
+    await onResume();
+    banner.hidden = true;
+  });
+  discard.addEventListener('click', async () => {
+    if (!window.confirm('Discard this draft? What it holds will be gone from this tablet.')) return;
+    await discardDraft(draft.key);
+    banner.hidden = true;
+  });
+  banner.append(text, resume, discard);
+  banner.hidden = false;
+}
+
+export async function keepDrafts(form, childId) {
+  const userId = await currentUserId();
+  if (!userId) return null;
+  const prefix = draftPrefix(userId, childId);
+  const key = prefix + crypto.randomUUID();
+  const db = await database();
+  const earlier = await db.getAll('drafts', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+  let timer;
+  const save = async () => {
+    await db.put('drafts', { key, userId, childId, savedAt: Date.now(), fields: snapshot(form) });
+  };
+  const banner = document.querySelector('[data-draft-banner]');
+  const latest = earlier.sort((a, b) => b.savedAt - a.savedAt)[0];
+  if (latest && banner) {
+    offerDraft(banner, latest, async () => {
+      restore(form, latest.fields);
+      await save();
+      await discardDraft(latest.key);
+    });
+  }
+  form.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, SAVE_DELAY_MS);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') save();
+  });
+  return key;
+}

@@ -1,0 +1,48 @@
+// The service worker. VERSION, PRECACHE, SHELL_ROUTES and OFFLINE_PAGE are prepended by the
+// server (dailylife/pwa.py). Only the app shell is cached: pages with case data are no-store and
+// never enter Cache Storage; offline, a navigation gets the shell page that stands in for it.
+const CACHE = `dailylife-shell-${VERSION}`;
+const routes = SHELL_ROUTES.map(([pattern, shell]) => [new RegExp(pattern), shell]);
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE)
+    .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload', credentials: 'omit' }))))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith('dailylife-') && name !== CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+async function navigate(request) {
+  try {
+    return await fetch(request);
+  } catch {
+    const path = new URL(request.url).pathname;
+    const shell = routes.find(([pattern]) => pattern.test(path))?.[1] ?? OFFLINE_PAGE;
+    return (await caches.match(shell, { cacheName: CACHE })) ?? Response.error();
+  }
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(request));
+  } else if (PRECACHE.includes(url.pathname)) {
+    event.respondWith(caches.match(url.pathname, { cacheName: CACHE }).then((hit) => hit ?? fetch(request)));
+  }
+});
+
+// Background Sync (Chromium only): wake an open page to send its outbox.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'dailylife-outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window' })
+    .then((clients) => clients.forEach((client) => client.postMessage({ type: 'sync' }))));
+});
