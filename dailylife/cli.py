@@ -7,7 +7,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from dailylife import audit, demo
 from dailylife.extensions import db
@@ -26,6 +26,7 @@ def init_app(app) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--entries", type=click.IntRange(min=0), default=0,
               help="Add this many extra entries to the first child on the demo practitioner's "
                    "caseload (for benchmarks).")
