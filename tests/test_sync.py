@@ -266,3 +266,15 @@ def test_no_json_whatever_its_shape_gets_a_500(world, client_for, garbage):
     for body in (garbage, {"items": [garbage]}, {"items": [{**item(world.child), "data": garbage}]}):
         response = client.post_json("/api/v1/sync", body)
         assert response.status_code in (200, 400, 413), response.get_data(as_text=True)
+
+
+def test_conflicting_corrections_are_shown_to_the_author_to_reconcile(world, client_for):
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    sync(client, original)
+    for text in ("From the tablet.", "From the office."):
+        sync(client, item(world.child, "amendment", amends_id=original["id"],
+                          data={"reason": "update", "based_on": original["id"], "text": text}))
+    page = client.get(f"/cases/{world.child.id}/entries/{original['id']}").get_data(as_text=True)
+    assert "data-conflicting" in page
+    assert "From the tablet." in page and "From the office." in page
