@@ -75,15 +75,21 @@ def _store(item, device_id) -> Result:
                              f"{', '.join(k.value for k in Kind)}.")
     child = _child_for(item, kind)
     envelope = dict(occurred_at=_moment(item, "occurred_at"),
-                    recorded_at=_moment(item, "recorded_at"),
-                    visit_id=_visit(item, child), entry_id=entry_id, device_id=device_id)
+                    recorded_at=_moment(item, "recorded_at"), entry_id=entry_id,
+                    device_id=device_id)
     existing = db.session.get(Entry, entry_id)
     if kind == Kind.AMENDMENT:
         version = _amended_version(item, child, leaving_out=entry_id)
-        data = _checked(validate_amendment(version, item.get("data")))
+        data, errors = validate_amendment(version, item.get("data"))
     else:
         version = None
-        data = _checked(validate(kind, item.get("data")))
+        data, errors = validate(kind, item.get("data"))
+    try:
+        envelope["visit_id"] = _visit(item, child)
+    except Refusal as refusal:
+        errors = {**refusal.errors, **errors}
+    if errors:
+        raise Refusal("rejected", errors)
     if existing is not None:
         return _compare(existing, child, kind, data, envelope, version)
     envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
@@ -92,13 +98,6 @@ def _store(item, device_id) -> Result:
     else:
         operations.add_entry(author=current_user, child=child, kind=kind, data=data, **envelope)
     return Result(str(entry_id), "created")
-
-
-def _checked(outcome) -> dict:
-    data, errors = outcome
-    if errors:
-        raise Refusal("rejected", errors)
-    return data
 
 
 def _uuid(item: dict, key: str, required: bool = False) -> uuid.UUID | None:

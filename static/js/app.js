@@ -3,12 +3,12 @@
 import { briefOf, refreshBriefs } from './caseload.js';
 import { keepDrafts } from './drafts.js';
 import { fillShellPages } from './offline-pages.js';
-import { saveToOutbox, waitingOf } from './outbox.js';
+import { discard, recordsOf, saveToOutbox, waitingOf } from './outbox.js';
 import { currentUserId } from './store.js';
 import { protectStorage } from './storage.js';
 import { refreshStatus, showStatus } from './status.js';
 import { askForBackgroundSync, startSyncing, syncNow, whoAmI } from './sync.js';
-import { offlineProblems, visitItems } from './visit-items.js';
+import { amendmentItem, offlineProblems, singleItem, snapshotAnswers, visitItems } from './items.js';
 
 const NOTICE_KEY = 'dailylife-notice';
 const signedInPage = () => Boolean(document.querySelector('form.sign-out'));
@@ -29,42 +29,77 @@ function showNotice() {
   document.querySelector('main').prepend(notice);
 }
 
+// Problems go next to their field ([name, ...other names to try]); the rest above the form.
 function showProblems(form, problems) {
   form.querySelectorAll('[data-offline-error]').forEach((element) => element.remove());
-  for (const [name, message] of problems) {
-    const field = form.querySelector(`[data-field="${name}"]`);
-    const error = Object.assign(document.createElement('p'), { className: 'error-message', textContent: message });
+  for (const [names, message] of problems) {
+    const field = [names].flat().map((name) => form.querySelector(`[data-field="${name}"]`)).find(Boolean);
+    const error = Object.assign(document.createElement('p'), { className: 'error-message', role: 'alert', textContent: message });
     error.dataset.offlineError = '';
-    field?.append(error);
+    if (field) field.append(error);
+    else form.prepend(error);
   }
   form.querySelector('[data-offline-error]')?.scrollIntoView({ block: 'center' });
 }
 
-async function recordVisitOnDevice(form) {
-  const childId = form.dataset.child || childIdInPath();
-  const userId = await currentUserId();
-  if (!userId) return;
+// Online, the server answers at once: show a refusal at the fields, as a plain form post would.
+async function refusalsShown(form, ids) {
+  const rejected = (await recordsOf(ids)).filter((record) => record?.status === 'rejected');
+  // A refused visit makes its parts refused too ("visit_id"): the visit's own reasons say why.
+  const visitRefused = rejected.some((record) => record.item.kind === 'visit');
+  showProblems(form, rejected.flatMap((record) => Object.entries(record.errors ?? {})
+    .filter(([key]) => !(visitRefused && key === 'visit_id'))
+    .map(([key, messages]) => [[(record.prefix ?? '') + key, key], messages.join(' ')])));
+  return rejected.map((record) => record.id);
+}
+
+// Save into the outbox, then try to send at once; the device keeps it whatever happens next.
+async function saveOnDevice(form, childId, userId, makeItems, draftKey = null) {
+  let refused = [];
+  form.addEventListener('submit', async (event) => {
+    if (event.submitter?.name !== 'save') return;
+    event.preventDefault();
+    const problems = offlineProblems(form).map(([name, message]) => [[name], message]);
+    if (problems.length) {
+      showProblems(form, problems);
+      return;
+    }
+    // The corrected form replaces what the server refused a moment ago: nothing else is lost.
+    await Promise.all(refused.map(discard));
+    const items = makeItems();
+    await saveToOutbox(userId, items, draftKey);
+    await protectStorage();
+    await askForBackgroundSync();
+    await syncNow();
+    refused = await refusalsShown(form, items.map((item) => item.id));
+    if (refused.length) return;
+    sessionStorage.setItem(NOTICE_KEY, `Saved on this tablet (${items.length === 1 ? '1 entry' : `${items.length} entries`}). It is sent as soon as there is a connection.`);
+    window.location.assign(`/cases/${childId}`);
+  });
+}
+
+async function recordVisitOnDevice(form, childId, userId) {
   const nameSlot = document.querySelector('[data-child-name]');
   if (!form.dataset.child && nameSlot) nameSlot.textContent = (await briefOf(childId))?.known_as ?? 'this child';
   const when = form.elements.occurred_at;
   if (!when.value) when.value = localNow();
   const draftKey = await keepDrafts(form, childId);
-  form.addEventListener('submit', async (event) => {
-    if (event.submitter?.name !== 'save') return;
-    event.preventDefault();
-    const problems = offlineProblems(form);
-    if (problems.length) {
-      showProblems(form, problems);
-      return;
-    }
-    const items = visitItems(form, childId);
-    await saveToOutbox(userId, items, draftKey);
-    sessionStorage.setItem(NOTICE_KEY, `Visit saved on this tablet (${items.length} entries). It is sent as soon as there is a connection.`);
-    await protectStorage();
-    await askForBackgroundSync();
-    await syncNow();
-    window.location.assign(`/cases/${childId}`);
-  });
+  await saveOnDevice(form, childId, userId, () => visitItems(form, childId), draftKey);
+}
+
+async function recordingForms() {
+  const userId = await currentUserId();
+  const form = document.querySelector('form[data-draft="visit"], form[data-outbox]');
+  if (!form || !userId) return;
+  const childId = form.dataset.child || childIdInPath();
+  if (form.dataset.draft === 'visit') {
+    await recordVisitOnDevice(form, childId, userId);
+  } else if (form.dataset.outbox === 'amendment') {
+    const before = snapshotAnswers(form);
+    await saveOnDevice(form, childId, userId, () => amendmentItem(form, childId, form.dataset.amends, before));
+  } else {
+    await saveOnDevice(form, childId, userId, () => singleItem(form, childId, form.dataset.outbox));
+  }
 }
 
 async function warnBeforeSigningOut(form) {
@@ -92,8 +127,7 @@ async function start() {
     }
   }
   await showStatus();
-  const visitForm = document.querySelector('form[data-draft="visit"]');
-  if (visitForm) await recordVisitOnDevice(visitForm);
+  await recordingForms();
   const signOut = document.querySelector('form.sign-out');
   if (signOut) await warnBeforeSigningOut(signOut);
   await fillShellPages();

@@ -10,10 +10,10 @@ export async function saveToOutbox(userId, items, draftKey) {
   const db = await database();
   const tx = db.transaction(['outbox', 'drafts'], 'readwrite');
   const base = Date.now() * 1000;
-  for (const item of items) {
+  for (const { prefix, ...item } of items) {
     tx.objectStore('outbox').put({
       id: item.id, userId, seq: base + (sequence++ % 1000), createdAt: Date.now(),
-      status: 'waiting', errors: null, attempts: 0, item,
+      status: 'waiting', errors: null, attempts: 0, prefix, item,
     });
   }
   if (draftKey) tx.objectStore('drafts').delete(draftKey);
@@ -51,6 +51,11 @@ export async function resend(id, item) {
   const db = await database();
   const record = await db.get('outbox', id);
   await db.put('outbox', { ...record, item: item ?? record.item, status: 'waiting', errors: null });
+}
+
+export async function recordsOf(ids) {
+  const db = await database();
+  return Promise.all(ids.map((id) => db.get('outbox', id)));
 }
 
 export async function discard(id) {

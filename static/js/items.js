@@ -1,0 +1,129 @@
+// Recording forms as sync items, made on the device (DESIGN.md section 4): a visit becomes one
+// item per entry; a single entry one item; a correction one amendment item. An item's `prefix`
+// (where its fields sit in the form, to show the server's errors there) stays on the device.
+// The form's own markup says how each answer travels: radios are yes/no, a lone tick box is
+// true/false, tick boxes sharing a name are a list, data-json="lines" is one item per line.
+
+const ROW_KINDS = { observations: 'observation', voice: 'voice', household_changes: 'household_change' };
+const NOT_DATA = new Set(['csrf_token', 'occurred_at']);
+
+export function valueOf(form, name) {
+  const elements = [...form.elements].filter((element) => element.name === name);
+  const first = elements[0];
+  if (first.type === 'radio') {
+    const chosen = elements.find((element) => element.checked)?.value;
+    return { yes: true, no: false }[chosen] ?? null;
+  }
+  if (first.type === 'checkbox' && first.dataset.json === 'list') {
+    return elements.filter((element) => element.checked).map((element) => element.value);
+  }
+  if (first.type === 'checkbox') return first.checked;
+  if (first.dataset.json === 'lines') {
+    return first.value.split('\n').map((line) => line.trim()).filter(Boolean);
+  }
+  if (first.type === 'number' && first.value.trim() !== '' && Number.isInteger(Number(first.value))) {
+    return Number(first.value);
+  }
+  return first.value;
+}
+
+const isEmpty = (value) => value === null || value === '' || (Array.isArray(value) && value.length === 0);
+
+const namesIn = (form) => new Set([...form.elements]
+  .filter((element) => element.name && element.type !== 'submit').map((element) => element.name));
+
+function answers(form) {
+  const names = namesIn(form);
+  const visit = {};
+  const rows = {};
+  for (const name of names) {
+    if (NOT_DATA.has(name)) continue;
+    const value = valueOf(form, name);
+    const row = name.match(/^(observations|voice|household_changes)-(\d+)-(.+)$/);
+    if (!row) {
+      if (!isEmpty(value)) visit[name] = value;
+      continue;
+    }
+    const [, list, index, key] = row;
+    if (index === '__i__') continue;
+    rows[`${list}-${index}`] ??= { list, kind: ROW_KINDS[list], order: Number(index), data: {} };
+    if (!isEmpty(value)) rows[`${list}-${index}`].data[key] = value;
+  }
+  return { visit, rows: Object.values(rows) };
+}
+
+// A row nobody typed in (tick boxes aside) is not an entry, as on the server.
+const isBlankRow = (row) => Object.values(row.data).every((value) => typeof value === 'boolean');
+
+export function localInputToIso(value) {
+  const moment = new Date(value);
+  return Number.isNaN(moment.getTime()) ? null : moment.toISOString();
+}
+
+function envelopeMaker(form, childId) {
+  const occurredAt = form.elements.occurred_at ? localInputToIso(form.elements.occurred_at.value) : null;
+  const recordedAt = new Date().toISOString();
+  return (id, kind, data, extra = {}) => ({
+    id, kind, child_id: childId, occurred_at: occurredAt, recorded_at: recordedAt,
+    visit_id: null, amends_id: null, data, ...extra,
+  });
+}
+
+export function visitItems(form, childId) {
+  const { visit, rows } = answers(form);
+  const envelope = envelopeMaker(form, childId);
+  const visitId = crypto.randomUUID();
+  const listOrder = Object.values(ROW_KINDS);
+  const parts = rows.filter((row) => !isBlankRow(row))
+    .sort((a, b) => listOrder.indexOf(a.kind) - listOrder.indexOf(b.kind) || a.order - b.order)
+    .map((row) => envelope(crypto.randomUUID(), row.kind, row.data, { visit_id: visitId, prefix: `${row.list}-${row.order}-` }));
+  return [envelope(visitId, 'visit', visit), ...parts];
+}
+
+export function singleItem(form, childId, kind) {
+  const { visit: data } = answers(form);
+  return [envelopeMaker(form, childId)(crypto.randomUUID(), kind, data)];
+}
+
+// Every answer as the page first showed it, so a correction sends only what was changed.
+export function snapshotAnswers(form) {
+  return Object.fromEntries([...namesIn(form)].map((name) => [name, JSON.stringify(valueOf(form, name))]));
+}
+
+const CORRECTED = /^correction-(.+)$/;
+
+export function amendmentItem(form, childId, amendsId, before) {
+  const data = {};
+  for (const name of namesIn(form)) {
+    if (name === 'csrf_token') continue;
+    const value = valueOf(form, name);
+    const corrected = name.match(CORRECTED);
+    if (!corrected) {
+      if (!isEmpty(value)) data[name] = value;
+    } else if (JSON.stringify(value) !== before[name]) {
+      data[corrected[1]] = isEmpty(value) ? null : value;
+    }
+  }
+  return [envelopeMaker(form, childId)(crypto.randomUUID(), 'amendment', data, { amends_id: amendsId, occurred_at: null, prefix: 'correction-' })];
+}
+
+// The checks that matter most before leaving the house; the server checks everything again.
+export function offlineProblems(form) {
+  const problems = [];
+  const when = form.elements.occurred_at;
+  if (when) {
+    const occurredAt = localInputToIso(when.value);
+    if (!occurredAt) problems.push(['occurred_at', 'Give the date and time it happened.']);
+    else if (new Date(occurredAt) > new Date(Date.now() + 5 * 60 * 1000)) {
+      problems.push(['occurred_at', 'This is in the future. Give the date and time it actually happened.']);
+    }
+  }
+  if (form.dataset.draft === 'visit') {
+    if (!form.elements.type.value) problems.push(['type', 'Choose the type of visit.']);
+    if (valueOf(form, 'child_seen') === null) problems.push(['child_seen', 'Say whether the child was seen.']);
+  }
+  if (form.elements.reason && !form.elements.reason.value.trim()) {
+    problems.push(['reason', 'Say why.']);
+  }
+  return problems;
+}
