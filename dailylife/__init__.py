@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from dailylife.access import enforce_declared_access
     from dailylife.children.views import bp as children_bp
+    from dailylife.chronology.views import bp as chronology_bp
     from dailylife.entries.views import bp as entries_bp
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.views import bp as people_bp
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
     app.register_blueprint(children_bp)
+    app.register_blueprint(chronology_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)

@@ -1,0 +1,78 @@
+"""The chronology page and its CSV export. Every view is audited; the request commits at the edge."""
+
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+
+from dailylife import audit
+from dailylife.access import Action, requires
+from dailylife.chronology import export, filters, keyset
+from dailylife.chronology.rows import LABELS, rows_for
+from dailylife.clock import local_today
+
+bp = Blueprint("chronology", __name__)
+
+
+@bp.get("/cases/<child_id>/chronology")
+@requires(Action.READ_VOICE)
+def chronology(child):
+    kinds = filters.readable_kinds(g.child_actions)
+    form = filters.filter_form(child, request.args, kinds)
+    problems = _problems(form)
+    try:
+        position = keyset.Position.from_args(request.args)
+    except ValueError as error:
+        problems.append(str(error))
+    if problems:
+        return _render(child, form, problems=problems), 400
+    page = keyset.fetch_page(child.id, filters.conditions(form, kinds),
+                             descending=filters.descending(form), position=position,
+                             size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
+    audit.record("view_chronology", child_id=child.id, filters=filters.applied(form))
+    return _render(child, form, page=page, position=position, rows=rows_for(child, page.entries))
+
+
+@bp.get("/cases/<child_id>/chronology.csv")
+@requires(Action.EXPORT)
+def export_csv(child):
+    kinds = filters.readable_kinds(g.child_actions)
+    form = filters.filter_form(child, request.args, kinds)
+    problems = _problems(form)
+    if problems:
+        abort(400, description=" ".join(problems))
+    audit.record("export", child_id=child.id, format="csv", filters=filters.applied(form))
+    return export.csv_response(child, filters.conditions(form, kinds),
+                               descending=filters.descending(form))
+
+
+def _problems(form) -> list[str]:
+    """Each invalid filter as a sentence that names the field, for the top of the page."""
+    if form.validate():
+        return []
+    return [f"{form[name].label.text}: {' '.join(messages)}" for name, messages in form.errors.items()]
+
+
+def _render(child, form, **page):
+    return render_template("chronology/chronology.html", child=child, form=form, labels=LABELS,
+                           today=local_today(), links=_links(child, form, page),
+                           filtered=bool(set(filters.applied(form)) - {"order"}),
+                           read_record=Action.READ_RECORD in g.child_actions,
+                           can_export=Action.EXPORT in g.child_actions, **page)
+
+
+def _links(child, form, page: dict) -> dict[str, str | None]:
+    """Page links keep the filters (bookmarks); pages carry cursors, never offsets."""
+    args = filters.applied(form) if not form.errors else {}
+
+    def link(endpoint="chronology.chronology", **cursor):
+        return url_for(endpoint, child_id=child.id, **args, **cursor)
+
+    current = page.get("page")
+    position = page.get("position")
+    return {
+        "next": link(after=str(current.next)) if current and current.next else None,
+        "prev": link(before=str(current.prev)) if current and current.prev else None,
+        "first": link() if position and not position.at_start else None,
+        "csv": link("chronology.export_csv"),
+        "clear": url_for("chronology.chronology", child_id=child.id),
+        #: Each row's entry page is this plus its id: one string join, not a url_for per row.
+        "entries": f"{request.script_root}/cases/{child.id}/entries/",
+    }
