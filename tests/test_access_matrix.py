@@ -77,6 +77,12 @@ ACCESS = {
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=302),
     # The record of one child: the team reads it; an advocate reads only the child's words.
+    "chronology.chronology": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=200, admin=404),
+    "chronology.export_csv": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     "entries.entry_detail": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
