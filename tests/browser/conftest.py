@@ -140,7 +140,18 @@ class LiveServer:
                 self.errors.append(f"{status} for {seen.method} {seen.path}")
             return start_response(status, headers, exc_info)
 
-        return self.app(environ, noting_failures)
+        return _closed_even_if_dropped(self.app(environ, noting_failures))
+
+
+def _closed_even_if_dropped(body):
+    """Werkzeug's server skips ``close()`` on the response when the browser resets the connection
+    mid-response (a closed context, an aborted fetch), leaking the open file of a static response
+    into a ResourceWarning. This generator closes it however it ends, also when abandoned."""
+    try:
+        yield from body
+    finally:
+        if hasattr(body, "close"):
+            body.close()
 
 
 @pytest.fixture(autouse=True)
