@@ -115,7 +115,7 @@ def _as_param(value) -> str:
     return str(value)
 
 
-def conditions(form: FilterForm, kinds: frozenset[Kind]) -> list:
+def conditions(form: FilterForm, kinds: frozenset[Kind], child_id: uuid.UUID) -> list:
     """WHERE clauses for a valid form; amendments show in place unless asked for by kind."""
     chosen = form.kind.data if "kind" in form else None
     wanted = {Kind(chosen)} if chosen else kinds - {Kind.AMENDMENT}
@@ -124,7 +124,7 @@ def conditions(form: FilterForm, kinds: frozenset[Kind]) -> list:
         if name in form and form[name].data:
             clauses.append(column == form[name].data)
     if form.significant.data:
-        clauses.append(_significant())
+        clauses.append(_significant(child_id))
     if form.date_from.data:
         clauses.append(Entry.occurred_at >= _start_of(form.date_from.data))
     if form.date_to.data:
@@ -134,11 +134,16 @@ def conditions(form: FilterForm, kinds: frozenset[Kind]) -> list:
     return clauses
 
 
-def _significant():
-    """Marked significant when written, or by a later correction (which sets its own flag)."""
+def _significant(child_id: uuid.UUID):
+    """Marked significant when written, or by a later correction (which sets its own flag).
+
+    The corrections are the child's own, found once: a correlated EXISTS here lets PostgreSQL
+    hash every significant amendment in the database instead.
+    """
     amendment = aliased(Entry)
-    return sa.or_(Entry.significant,
-                  sa.exists().where(amendment.amends_id == Entry.id, amendment.significant))
+    marked_later = sa.select(amendment.amends_id).where(
+        amendment.child_id == child_id, amendment.kind == Kind.AMENDMENT, amendment.significant)
+    return sa.or_(Entry.significant, Entry.id.in_(marked_later))
 
 
 def _start_of(day: date) -> datetime:

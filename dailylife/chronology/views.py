@@ -23,7 +23,7 @@ def chronology(child):
         problems.append(str(error))
     if problems:
         return _render(child, form, problems=problems), 400
-    page = keyset.fetch_page(child.id, filters.conditions(form, kinds),
+    page = keyset.fetch_page(child.id, filters.conditions(form, kinds, child.id),
                              descending=filters.descending(form), position=position,
                              size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
     audit.record("view_chronology", child_id=child.id, filters=filters.applied(form))
@@ -39,7 +39,7 @@ def export_csv(child):
     if problems:
         abort(400, description=" ".join(problems))
     audit.record("export", child_id=child.id, format="csv", filters=filters.applied(form))
-    return export.csv_response(child, filters.conditions(form, kinds),
+    return export.csv_response(child, filters.conditions(form, kinds, child.id),
                                descending=filters.descending(form))
 
 
