@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.people.views import bp as people_bp
     from dailylife.pwa import bp as pwa_bp
     from dailylife.sync.api import bp as api_bp
+    from dailylife.team.views import bp as team_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
     app.register_blueprint(children_bp)
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(entries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(pwa_bp)
 
     from dailylife import errors

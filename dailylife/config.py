@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from dailylife.signals import settings as signal_settings
+
 DEVELOPMENT_KEY = "dev-only-not-secret"
 
 
@@ -42,6 +44,7 @@ def defaults(instance_path: str) -> dict:
         "SYNC_MAX_ITEMS": 200,
         "SYNC_MAX_BYTES": 5 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        **signal_settings.DEFAULTS,
     }
 
 
@@ -71,9 +74,13 @@ def _with_psycopg3(url: str) -> str:
 
 def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "CHRONOLOGY_PAGE_SIZE",
-                 "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES"):
+                 "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES", *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
-            raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number.")
+            raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "
+                                      f"not {config[name]!r}.")
+    holidays_problem = signal_settings.holidays_problem(config)
+    if holidays_problem:
+        raise UnsafeConfiguration(holidays_problem)
     env = config["ENV_NAME"]
     if env not in ("production", "development", "testing"):
         raise UnsafeConfiguration(

@@ -102,6 +102,13 @@ ACCESS = {
     "entries.new_oversight": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
+    "entries.new_escalation": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
+    # The team dashboard: supervisors only, each sees their own team (test_team.py).
+    "team.team_dashboard": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
+        other_supervisor=200, advocate=404, admin=404),
     "entries.amend": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),

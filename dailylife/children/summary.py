@@ -16,6 +16,7 @@ from dailylife.entries.forms import REPORTED_SOURCES
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.signals import compute as signals
 
 
 def last_visit_dates(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -97,5 +98,5 @@ def facts_for(user, child) -> dict:
     if Action.READ_RECORD in allowed:
         facts.update(household=current_household(child.id), last_visit=last_visit(child.id),
                      last_seen_alone=last_seen_alone(child.id),
-                     unverified=unverified_reports(child.id))
+                     unverified=unverified_reports(child.id), signals=signals.for_child(child))
     return facts

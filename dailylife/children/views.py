@@ -9,6 +9,7 @@ from dailylife.children import summary
 from dailylife.children.models import Child
 from dailylife.clock import local_today
 from dailylife.extensions import db
+from dailylife.signals import compute as signals
 from dailylife.people.models import Role
 
 bp = Blueprint("children", __name__)
@@ -26,7 +27,7 @@ def caseload():
     children = db.session.scalars(visible_children_query(current_user).order_by(Child.name)).all()
     last_visits = summary.last_visit_dates([child.id for child in children])
     return render_template("children/caseload.html", children=children, last_visits=last_visits,
-                           today=local_today())
+                           today=local_today(), signals=signals.readable_by(current_user, children))
 
 
 @bp.get("/cases/<child_id>")

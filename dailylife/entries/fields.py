@@ -1,6 +1,6 @@
 """Form fields that speak both HTML form posts and the JSON of the sync API."""
 
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 
@@ -42,6 +42,15 @@ class YesNoField(RadioField):
     def pre_validate(self, form):
         if self.data not in (True, False, None):
             raise ValidationError("Answer yes or no.")
+
+
+class TickField(BooleanField):
+    """A tick box that is ticked (True) or says nothing (None): unticked, it adds no key to an
+    entry's data, so a kind's documented keys stay as they were."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = self.data or None
 
 
 class LinesField(TextAreaField):

@@ -5,10 +5,12 @@ The field names are the ``data`` keys of DESIGN.md section 4. Kind forms are pla
 """
 
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField,
-                     SelectMultipleField, StringField, TextAreaField)
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from dailylife.entries.fields import AnswerRequired, ChoiceField, LinesField, NotBlank, YesNoField
+from dailylife.entries.fields import (AnswerRequired, ChoiceField, LinesField, NotBlank, TickField,
+                                      YesNoField)
+from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 
 #: The longest text a practitioner may write in one field (characters), documented in the README.
 TEXT_LIMIT = 20_000
@@ -186,14 +188,35 @@ class ActionForm(Form):
     action = short_text("Action", NotBlank("Describe the action."))
     owner = short_text("Who", NotBlank("Say who will do it."))
     due = DateField("By when", [Optional()])
+    #: Ticked in a later supervision: the action is done (see dailylife.signals.supervision).
+    done = TickField("Done")
 
 
 class OversightForm(Form):
-    summary = long_text("Summary", NotBlank("Write a summary of the oversight."))
+    """Management oversight, shaped as reflective supervision; ``summary`` is its headline."""
+
+    summary = long_text("Summary", NotBlank("Write a summary of the oversight."),
+                        description="One line: what the chronology shows for this entry.")
+    whats_happening = long_text("What is happening for the child?")
+    what_we_know = long_text("What do we know, and how do we know it?")
+    worries = long_text("What are we worried about?")
+    working_well = long_text("What is working well?")
+    what_would_change_our_view = long_text("What would change our view?")
     analysis = long_text("Analysis")
     decision = long_text("Decision")
     actions = FieldList(FormField(ActionForm), min_entries=0, max_entries=50)
     risk_assessment_reviewed = BooleanField("The risk assessment was reviewed")
+    acknowledges = SelectMultipleField(
+        "Practice signals this decision acknowledges", choices=ACKNOWLEDGEABLE,
+        validate_choice=False, description="The signal stays until the record changes; your "
+        "decision is shown with it.")
+    #: The escalation entry this oversight answers (checked against the child when saved).
+    answers = SelectField("Answers the escalation", choices={}, validate_choice=False)
+
+    def validate_acknowledges(self, field):
+        unknown = set(field.data or []) - set(ACKNOWLEDGEABLE)
+        if unknown:
+            raise ValidationError(f"Unknown practice signal: {', '.join(sorted(unknown))}.")
 
 
 class EscalationForm(Form):

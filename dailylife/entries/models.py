@@ -39,6 +39,8 @@ JSONData = sa.JSON().with_variant(JSONB(), "postgresql")
 class Entry(db.Model):
     __table_args__ = (
         sa.Index("ix_entry_chronology", "child_id", "occurred_at", "id"),
+        #: Practice signals read each child's latest entries of one kind (dailylife.signals).
+        sa.Index("ix_entry_child_kind", "child_id", "kind", "occurred_at"),
     )
 
     #: Made by the client (a UUID from the tablet), so a retried sync is recognised.

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from dailylife import audit
 from dailylife.clock import utcnow
+from dailylife.entries import references
 from dailylife.entries.forms import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
@@ -44,6 +45,9 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     problem = occurred_at_problem(occurred_at)
     if problem:
         raise EntryRefused({"occurred_at": [problem]})
+    wrong_references = references.problems(child, kind, data)
+    if wrong_references:
+        raise EntryRefused(wrong_references)
     data = with_defaults(kind, data)
     received_at = utcnow()
     recorded_at = recorded_at or received_at

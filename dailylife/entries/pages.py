@@ -5,9 +5,9 @@ from wtforms import FieldList, FormField, HiddenField, SubmitField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired
 
-from dailylife.entries.forms import (KIND_FORMS, AmendmentMetaForm, HouseholdChangeForm,
-                                     ObservationForm, OversightForm, TriangulationForm, VisitForm,
-                                     VoiceForm)
+from dailylife.entries.forms import (KIND_FORMS, AmendmentMetaForm, EscalationForm,
+                                     HouseholdChangeForm, ObservationForm, OversightForm,
+                                     TriangulationForm, VisitForm, VoiceForm)
 
 #: Upper bounds that keep one page's post a sane size.
 MAX_ROWS = 50
@@ -75,6 +75,10 @@ class HouseholdChangePage(OccurredAtMixin, FlaskForm, HouseholdChangeForm):
 class OversightPage(OccurredAtMixin, FlaskForm, OversightForm):
     add_action = SubmitField("Add an action")
     save = SubmitField("Save oversight")
+
+
+class EscalationPage(OccurredAtMixin, FlaskForm, EscalationForm):
+    save = SubmitField("Escalate to my supervisor")
 
 
 class TriangulationPage(FlaskForm, TriangulationForm):

@@ -7,10 +7,11 @@ from dailylife import access
 from dailylife.access import Action, requires
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
-from dailylife.entries.forms import (HouseholdChangeForm, ObservationForm, OversightForm,
-                                     VisitForm, VoiceForm)
+from dailylife.entries.forms import (EscalationForm, HouseholdChangeForm, ObservationForm,
+                                     OversightForm, VisitForm, VoiceForm)
 from dailylife.entries.models import Kind
 from dailylife.entries.payload import form_data, validate_amendment
+from dailylife.signals import supervision
 
 bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
 
@@ -76,6 +77,8 @@ SINGLE_ENTRY_PAGES = {
     Kind.HOUSEHOLD_CHANGE: ("Record a household change", "Household change saved. Consider "
                             "whether the risk assessment needs reviewing."),
     Kind.OVERSIGHT: ("Record management oversight", "Management oversight saved."),
+    Kind.ESCALATION: ("Escalate a concern", "Escalated: your supervisor sees it at the top of "
+                      "their dashboard until they answer it."),
 }
 
 
@@ -89,9 +92,13 @@ def _single_entry(child, kind: Kind, form, kind_form):
     if form.validate():
         occurred_at = _occurred_at(form)
         if occurred_at is not None:
-            operations.add_entry(author=current_user, child=child, kind=kind,
-                                 data=form_data(form, kind_form), occurred_at=occurred_at)
-            return _after_saving(child, saved_message)
+            try:
+                operations.add_entry(author=current_user, child=child, kind=kind,
+                                     data=form_data(form, kind_form), occurred_at=occurred_at)
+            except operations.EntryRefused as refused:
+                _show_errors(form, refused.errors)
+            else:
+                return _after_saving(child, saved_message)
     return render_template("entries/new_entry.html", **page), INVALID
 
 
@@ -114,10 +121,18 @@ def new_household_change(child):
                          HouseholdChangeForm)
 
 
+@bp.route("/escalations/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def new_escalation(child):
+    return _single_entry(child, Kind.ESCALATION, pages.EscalationPage(), EscalationForm)
+
+
 @bp.route("/oversight/new", methods=["GET", "POST"])
 @requires(Action.RECORD_OVERSIGHT)
 def new_oversight(child):
-    form = pages.OversightPage()
+    form = pages.OversightPage(data=supervision.starting_answers(child, request.args)
+                               if request.method == "GET" else None)
+    form.answers.choices = supervision.escalation_choices(child)
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         heading = SINGLE_ENTRY_PAGES[Kind.OVERSIGHT][0]

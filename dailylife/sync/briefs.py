@@ -3,6 +3,7 @@
 from dailylife.access import Action, actions_on
 from dailylife.children import summary
 from dailylife.clock import local_today
+from dailylife.signals import compute as signals
 
 
 def _moment(version):
@@ -28,5 +29,6 @@ def brief_for(user, child) -> dict:
             unverified=[{"id": str(version.entry.id), "occurred_at": _moment(version),
                          "source_detail": version.data.get("source_detail"),
                          "text": version.data["text"]}
-                        for version in summary.unverified_reports(child.id)])
+                        for version in summary.unverified_reports(child.id)],
+            signals=[signal.id for signal in signals.for_child(child)])
     return brief

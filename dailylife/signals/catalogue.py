@@ -1,0 +1,33 @@
+"""The signals' stable ids (DESIGN.md 4a), their words and how urgent each is.
+
+Imports nothing from the app: the oversight form offers these ids to acknowledge.
+"""
+
+import enum
+
+
+class Urgency(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    URGENT = 4
+
+
+#: id -> (label, urgency). The order is the order a page lists a child's signals in.
+SIGNALS = {
+    "escalation_open": ("Escalation waiting for an answer", Urgency.URGENT),
+    "household_change_unreviewed": ("Household changed since the risk assessment was reviewed",
+                                    Urgency.MEDIUM),
+    "visit_overdue": ("Visit overdue", Urgency.HIGH),
+    "not_seen_alone": ("Not seen alone", Urgency.HIGH),
+    "engagement_no_access": ("Visits failing: no access", Urgency.HIGH),
+    "report_unverified": ("Reported information not checked", Urgency.MEDIUM),
+    "voice_missing": ("The child's own words not recorded", Urgency.MEDIUM),
+    "action_overdue": ("Supervision action overdue", Urgency.MEDIUM),
+    "oversight_missing": ("No management oversight", Urgency.MEDIUM),
+    "late_recording": ("Recorded late", Urgency.LOW),
+}
+SIGNAL_IDS = tuple(SIGNALS)
+#: What a supervisor may acknowledge: every signal but an escalation, which is answered instead.
+ACKNOWLEDGEABLE = {signal_id: label for signal_id, (label, _) in SIGNALS.items()
+                   if signal_id != "escalation_open"}

@@ -1,0 +1,73 @@
+"""Signal thresholds: whole numbers from configuration (``DAILYLIFE_<NAME>``), checked at start-up.
+
+Kept free of app imports so that ``dailylife.config`` can read the defaults before the app exists.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+import holidays
+
+#: Threshold name -> default. Every one must be a positive whole number or the app will not start.
+THRESHOLDS = {
+    # Visits where the child is seen, by legal status, when the child has no interval of its own.
+    "VISIT_WORKING_DAYS_CHILD_PROTECTION_PLAN": 10,
+    "VISIT_WORKING_DAYS_CHILD_IN_NEED": 20,
+    "VISIT_DAYS_LOOKED_AFTER": 42,
+    "NOT_SEEN_ALONE_VISITS": 2,
+    "REPORT_UNVERIFIED_DAYS": 14,
+    "NO_ACCESS_VISITS": 2,
+    "NO_ACCESS_DAYS": 90,
+    "NO_ACCESS_RUN": 3,
+    "VOICE_VISITS": 3,
+    "OVERSIGHT_DAYS": 30,
+    "LATE_VISIT_WORKING_DAYS": 2,
+    "LATE_SIGNIFICANT_DAYS": 1,
+}
+#: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
+#: England and Wales share their bank holidays.
+DEFAULTS = {**THRESHOLDS, "HOLIDAYS_COUNTRY": "GB", "HOLIDAYS_SUBDIVISION": "ENG"}
+
+#: The visit interval of each legal status: (setting, counted in working days?). A child's own
+#: ``visit_interval_days`` counts calendar days, as the admin form says.
+VISIT_INTERVALS = {
+    "child_protection_plan": ("VISIT_WORKING_DAYS_CHILD_PROTECTION_PLAN", True),
+    "child_in_need": ("VISIT_WORKING_DAYS_CHILD_IN_NEED", True),
+    "looked_after": ("VISIT_DAYS_LOOKED_AFTER", False),
+}
+
+
+def holidays_problem(config) -> str | None:
+    """A sentence saying what is wrong with the bank-holiday setting, or None."""
+    country, subdivision = config["HOLIDAYS_COUNTRY"], config["HOLIDAYS_SUBDIVISION"] or None
+    try:
+        bank_holidays(country, subdivision)
+    except (NotImplementedError, TypeError) as error:
+        return (f"DAILYLIFE_HOLIDAYS_COUNTRY={country!r} with DAILYLIFE_HOLIDAYS_SUBDIVISION="
+                f"{subdivision!r} is not a calendar the holidays package knows ({error}). "
+                "For England and Wales use GB and ENG.")
+    return None
+
+
+@cache
+def bank_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The thresholds in force, read once per computation from the app's configuration."""
+
+    values: dict
+    calendar: holidays.HolidayBase
+
+    @classmethod
+    def from_config(cls, config) -> "Thresholds":
+        return cls({name: config[name] for name in THRESHOLDS},
+                   bank_holidays(config["HOLIDAYS_COUNTRY"], config["HOLIDAYS_SUBDIVISION"] or None))
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self.values[name.upper()]
+        except KeyError:
+            raise AttributeError(name) from None

@@ -1,0 +1,51 @@
+"""What the oversight page starts from: the plan in force, and the escalations to answer.
+
+"Done" for an action: an action is done when a later oversight entry's plan carries it with its
+"Done" box ticked. The plan in force is the action list of the newest oversight that records
+actions, so the page starts from its open actions: each is carried forward (perhaps with a new
+date), ticked done, or deliberately removed — in the record, never silently.
+"""
+
+from datetime import date
+
+from dailylife.clock import local_zone
+from dailylife.entries.models import Kind
+from dailylife.signals import facts
+from dailylife.signals.compute import OVERSIGHT_WINDOW
+from dailylife.signals.rules import day
+
+#: An escalation's reason is cut to this length in the list to choose from.
+REASON_PREVIEW = 80
+
+
+def open_actions(child) -> list[dict]:
+    window = facts.windows([child.id], Kind.OVERSIGHT, OVERSIGHT_WINDOW)[child.id]
+    plan = window.take(lambda version: bool(version.data.get("actions")), 1)
+    return [{**action, "due": date.fromisoformat(action["due"]) if action.get("due") else None}
+            for action in (plan[0].data["actions"] if plan else []) if not action.get("done")]
+
+
+def starting_answers(child, args) -> dict:
+    """The oversight form's first answers: open actions carried forward, and what the link
+    from a signal or an escalation asked for (``?acknowledges=<id>``, ``?answers=<id>``)."""
+    return {"actions": open_actions(child), "acknowledges": args.getlist("acknowledges"),
+            "answers": args.get("answers", "")}
+
+
+def escalation_choices(child) -> dict[str, str]:
+    """Every escalation of the child, newest first, saying which are still waiting."""
+    found = facts.escalations([child.id]).get(child.id, [])
+    answered = facts.answered([version.entry.id for version in found])
+    zone = local_zone()
+    return {"": "No: this does not answer an escalation", **{
+        str(version.entry.id): _escalation_label(version, zone, str(version.entry.id) in answered)
+        for version in reversed(found)}}
+
+
+def _escalation_label(version, zone, answered: bool) -> str:
+    reason = version.data["reason"]
+    if len(reason) > REASON_PREVIEW:
+        reason = reason[:REASON_PREVIEW].rstrip() + "…"
+    state = "answered" if answered else "waiting"
+    return (f"{day(version.entry.occurred_at.astimezone(zone))}, "
+            f"{version.entry.author.display_name} ({state}): {reason}")
