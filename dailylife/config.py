@@ -31,6 +31,9 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_NAME": "dailylife_session",
+        # The lifetime is absolute (checked on the server), and re-sending the cookie on every
+        # answer lets a late API answer overwrite a newer cookie (e.g. right after signing out).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

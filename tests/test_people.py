@@ -443,3 +443,8 @@ def test_a_signed_out_form_post_is_sent_to_sign_in_without_coming_back_to_a_post
 def test_a_signed_out_page_request_comes_back_to_that_page_after_sign_in(app, world):
     response = app.test_client().get(f"/cases/{world.child.id}")
     assert response.headers["Location"] == f"/login?next=/cases/{world.child.id}"
+
+
+def test_an_admin_lands_on_the_admin_pages_after_signing_in(app, world):
+    response = sign_in(app.test_client(), world.admin.email, PASSWORD)
+    assert response.location == "/admin/"

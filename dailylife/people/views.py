@@ -10,6 +10,7 @@ from dailylife.access import Action, requires
 from dailylife.extensions import db, limiter
 from dailylife.people import sessions
 from dailylife.people.forms import ConfirmForm, LoginForm
+from dailylife.people.models import Role
 from dailylife.people.passwords import (burn_time_like_a_check, hash_password, needs_rehash,
                                         verify_password)
 
@@ -35,7 +36,7 @@ def _account_key() -> str:
 @requires(Action.PUBLIC)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("children.caseload"))
+        return redirect(url_for("children.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = sessions.user_by_email(form.email.data)
@@ -49,20 +50,20 @@ def login():
             sessions.start(user)
             login_user(user)
             audit.record("sign_in", actor=user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         audit.record("sign_in_failed", actor=user, email=form.email.data.strip().lower()[:254])
         flash(GENERIC_FAILURE, "error")
     return render_template("people/login.html", form=form)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user) -> str:
     """Only follow a ``next`` that stays on this site."""
     if target:
         parts = urlsplit(target)
         if (not parts.scheme and not parts.netloc and target.startswith("/")
                 and not target.startswith("//") and "\\" not in target):
             return target
-    return url_for("children.caseload")
+    return url_for("admin.index" if user.role is Role.ADMIN else "children.caseload")
 
 
 @bp.post("/logout")
