@@ -54,6 +54,9 @@ def test_a_practitioner_records_a_full_visit_in_one_go(world, client_for):
     assert kinds == ["observation", "observation", "visit", "voice", "voice"]
     visit = next(entry for entry in entries if entry.kind is Kind.VISIT)
     assert all(entry.visit_id == visit.id for entry in entries if entry is not visit)
+    parts = sorted((entry for entry in entries if entry is not visit), key=lambda e: e.occurred_at)
+    assert all(part.occurred_at > visit.occurred_at for part in parts), "the visit comes first"
+    assert [part.kind.value for part in parts] == ["observation", "observation", "voice", "voice"]
     assert visit.data["present"] == ["Mother", "Amy"]
     assert visit.data["seen_alone"] is True
     reported = next(entry for entry in entries if entry.source == "parent_reported")

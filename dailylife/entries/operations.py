@@ -93,15 +93,21 @@ class VisitParts:
 
 
 def record_visit(author, child, parts: VisitParts) -> list[Entry]:
-    """Save a visit and all its parts as entries pointing at the visit, in one transaction."""
+    """Save a visit and all its parts as entries pointing at the visit, in one transaction.
+
+    Each part is a millisecond after the one before, so the chronology (ordered by time, then
+    id) shows the visit first and its parts in the order they were written.
+    """
     visit = add_entry(author=author, child=child, kind=Kind.VISIT, data=parts.visit,
                       occurred_at=parts.occurred_at)
-    saved = [visit]
-    for kind, items in ((Kind.OBSERVATION, parts.observations), (Kind.VOICE, parts.voices),
-                        (Kind.HOUSEHOLD_CHANGE, parts.household_changes)):
-        saved += [add_entry(author=author, child=child, kind=kind, data=data,
-                            occurred_at=parts.occurred_at, visit_id=visit.id) for data in items]
-    return saved
+    listed = [(kind, data) for kind, items in ((Kind.OBSERVATION, parts.observations),
+                                               (Kind.VOICE, parts.voices),
+                                               (Kind.HOUSEHOLD_CHANGE, parts.household_changes))
+              for data in items]
+    return [visit] + [
+        add_entry(author=author, child=child, kind=kind, data=data, visit_id=visit.id,
+                  occurred_at=parts.occurred_at + timedelta(milliseconds=number))
+        for number, (kind, data) in enumerate(listed, start=1)]
 
 
 def amend_entry(*, author, version, data: dict, **envelope) -> Entry:

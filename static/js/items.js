@@ -69,6 +69,11 @@ function envelopeMaker(form, childId) {
   });
 }
 
+function occurredAfter(form, milliseconds) {
+  const start = localInputToIso(form.elements.occurred_at.value);
+  return start && new Date(new Date(start).getTime() + milliseconds).toISOString();
+}
+
 export function visitItems(form, childId) {
   const { visit, rows } = answers(form);
   const envelope = envelopeMaker(form, childId);
@@ -76,7 +81,11 @@ export function visitItems(form, childId) {
   const listOrder = Object.values(ROW_KINDS);
   const parts = rows.filter((row) => !isBlankRow(row))
     .sort((a, b) => listOrder.indexOf(a.kind) - listOrder.indexOf(b.kind) || a.order - b.order)
-    .map((row) => envelope(crypto.randomUUID(), row.kind, row.data, { visit_id: visitId, prefix: `${row.list}-${row.order}-` }));
+    // A millisecond apart, as on the server: the chronology lists the visit, then its parts in order.
+    .map((row, number) => envelope(crypto.randomUUID(), row.kind, row.data, {
+      visit_id: visitId, prefix: `${row.list}-${row.order}-`,
+      occurred_at: occurredAfter(form, number + 1),
+    }));
   return [envelope(visitId, 'visit', visit), ...parts];
 }
 
