@@ -42,10 +42,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.pwa import bp as pwa_bp
     from dailylife.sync.api import bp as api_bp
     from dailylife.team.views import bp as team_bp
+    from dailylife.voice.views import bp as voice_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(chronology_bp)
+    app.register_blueprint(voice_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)

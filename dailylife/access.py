@@ -9,15 +9,17 @@ exists — and leaves an audit event.
 import enum
 import functools
 import uuid
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import aliased
 
 from dailylife import audit
 from dailylife.children.models import Child
 from dailylife.clock import local_today
-from dailylife.entries.models import Entry
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import Allocation, CaseRole, Role
 
@@ -35,6 +37,8 @@ class Action(enum.StrEnum):
     VIEW_CHILD = "view_child"
     READ_RECORD = "read_record"
     READ_VOICE = "read_voice"
+    #: The child's confidential advocate notes: what the child did not agree to share.
+    READ_CONFIDENTIAL = "read_confidential"
     RECORD = "record"
     RECORD_VOICE = "record_voice"
     RECORD_OVERSIGHT = "record_oversight"
@@ -42,16 +46,17 @@ class Action(enum.StrEnum):
 
 
 CHILD_ACTIONS = {
-    Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.RECORD,
-    Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.EXPORT,
+    Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
+    Action.RECORD, Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.EXPORT,
 }
 
 #: What each relationship to a child allows.
 _CASE_PRACTITIONER = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.RECORD,
                       Action.RECORD_VOICE, Action.EXPORT}
 _TEAM_SUPERVISOR = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE,
-                    Action.RECORD_OVERSIGHT, Action.EXPORT}
-_CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.RECORD_VOICE}
+                    Action.READ_CONFIDENTIAL, Action.RECORD_OVERSIGHT, Action.EXPORT}
+_CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
+                  Action.RECORD_VOICE}
 
 
 def can(user, action: Action, child: Child | None = None) -> bool:
@@ -189,11 +194,59 @@ WRITE_ACTION = {
 
 
 def can_read_entry(user, child: Child, entry) -> bool:
-    """Advocates read only the child's voice entries; the team reads everything."""
+    return entry_reader(user, child)(entry)
+
+
+def entry_reader(user, child: Child) -> Callable[[Entry], bool]:
+    """``can_read_entry`` for many entries of one child (a page, an export): the user's actions
+    are looked up once. Advocates read only the child's voice entries; the team reads everything
+    except the advocates' confidential notes, which only the advocates and the supervisor read."""
     allowed = actions_on(user, child)
-    if Action.READ_RECORD in allowed:
-        return True
-    return Action.READ_VOICE in allowed and entry.kind.value == "voice"
+
+    def readable(entry) -> bool:
+        if Action.READ_RECORD not in allowed and not (
+                Action.READ_VOICE in allowed and entry.kind is Kind.VOICE):
+            return False
+        return Action.READ_CONFIDENTIAL in allowed or not sealed(entry)
+
+    return readable
+
+
+def is_confidential_note(entry) -> bool:
+    """An advocate's note of what the child did not agree to share with the social work team.
+
+    Only an advocate can keep the child's words from the team: a social worker is the team, and
+    cannot promise a child secrecy, so on their entries ``share_with_team`` false records the
+    child's wish and the team still reads it (README, "The child's voice")."""
+    return (entry.kind is Kind.VOICE and entry.author_role == Role.ADVOCATE.value
+            and entry.data.get("share_with_team") is False)
+
+
+def sealed(entry) -> bool:
+    """A confidential note, or a correction of one (which may repeat the note's words)."""
+    if entry.kind is Kind.AMENDMENT:
+        entry = db.session.get(Entry, entry.amends_id)
+    return is_confidential_note(entry)
+
+
+def confidential_clause(entry=Entry):
+    """``is_confidential_note`` in SQL (never NULL), for queries that leave the notes out."""
+    return sa.and_(entry.kind == Kind.VOICE, entry.author_role == Role.ADVOCATE.value,
+                   entry.data["share_with_team"].as_boolean().is_(False))
+
+
+def sealed_clause():
+    """``sealed`` in SQL: the notes and the corrections of them."""
+    note = aliased(Entry)
+    notes = sa.select(note.id).where(confidential_clause(note))
+    return sa.or_(confidential_clause(),
+                  sa.and_(Entry.amends_id.is_not(None), Entry.amends_id.in_(notes)))
+
+
+def unsealed_clause(actions):
+    """For a query that must leave out what this reader may not read rather than show it sealed
+    (a filter on what entries say, a short list of the newest): ``actions`` from ``actions_on``."""
+    return sa.true() if Action.READ_CONFIDENTIAL in actions else sa.not_(sealed_clause())
 
 
 def can_amend(user, child: Child, entry) -> bool:

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from dailylife.access import Action, requires
 from dailylife.entries.pages import RecordVisitForm
+from dailylife.voice.views import child_mode_page
 
 bp = Blueprint("pwa", __name__)
 
@@ -21,6 +22,7 @@ SHELLS = {
     "pwa.caseload_shell": r"^/(cases/?)?$",
     "pwa.child_shell": r"^/cases/[0-9a-f-]{36}/?$",
     "pwa.visit_shell": r"^/cases/[0-9a-f-]{36}/visits/new$",
+    "pwa.child_mode_shell": r"^/cases/[0-9a-f-]{36}/child-mode$",
     "pwa.outbox": r"^/outbox$",
 }
 #: Static files the app needs offline; vendor/axe-core is for tests and stays out.
@@ -111,6 +113,12 @@ def visit_shell():
     form = RecordVisitForm(meta={"csrf": False})
     return render_template("entries/record_visit.html", child=None, form=form,
                            row_templates=form.row_templates(), shell=True)
+
+
+@bp.get("/shell/child-mode")
+@requires(Action.PUBLIC)
+def child_mode_shell():
+    return child_mode_page()
 
 
 @bp.get("/outbox")

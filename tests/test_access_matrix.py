@@ -79,6 +79,16 @@ ACCESS = {
     # The record of one child: the team reads it; an advocate reads only the child's words.
     "chronology.chronology": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    "voice.said": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=200, admin=404),
+    "voice.day_in_the_life": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    # Child mode: for those who add the child's words (the page itself holds nothing of the record).
+    "voice.child_mode": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=200, admin=404),
     "chronology.export_csv": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
@@ -145,6 +155,9 @@ ACCESS = {
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
     "pwa.visit_shell": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.child_mode_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
 }

@@ -167,9 +167,12 @@ def test_every_printed_page_repeats_the_childs_name_and_date_of_birth_in_the_tab
     assert "Amy Example" in head and world.child.date_of_birth.strftime("%-d %b %Y") in head
 
 
-def test_the_childs_page_links_to_the_chronology(world, client_for):
-    page = client_for(world.advocate).get(f"/cases/{world.child.id}").get_data(as_text=True)
+def test_the_childs_page_links_to_the_chronology_for_the_team_only(world, client_for):
+    page = client_for(world.practitioner).get(f"/cases/{world.child.id}").get_data(as_text=True)
     assert f'href="/cases/{world.child.id}/chronology"' in page
+    page = client_for(world.advocate).get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert f'href="/cases/{world.child.id}/chronology"' not in page
+    assert f'href="/cases/{world.child.id}/voice"' in page, "advocates have what the child said"
 
 
 # Filters
@@ -304,18 +307,16 @@ def test_page_links_carry_rel_next_and_prev_and_keep_the_filters(world, client_f
 
 # Access and audit
 
-def test_an_advocate_sees_only_the_childs_voice(world, client_for):
+def test_an_advocate_has_no_chronology_only_what_the_child_said(world, client_for):
     observe(world, "Observation the advocate must not read.", days_ago(3))
-    add(world, "visit", days_ago(3), type="planned", child_seen=True, seen_alone=True,
-        analysis="Visit analysis the advocate must not read.")
     voice = add(world, "voice", days_ago(2), author=world.advocate, words="I miss my dog.",
                 mode="spoken")
     client = client_for(world.advocate)
-    page = get(client, world).get_data(as_text=True)
-    assert row_ids(page) == [str(voice.id)]
-    assert "must not read" not in page
-    asked_for_more = get(client, world, kind="observation").get_data(as_text=True)
-    assert "must not read" not in asked_for_more
+    assert get(client, world).status_code == 404
+    assert get(client, world, kind="voice").status_code == 404
+    page = client.get(f"/cases/{world.child.id}/voice").get_data(as_text=True)
+    assert row_ids(page) == [] and f'id="entry-{voice.id}"' in page
+    assert "I miss my dog." in page and "must not read" not in page
 
 
 def test_an_advocate_cannot_export(world, client_for):

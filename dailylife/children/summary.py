@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from dailylife.access import Action, actions_on
+from dailylife.access import Action, actions_on, entry_reader
 from dailylife.clock import local_today
 from dailylife.entries.forms import REPORTED_SOURCES
 from dailylife.entries.history import Version, versions
@@ -77,9 +77,11 @@ def last_seen_alone(child_id: uuid.UUID) -> Version | None:
                    lambda version: version.data.get("seen_alone") is True)
 
 
-def latest_voice(child_id: uuid.UUID) -> Version | None:
+def latest_voice(child_id: uuid.UUID, readable) -> Version | None:
+    """The newest of the child's words that ``readable`` (``access.entry_reader``) lets this
+    reader read: a confidential advocate note is not the social worker's "latest words"."""
     return _latest(_current(child_id, Entry.kind == Kind.VOICE, newest_first=True),
-                   lambda version: True)
+                   lambda version: readable(version.entry))
 
 
 def unverified_reports(child_id: uuid.UUID) -> list[Version]:
@@ -94,7 +96,7 @@ def facts_for(user, child) -> dict:
     allowed = actions_on(user, child)
     facts = {"allocations": child.current_allocations(local_today())}
     if Action.READ_VOICE in allowed:
-        facts["latest_voice"] = latest_voice(child.id)
+        facts["latest_voice"] = latest_voice(child.id, entry_reader(user, child))
     if Action.READ_RECORD in allowed:
         facts.update(household=current_household(child.id), last_visit=last_visit(child.id),
                      last_seen_alone=last_seen_alone(child.id),

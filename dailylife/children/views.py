@@ -4,7 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from dailylife import audit
-from dailylife.access import Action, requires, visible_children_query
+from dailylife.access import Action, can, requires, visible_children_query
 from dailylife.children import summary
 from dailylife.children.models import Child
 from dailylife.clock import local_today
@@ -25,9 +25,13 @@ def home():
 @requires(Action.SIGNED_IN)
 def caseload():
     children = db.session.scalars(visible_children_query(current_user).order_by(Child.name)).all()
-    last_visits = summary.last_visit_dates([child.id for child in children])
+    # Advocates see the children's basic details only: no legal status, no visits.
+    record_readers = {child.id for child in children
+                      if can(current_user, Action.READ_RECORD, child)}
+    last_visits = summary.last_visit_dates(list(record_readers))
     return render_template("children/caseload.html", children=children, last_visits=last_visits,
-                           today=local_today(), signals=signals.readable_by(current_user, children))
+                           record_readers=record_readers, today=local_today(),
+                           signals=signals.readable_by(current_user, children))
 
 
 @bp.get("/cases/<child_id>")

@@ -22,21 +22,22 @@ BOM = "\ufeff"
 WITHDRAWN = "[Withdrawn: entered in error] "
 
 
-def csv_response(child, conditions: list, *, descending: bool) -> Response:
-    response = Response(stream_with_context(_body(child.id, conditions, descending)),
+def csv_response(child, conditions: list, *, descending: bool, readable) -> Response:
+    """``readable``: ``access.entry_reader`` of the person exporting (sealed rows say only when)."""
+    response = Response(stream_with_context(_body(child.id, conditions, descending, readable)),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="chronology-{child.id}.csv"'
     return response
 
 
-def _body(child_id, conditions: list, descending: bool) -> Iterator[str]:
+def _body(child_id, conditions: list, descending: bool, readable) -> Iterator[str]:
     """Runs after the request committed its audit event and closed its session (hence the child
     is loaded again). Each batch reads in its own short transaction and the session lets go of
     it, so a long export never holds SQLite's write lock, nor more than one batch in memory."""
     yield BOM + _csv([HEADER])
     child, zone = db.session.get(Child, child_id), local_zone()
     for entries in keyset.batches(child_id, conditions, descending=descending, size=BATCH_SIZE):
-        yield _csv([_cells(row, zone) for row in rows_for(child, entries)])
+        yield _csv([_cells(row, zone) for row in rows_for(child, entries, readable)])
         db.session.close()
 
 
@@ -54,6 +55,9 @@ def neutralised(cell: str) -> str:
 def _cells(row: Row, zone) -> list[str]:
     """Codes rather than labels in the typed columns; times local, with their offset."""
     entry = row.entry
+    if row.sealed:
+        return [entry.occurred_at.astimezone(zone).date().isoformat(), entry.kind.value, "", "", "",
+                "no", row.summary, "", entry.author_role, "", "", str(entry.id), ""]
     summary = WITHDRAWN + row.summary if row.version.withdrawn else row.summary
     occurred, recorded, received = (moment.astimezone(zone).isoformat(timespec="seconds")
                                     for moment in (entry.occurred_at, entry.recorded_at,

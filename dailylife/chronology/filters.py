@@ -1,7 +1,7 @@
 """The chronology's filters: a GET form, so that a bookmark keeps them and a bad value is a 400.
 
-The form decides what is valid; ``conditions`` turns a valid form into WHERE clauses, always limited
-to the kinds of entry this user may read (advocates: the child's voice only).
+The form decides what is valid; ``conditions`` turns a valid form into WHERE clauses. Only the team
+reads the chronology (advocates have the child's voice page instead).
 """
 
 import uuid
@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from wtforms import BooleanField, DateField, Form, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from dailylife.access import Action
+from dailylife.access import unsealed_clause
 from dailylife.clock import from_local
 from dailylife.entries.fields import ChoiceField
 from dailylife.entries.forms import CATEGORIES, SOURCES
@@ -23,14 +23,7 @@ from dailylife.people.models import Allocation, Role, User
 ORDERS = {"asc": "Oldest first", "desc": "Newest first"}
 #: Dates outside this range are typing mistakes, and near the ends of the calendar would overflow.
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
-#: Fields only for people who read the whole record (advocates read the voice entries only).
-RECORD_FIELDS = ("kind", "category", "source")
 INVALID_DATE = "Give a date as year-month-day, for example 2026-03-31."
-
-
-def readable_kinds(actions) -> frozenset[Kind]:
-    """What this user may read of the record: everything, or (advocates) the child's voice."""
-    return frozenset(Kind) if Action.READ_RECORD in actions else frozenset({Kind.VOICE})
 
 
 def _plausible(form, field):
@@ -55,19 +48,17 @@ class FilterForm(Form):
 
     def validate_date_to(self, field):
         if self.date_from.data and field.data and field.data < self.date_from.data:
-            raise ValidationError("The “to” date is before the “from” date. Swap them, or clear one.")
+            raise ValidationError("The “to” date is before the “from” date. Swap them, or clear "
+                                  "one.")
 
     def validate_author(self, field):
         if field.data and _uuid(field.data) is None:
             raise ValidationError("Choose a person from the list.")
 
 
-def filter_form(child, args, kinds: frozenset[Kind]) -> FilterForm:
-    """The form read from the query string, with the fields and choices this user may use."""
+def filter_form(child, args) -> FilterForm:
+    """The form read from the query string, with the people who may have written here."""
     form = FilterForm(formdata=args)
-    if kinds != frozenset(Kind):
-        for name in RECORD_FIELDS:
-            delattr(form, name)
     form.author.choices = {"": "Anyone", **_authors(child, _uuid(form.author.data))}
     return form
 
@@ -115,16 +106,16 @@ def _as_param(value) -> str:
     return str(value)
 
 
-def conditions(form: FilterForm, kinds: frozenset[Kind], child_id: uuid.UUID) -> list:
+def conditions(form: FilterForm, child_id: uuid.UUID, actions) -> list:
     """WHERE clauses for a valid form; amendments show in place unless asked for by kind."""
-    chosen = form.kind.data if "kind" in form else None
-    wanted = {Kind(chosen)} if chosen else kinds - {Kind.AMENDMENT}
-    clauses = [Entry.kind.in_(sorted(wanted & kinds))]
+    wanted = {Kind(form.kind.data)} if form.kind.data else set(Kind) - {Kind.AMENDMENT}
+    clauses = [Entry.kind.in_(sorted(wanted))]
     for name, column in (("category", Entry.category), ("source", Entry.source)):
-        if name in form and form[name].data:
+        if form[name].data:
             clauses.append(column == form[name].data)
     if form.significant.data:
-        clauses.append(_significant(child_id))
+        # A confidential note answering this filter would tell the reader what it says.
+        clauses.extend([_significant(child_id), unsealed_clause(actions)])
     if form.date_from.data:
         clauses.append(Entry.occurred_at >= _start_of(form.date_from.data))
     if form.date_to.data:

@@ -2,17 +2,22 @@
 
 A row shows the entry as it reads now (amendments applied, see ``entries.history``), and its
 summary is the entry's main text in full: a chronology that cuts text hides the detail that
-matters to whoever reads the record next.
+matters to whoever reads the record next. An entry the reader may not read (an advocate's
+confidential note, for the social work team) is a sealed row: its date and nothing else.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from dailylife.clock import local_zone
-from dailylife.entries.forms import (CATEGORIES, MODES, RISK_FACTORS, SOURCES, TRIANGULATION,
-                                     VISIT_TYPES)
+from dailylife.entries.forms import (CATEGORIES, FEELINGS, MODES, RISK_FACTORS, SOURCES,
+                                     THREE_HOUSES, TRIANGULATION, VISIT_TYPES)
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import AMENDMENT_ONLY_KEYS
+from dailylife.extensions import db
 from dailylife.people.models import Role
 
 #: Words for the codes stored in entries (the CSV's typed columns keep the codes).
@@ -23,6 +28,7 @@ LABELS = {
     "mode": dict(MODES),
     "type": dict(VISIT_TYPES),
     "risk_factors": dict(RISK_FACTORS),
+    "feeling": dict(FEELINGS),
 }
 
 
@@ -32,6 +38,8 @@ class Row:
     summary: str
     #: The child's age on the local date it happened.
     age: str
+    #: Not readable by this reader: ``version`` holds no data and ``summary`` says only the date.
+    sealed: bool = False
 
     @property
     def entry(self) -> Entry:
@@ -46,13 +54,31 @@ class Row:
         return Role(self.entry.author_role).label
 
 
-def rows_for(child, entries: list[Entry]) -> list[Row]:
-    """Rows for a page of entries: one query finds all their amendments."""
+#: All a sealed row says.
+SEALED = "A confidential advocate note exists on {day}."
+
+
+def rows_for(child, entries: list[Entry], readable: Callable[[Entry], bool]) -> list[Row]:
+    """Rows for a page of entries as ``readable`` (``access.entry_reader``) lets this reader
+    see them: one query finds all their amendments, one the entries that amendments correct."""
+    corrected = _load_corrected(entries)  # held: the identity map keeps only what is referenced
     zone, rows = local_zone(), []
     for version in versions(entries):
         local_day = version.entry.occurred_at.astimezone(zone).date()
-        rows.append(Row(version, summary(version), child.age(local_day)))
+        if readable(version.entry):
+            rows.append(Row(version, summary(version), child.age(local_day)))
+        else:
+            rows.append(Row(Version(version.entry, data={}), SEALED.format(
+                day=local_day.strftime("%-d %b %Y")), child.age(local_day), sealed=True))
+    del corrected
     return rows
+
+
+def _load_corrected(entries: list[Entry]) -> list[Entry]:
+    """Whether a correction may be read depends on the entry it corrects: load those in one
+    query (the session's identity map then answers each look-up)."""
+    ids = {entry.amends_id for entry in entries if entry.amends_id is not None}
+    return db.session.scalars(sa.select(Entry).where(Entry.id.in_(ids))).all() if ids else []
 
 
 def summary(version: Version) -> str:
@@ -91,10 +117,21 @@ def _amendment(data: dict) -> str:
     return f"Corrected ({', '.join(corrected)}): {data['reason']}"
 
 
+def _voice(data: dict) -> str:
+    """The child's words first, then what else they gave: their three houses, a feeling."""
+    parts = [data.get("words")]
+    parts += [f"{label}: {data[key]}" for key, label in THREE_HOUSES if data.get(key)]
+    if data.get("feeling"):
+        parts.append(f"Feeling: {LABELS['feeling'].get(data['feeling'], data['feeling'])}")
+    if data.get("drawing_about"):
+        parts.append(f"About their drawing: {data['drawing_about']}")
+    return "\n".join(part for part in parts if part)
+
+
 SUMMARIES = {
     Kind.VISIT: _visit,
     Kind.OBSERVATION: lambda data: data["text"],
-    Kind.VOICE: lambda data: data["words"],
+    Kind.VOICE: _voice,
     Kind.HOUSEHOLD_CHANGE: _household_change,
     Kind.OVERSIGHT: lambda data: data["summary"],
     Kind.ESCALATION: lambda data: data["reason"],

@@ -1,9 +1,10 @@
-"""The chronology page and its CSV export. Every view is audited; the request commits at the edge."""
+"""The chronology page and its CSV export: each view is audited; the request commits at the edge."""
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask_login import current_user
 
 from dailylife import audit
-from dailylife.access import Action, requires
+from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import export, filters, keyset
 from dailylife.chronology.rows import LABELS, rows_for
 from dailylife.clock import local_today
@@ -12,10 +13,9 @@ bp = Blueprint("chronology", __name__)
 
 
 @bp.get("/cases/<child_id>/chronology")
-@requires(Action.READ_VOICE)
+@requires(Action.READ_RECORD)
 def chronology(child):
-    kinds = filters.readable_kinds(g.child_actions)
-    form = filters.filter_form(child, request.args, kinds)
+    form = filters.filter_form(child, request.args)
     problems = _problems(form)
     try:
         position = keyset.Position.from_args(request.args)
@@ -23,38 +23,39 @@ def chronology(child):
         problems.append(str(error))
     if problems:
         return _render(child, form, problems=problems), 400
-    page = keyset.fetch_page(child.id, filters.conditions(form, kinds, child.id),
+    page = keyset.fetch_page(child.id, filters.conditions(form, child.id, g.child_actions),
                              descending=filters.descending(form), position=position,
                              size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
     audit.record("view_chronology", child_id=child.id, filters=filters.applied(form))
-    return _render(child, form, page=page, position=position, rows=rows_for(child, page.entries))
+    return _render(child, form, page=page, position=position,
+                   rows=rows_for(child, page.entries, entry_reader(current_user, child)))
 
 
 @bp.get("/cases/<child_id>/chronology.csv")
 @requires(Action.EXPORT)
 def export_csv(child):
-    kinds = filters.readable_kinds(g.child_actions)
-    form = filters.filter_form(child, request.args, kinds)
+    form = filters.filter_form(child, request.args)
     problems = _problems(form)
     if problems:
         abort(400, description=" ".join(problems))
     audit.record("export", child_id=child.id, format="csv", filters=filters.applied(form))
-    return export.csv_response(child, filters.conditions(form, kinds, child.id),
-                               descending=filters.descending(form))
+    return export.csv_response(child, filters.conditions(form, child.id, g.child_actions),
+                               descending=filters.descending(form),
+                               readable=entry_reader(current_user, child))
 
 
 def _problems(form) -> list[str]:
     """Each invalid filter as a sentence that names the field, for the top of the page."""
     if form.validate():
         return []
-    return [f"{form[name].label.text}: {' '.join(messages)}" for name, messages in form.errors.items()]
+    return [f"{form[name].label.text}: {' '.join(messages)}"
+            for name, messages in form.errors.items()]
 
 
 def _render(child, form, **page):
     return render_template("chronology/chronology.html", child=child, form=form, labels=LABELS,
                            today=local_today(), links=_links(child, form, page),
                            filtered=bool(set(filters.applied(form)) - {"order"}),
-                           read_record=Action.READ_RECORD in g.child_actions,
                            can_export=Action.EXPORT in g.child_actions, **page)
 
 

@@ -57,6 +57,22 @@ MODES = [
     ("behaviour", "Behaviour"),
     ("interpreter", "Through an interpreter"),
 ]
+#: The feelings scale of child mode, saddest first (shown there as faces).
+FEELINGS = [
+    ("very_sad", "Very sad"),
+    ("sad", "Sad"),
+    ("okay", "Okay"),
+    ("happy", "Happy"),
+    ("very_happy", "Very happy"),
+]
+#: The three houses (worries, good things, dreams): a structured way of hearing a child.
+THREE_HOUSES = [
+    ("worries", "House of worries"),
+    ("good_things", "House of good things"),
+    ("dreams", "House of dreams"),
+]
+#: What the child said, showed or chose themselves: a voice entry needs at least one of these.
+CHILD_CONTENT = ("words", "feeling", *(key for key, _ in THREE_HOUSES), "drawing_about")
 VISIT_TYPES = [
     ("planned", "Planned"),
     ("unannounced", "Unannounced"),
@@ -120,17 +136,29 @@ class ObservationForm(SignificanceMixin, Form):
 
 
 class VoiceForm(SignificanceMixin, Form):
-    words = long_text("The child's own words", NotBlank(
-        "Write the child's words exactly as they said them, or describe what they showed you."),
-        description="Verbatim, in the child's own words, or what they showed through play, "
-                    "drawing or behaviour.")
+    words = long_text("The child's own words",
+                      description="Verbatim, in the child's own words, or what they showed "
+                                  "through play, drawing or behaviour.")
     mode = ChoiceField("How the child communicated it",
                        [NotBlank("Say how the child communicated this.")], choices=MODES)
+    feeling = ChoiceField("How the child said they feel", choices=FEELINGS, placeholder="Not asked")
+    worries = long_text(THREE_HOUSES[0][1], description="Three houses: what worries the child.")
+    good_things = long_text(THREE_HOUSES[1][1], description="What is going well for the child.")
+    dreams = long_text(THREE_HOUSES[2][1], description="What the child hopes for.")
+    drawing_about = long_text("What the child said about their drawing",
+                              description="Pictures themselves cannot be kept yet.")
     context = long_text("Context", description="Where, with whom, what prompted it.")
     wishes_feelings = long_text("What the child wants or feels")
     time_of_day = ChoiceField("Time of day", choices=TIMES_OF_DAY, placeholder="Not specific")
     share_with_team = BooleanField("The child agreed this can be shared with the social work team",
                                    default=True)
+
+    def validate_words(self, field):
+        if not any((self[name].data or "").strip() for name in CHILD_CONTENT):
+            raise ValidationError(
+                "Write the child's words exactly as they said them, or describe what they showed "
+                "you (or fill in their three houses, or how they said they feel). Nothing of the "
+                "child's own has been given, so there is nothing to save.")
 
 
 class HouseholdChangeForm(SignificanceMixin, Form):

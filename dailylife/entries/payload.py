@@ -11,8 +11,9 @@ from dailylife.entries.forms import (AMENDMENT_META_KEYS, KIND_FORMS, REPORTED_S
 
 #: Keys that describe the amendment itself rather than correct the entry.
 AMENDMENT_ONLY_KEYS = AMENDMENT_META_KEYS
-#: Correcting these would move the entry between chronology filters: withdraw and re-record.
-FIXED_KEYS = ("category", "source")
+#: Correcting these would move the entry between chronology filters, or show the team what the
+#: child did not agree to share (or hide what it has read): withdraw and re-record.
+FIXED_KEYS = ("category", "source", "share_with_team")
 TRIANGULATION_KEYS = ("triangulation", "triangulation_by")
 
 

@@ -66,9 +66,18 @@ def record_visit(child):
                     observations=[form_data(row.form) for row in form.observations],
                     voices=[form_data(row.form) for row in form.voice],
                     household_changes=[form_data(row.form) for row in form.household_changes]))
-                return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries.")
+                return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries."
+                                     + _voice_reminder(child, form))
         return _visit_page(child, form, INVALID)
     return _visit_page(child, form)
+
+
+def _voice_reminder(child, form) -> str:
+    """A reminder, never a block: the child was seen, and nothing in their own words was added."""
+    if not form.child_seen.data or form.voice.entries:
+        return ""
+    return (f" {child.known_as} was seen, but nothing in their own words was added: record what "
+            "they said or showed with “The child's own words”.")
 
 
 SINGLE_ENTRY_PAGES = {

@@ -1,6 +1,6 @@
 """The caseload brief: what a practitioner needs about each child with no signal."""
 
-from dailylife.access import Action, actions_on
+from dailylife.access import Action, actions_on, entry_reader
 from dailylife.children import summary
 from dailylife.clock import local_today
 from dailylife.signals import compute as signals
@@ -11,16 +11,22 @@ def _moment(version):
 
 
 def brief_for(user, child) -> dict:
-    """Basic details for anyone who may open the child; the record's facts only for the team."""
+    """Basic details for anyone who may open the child, and when the child's words (that this
+    user may read) were last recorded; the record's facts only for the team, not advocates."""
+    allowed = actions_on(user, child)
     brief = {
         "id": str(child.id), "name": child.name, "preferred_name": child.preferred_name,
         "known_as": child.known_as, "date_of_birth": child.date_of_birth.isoformat(),
         "age": child.age(local_today()), "pronouns": child.pronouns,
         "first_language": child.first_language, "communication_needs": child.communication_needs,
-        "legal_status": child.legal_status.value, "legal_status_label": child.legal_status.label,
+        #: What this user may do for the child, so that the offline pages offer only that.
+        "actions": sorted(allowed),
     }
-    if Action.READ_RECORD in actions_on(user, child):
+    if Action.READ_VOICE in allowed:
+        brief["last_words"] = _moment(summary.latest_voice(child.id, entry_reader(user, child)))
+    if Action.READ_RECORD in allowed:
         brief.update(
+            legal_status=child.legal_status.value, legal_status_label=child.legal_status.label,
             household=[{"name": member.name, "relationship": member.relationship,
                         "since": member.since.isoformat(), "risk_factors": member.risk_factors}
                        for member in summary.current_household(child.id)],

@@ -16,8 +16,9 @@ async function renderCaseload(list) {
     const card = element('li', '', { className: 'card' });
     const heading = element('h2');
     heading.append(element('a', brief.name, { href: `/cases/${brief.id}` }));
-    card.append(heading, element('p', `${brief.age} · ${brief.legal_status_label}`),
-      element('p', `Last visit: ${day(brief.last_visit)}`));
+    // An advocate's brief holds no legal status and no visits (DESIGN.md section 5).
+    card.append(heading, element('p', [brief.age, brief.legal_status_label].filter(Boolean).join(' · ')));
+    if ('last_visit' in brief) card.append(element('p', `Last visit: ${day(brief.last_visit)}`));
     return card;
   }));
 }
@@ -29,6 +30,9 @@ async function renderChild(container) {
   if (!brief) return;
   for (const field of container.querySelectorAll('[data-field]')) {
     const value = brief[field.dataset.field];
+    // What the brief leaves out for this user (an advocate: the record) is left off the page.
+    const fact = field.closest('dl > div, section');
+    if (fact) fact.hidden = !(field.dataset.field in brief);
     if (field.dataset.field === 'household') {
       field.replaceChildren(...(value ?? []).map((member) => element('li',
         `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.join(', ')})` : ''}`)));
@@ -40,7 +44,9 @@ async function renderChild(container) {
       field.textContent = value ?? 'Not recorded';
     }
   }
-  container.querySelector('[data-record-visit]').href = `/cases/${brief.id}/visits/new`;
+  const may = (action) => (brief.actions ?? ['record']).includes(action);
+  Object.assign(container.querySelector('[data-record-visit]'), { href: `/cases/${brief.id}/visits/new`, hidden: !may('record') });
+  Object.assign(container.querySelector('[data-child-mode]'), { href: `/cases/${brief.id}/child-mode`, hidden: !may('record_voice') });
 }
 
 function describeItem(record) {
