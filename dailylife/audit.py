@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dailylife.clock import utcnow
 from dailylife.extensions import append_only, db
@@ -57,12 +57,15 @@ class AuditEvent(db.Model):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail) -> AuditEvent:
-    """Add an event to the chain in the current transaction (the caller's commit keeps it)."""
+def record(action: str, *, child_id=None, entry_id=None, actor=None, flush: bool = True,
+           **detail) -> AuditEvent:
+    """Add an event to the chain in the current transaction (the caller's commit keeps it).
+
+    ``flush=False`` leaves the write to the caller's next flush (a sync batch writes once).
+    """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    _lock_chain()
-    last = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    last = _chain_tail()
     event = AuditEvent(
         at=utcnow().replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
@@ -76,8 +79,34 @@ def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail) -
     )
     event.hash = event.compute_hash()
     db.session.add(event)
-    db.session.flush()
+    db.session.info[_TAIL] = event.hash
+    if flush:
+        db.session.flush()
     return event
+
+
+_TAIL = "audit_chain_tail"
+
+
+def _chain_tail() -> str | None:
+    """The last hash: read once per transaction (under the lock), then remembered until it ends."""
+    if _TAIL in db.session.info:
+        return db.session.info[_TAIL]
+    _lock_chain()
+    return db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_tail_at_the_end(session, transaction) -> None:
+    """Once the transaction ends (and its lock with it), others may extend the chain."""
+    if transaction.parent is None:
+        session.info.pop(_TAIL, None)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_tail_after_rollback(session, previous_transaction) -> None:
+    """Any rollback, a savepoint's too, may have undone the remembered event."""
+    session.info.pop(_TAIL, None)
 
 
 def _lock_chain() -> None:

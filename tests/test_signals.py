@@ -61,7 +61,7 @@ def signals(child, now=None) -> dict:
 
 
 def evidence(signal) -> list:
-    return [version.entry.id for version in signal.evidence]
+    return [item.id for item in signal.evidence]
 
 
 # Working days ------------------------------------------------------------------------------------

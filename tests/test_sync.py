@@ -278,3 +278,25 @@ def test_conflicting_corrections_are_shown_to_the_author_to_reconcile(world, cli
     page = client.get(f"/cases/{world.child.id}/entries/{original['id']}").get_data(as_text=True)
     assert "data-conflicting" in page
     assert "From the tablet." in page and "From the office." in page
+
+
+def test_a_batch_that_races_another_tab_falls_back_to_item_by_item(world, client_for,
+                                                                   monkeypatch):
+    """Another tab stores an id between our lookup and our write: the one-write batch fails in
+    the database, and the batch is redone item by item, answering each item truly."""
+    from dailylife import audit
+    from dailylife.sync import items as sync_items
+    client = client_for(world.practitioner)
+    stored, fresh = item(world.child), item(world.child, "voice")
+    assert statuses(sync(client, stored)) == ["created"]
+    real_lookup, calls = sync_items._stored_already, []
+
+    def lookup_that_misses_the_race_once(batch):
+        calls.append(1)
+        return {} if len(calls) == 1 else real_lookup(batch)
+
+    monkeypatch.setattr(sync_items, "_stored_already", lookup_that_misses_the_race_once)
+    assert statuses(sync(client, stored, fresh)) == ["duplicate", "created"]
+    assert len(calls) == 2
+    assert count_entries() == 2
+    assert audit.verify_chain().intact

@@ -33,6 +33,9 @@ class Kind(enum.StrEnum):
 
 
 JSONData = sa.JSON().with_variant(JSONB(), "postgresql")
+#: The rows of the two partial indexes below.
+REPORTED = sa.text("amends_id IS NULL AND triangulation IS NOT NULL")
+CHECKS = sa.text("amends_id IS NOT NULL AND triangulation IS NOT NULL")
 
 
 @append_only
@@ -41,6 +44,12 @@ class Entry(db.Model):
         sa.Index("ix_entry_chronology", "child_id", "occurred_at", "id"),
         #: Practice signals read each child's latest entries of one kind (dailylife.signals).
         sa.Index("ix_entry_child_kind", "child_id", "kind", "occurred_at"),
+        #: Reported information as written (unverified, or entered already checked), and the
+        #: checks that cover it: the report_unverified signal counts them instead of reading them.
+        sa.Index("ix_entry_reported", "child_id", "triangulation", "occurred_at",
+                 sqlite_where=REPORTED, postgresql_where=REPORTED),
+        sa.Index("ix_entry_checks", "child_id", "amends_id",
+                 sqlite_where=CHECKS, postgresql_where=CHECKS),
     )
 
     #: Made by the client (a UUID from the tablet), so a retried sync is recognised.

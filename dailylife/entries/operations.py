@@ -39,8 +39,11 @@ def occurred_at_problem(occurred_at: datetime | None) -> str | None:
 def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
               recorded_at: datetime | None = None, entry_id: uuid.UUID | None = None,
               visit_id: uuid.UUID | None = None, amends_id: uuid.UUID | None = None,
-              device_id: str | None = None) -> Entry:
-    """Store one validated entry. ``data`` must already have passed its kind's form."""
+              device_id: str | None = None, flush: bool = True) -> Entry:
+    """Store one validated entry. ``data`` must already have passed its kind's form.
+
+    ``flush=False`` leaves the write to the caller's next flush (a sync batch writes once).
+    """
     kind = Kind(kind)
     problem = occurred_at_problem(occurred_at)
     if problem:
@@ -58,9 +61,8 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
         amends_id=amends_id, significant=bool(data.get("significant")), data=data,
         clock_skewed=recorded_at > received_at + SKEW_TOLERANCE, **typed_columns(kind, data))
     db.session.add(entry)
-    db.session.flush()
     audit.record("create_entry", actor=author, child_id=child.id, entry_id=entry.id,
-                 kind=kind.value)
+                 kind=kind.value, flush=flush)
     return entry
 
 

@@ -53,8 +53,9 @@ def validate(kind: str, data) -> tuple[dict | None, dict]:
         return None, {"kind": [f"Unknown kind “{kind}”. Use one of: {', '.join(KIND_FORMS)}."]}
     if not isinstance(data, dict):
         return None, {"data": ["data must be a JSON object of the entry's fields."]}
-    formdata, errors = to_formdata(form_class(), data)
-    form = form_class(formdata=formdata)
+    form = form_class()
+    formdata, errors = to_formdata(form, data)
+    form.process(formdata)
     if not form.validate() or errors:
         return None, {**_flatten(form.errors), **errors}
     return form_data(form), {}

@@ -1,21 +1,19 @@
-"""Signals for many children at once: the facts in a fixed number of queries, then the rules."""
+"""Signals for many children at once: a row of facts per child in one query, then the entries
+that explain what fired, a handful of batched queries for the whole page."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
 
 from flask import current_app
 
 from dailylife.access import Action, actions_on
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
-from dailylife.entries.models import Kind
-from dailylife.signals import facts
-from dailylife.signals.rules import ChildFacts, Clock, Signal, signals_of
+from dailylife.signals import queries, rules
+from dailylife.signals.facts import EARLIEST, Evidence
+from dailylife.signals.rules import ChildFacts, Clock, Signal
 from dailylife.signals.settings import Thresholds
-
-#: Each child's latest oversight entries read at once: about a year of monthly supervision.
-OVERSIGHT_WINDOW = 12
 
 
 def clock_at(now=None) -> Clock:
@@ -23,55 +21,73 @@ def clock_at(now=None) -> Clock:
 
 
 def for_children(children: Iterable[Child], now=None) -> dict[uuid.UUID, list[Signal]]:
-    """child id -> its signals, in the catalogue's order."""
+    """child id -> its signals, in the catalogue's order, with their acknowledgements."""
     children = list(children)
     if not children:
         return {}
     clock = clock_at(now)
-    return {child_facts.child.id: signals_of(child_facts, clock)
-            for child_facts in gather(children, clock)}
+    found = {child_facts.child.id: rules.signals_of(child_facts, clock)
+             for child_facts in gather(children, clock)}
+    acknowledgements = queries.by_child_versions(
+        queries.acknowledgements(), [child_id for child_id, signals in found.items() if signals])
+    for child_id, signals in found.items():
+        rules.acknowledge(signals, acknowledgements.get(child_id, []))
+    return found
 
 
 def for_child(child: Child, now=None) -> list[Signal]:
     return for_children([child], now)[child.id]
 
 
-def gather(children: list[Child], clock: Clock) -> list[ChildFacts]:
-    ids = [child.id for child in children]
-    limits = clock.limits
-    visits = facts.windows(ids, Kind.VISIT, visit_window(limits))
-    voice = facts.windows(ids, Kind.VOICE, 1)
-    oversight = facts.windows(ids, Kind.OVERSIGHT, OVERSIGHT_WINDOW)
-    household = facts.household_changes_since(
-        {child_id: _last_review_received(window) for child_id, window in oversight.items()})
-    reports = facts.unchecked_reports(ids, clock.start_of(
-        clock.today - timedelta(days=limits.report_unverified_days)))
-    significant = facts.significant_since(
-        {child_id: window.versions[-1].entry.occurred_at if window.full else facts.EARLIEST
-         for child_id, window in visits.items()})
-    escalations = facts.escalations(ids)
-    answers = facts.answered([v.entry.id for found in escalations.values() for v in found])
-    return [ChildFacts(child=child, visits=visits[child.id], voice=voice[child.id],
-                       oversight=oversight[child.id],
-                       household_changes=household.get(child.id, []),
-                       reports=reports.get(child.id, []), significant=significant.get(child.id, []),
-                       escalations=escalations.get(child.id, []), answers=answers)
-            for child in children]
-
-
-def visit_window(limits: Thresholds) -> int:
-    """Enough visits for every visit rule in the common case; rules read further when needed."""
-    return max(limits.not_seen_alone_visits, limits.voice_visits, limits.no_access_run,
-               limits.no_access_visits) + 2
-
-
-def _last_review_received(window: facts.Window):
-    """When the latest oversight that reviewed the risk assessment reached the record."""
-    review = window.take(lambda version: version.data.get("risk_assessment_reviewed") is True, 1)
-    return review[0].entry.received_at if review else None
-
-
 def readable_by(user, children: list[Child]) -> dict[uuid.UUID, list[Signal]]:
     """Signals of the children whose whole record ``user`` reads (advocates read none)."""
     return for_children(child for child in children
                         if Action.READ_RECORD in actions_on(user, child))
+
+
+def gather(children: list[Child], clock: Clock) -> list[ChildFacts]:
+    ids, limits = [child.id for child in children], clock.limits
+    shape = queries.Limits(limits.not_seen_alone_visits, limits.voice_visits,
+                           limits.no_access_run)
+    moments = {"no_access_since": clock.days_ago(limits.no_access_days),
+               "reports_before": clock.days_ago(limits.report_unverified_days)}
+    rows = {row.child_id: row for row in queries.run(queries.fact_row(shape), ids, **moments)}
+    seen = defaultdict(list)
+    for row in queries.run(queries.seen_visits(shape), ids):
+        seen[row.child_id].append((Evidence(row.id, row.kind, row.occurred_at, row.received_at),
+                                   bool(row.alone)))
+    oversight = queries.by_child_evidence(queries.light_by_ids(), _present(
+        row.oversight_id for row in rows.values()))
+    evidence = {
+        "engagement_no_access": queries.by_child_evidence(queries.no_access_visits(shape), [
+            i for i, row in rows.items() if rules.no_access_raised(row, limits)], **moments),
+        "report_unverified": queries.by_child_evidence(queries.unchecked_report(), [
+            i for i, row in rows.items() if rules.unchecked_possible(row)], **moments),
+    }
+    plans = queries.by_ids(row.plan_id for row in rows.values())
+    changes = queries.by_child_versions(queries.unreviewed_changes(), [
+        i for i, row in rows.items()
+        if row.changes_received and row.changes_received > (row.review_received or EARLIEST)])
+    escalations = queries.by_child_versions(queries.open_escalations(), ids)
+    late = _late(ids, clock)
+    return [ChildFacts(
+        child=child, row=rows[child.id], seen=seen[child.id],
+        oversight=(oversight.get(child.id) or [None])[0],
+        evidence={name: found.get(child.id, []) for name, found in evidence.items()},
+        plan=(plans.get(child.id) or [None])[0], changes=changes.get(child.id, []),
+        escalations=escalations.get(child.id, []), late=late.get(child.id, []))
+        for child in children]
+
+
+def _present(values) -> list:
+    return [value for value in values if value is not None]
+
+
+def _late(ids: list[uuid.UUID], clock: Clock) -> dict[uuid.UUID, list[Evidence]]:
+    """Visits and significant entries the supervisor has not seen yet, written up late."""
+    found = defaultdict(list)
+    for row in queries.run(queries.late_candidates(), ids):
+        if rules.written_late(row, clock):
+            found[row.child_id].append(
+                Evidence(row.id, row.kind, row.occurred_at, row.received_at))
+    return found

@@ -1,165 +1,141 @@
-"""Reading the record for signals: a few batched queries, each bounded per child.
+"""The vocabulary of the signal queries: SQL expressions for what an entry says now.
 
-Visits, voice and oversight are read as each child's latest few entries of that kind: one index
-seek per child (``ix_entry_child_kind``) finds where the window starts, one range read fetches it,
-so the cost follows the number of children, not the length of their records. The rare kinds
-(escalations, household changes since the last risk review, reports still unchecked, significant
-entries in the window) are read for the children at hand, filtered in the database. Every entry is
-judged as it reads now (``entries.history``): amendments applied, withdrawn entries marked.
+Each fact about a child is a correlated subquery (``seek``, ``count``) that walks
+``ix_entry_child_kind`` (one child, one kind, newest first) and stops at the first entry that
+answers it, so the database's work follows the number of children, not the length of their
+records. Entries are read as they read now: a withdrawn entry (entered in error) is left out, and
+a corrected answer is read from its newest correction (``answer``).
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
 
 from dailylife.children.models import Child
-from dailylife.chronology import keyset
-from dailylife.entries.forms import REPORTED_SOURCES
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 
-#: Older entries are read this many at a time when a window holds no answer (rare).
-OLDER_BATCH = 50
-#: Stands in for "no lower bound" where a child has fewer entries than the window.
+#: Stands in for "no lower bound".
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+CHECKED = ("corroborated", "contradicted")
 
 
-@dataclass
-class Window:
-    """A child's latest entries of one kind, newest first; ``full``: older ones may exist."""
+@dataclass(frozen=True)
+class Evidence:
+    """An entry that raised a signal: enough to link to it and to say what and when."""
 
-    child_id: uuid.UUID
+    id: uuid.UUID
     kind: Kind
-    versions: list[Version]
-    full: bool
-
-    def current(self) -> list[Version]:
-        return [version for version in self.versions if not version.withdrawn]
-
-    def take(self, accept: Callable[[Version], bool], count: int,
-             since: datetime | None = None) -> list[Version]:
-        """The newest ``count`` current entries that ``accept``s (and happened at or after
-        ``since``), reading past the window only when it holds too few (rare)."""
-        since = since or EARLIEST
-        found = [version for version in self.current()
-                 if version.entry.occurred_at >= since and accept(version)][:count]
-        if len(found) < count and self.full and self.versions:
-            for version in older_versions(self.versions[-1].entry):
-                if version.entry.occurred_at < since:
-                    break
-                if accept(version):
-                    found.append(version)
-                    if len(found) == count:
-                        break
-        return found
+    occurred_at: datetime
+    received_at: datetime
 
 
-def windows(child_ids: list[uuid.UUID], kind: Kind, size: int) -> dict[uuid.UUID, Window]:
-    """Each child's latest ``size`` entries of ``kind`` (ties at the edge included)."""
-    cutoff = (sa.select(Entry.occurred_at)
-              .where(Entry.child_id == Child.id, Entry.kind == kind)
-              .order_by(Entry.occurred_at.desc()).offset(size - 1).limit(1)
-              .correlate(Child).scalar_subquery())
-    cuts = (sa.select(Child.id.label("child_id"), cutoff.label("cutoff"))
-            .where(Child.id.in_(child_ids)).subquery())
-    rows = db.session.execute(
-        sa.select(Entry, cuts.c.cutoff).join(cuts, sa.and_(
-            Entry.child_id == cuts.c.child_id, Entry.kind == kind,
-            Entry.occurred_at >= sa.func.coalesce(cuts.c.cutoff, EARLIEST))))
-    found, full = defaultdict(list), set()
-    entries = []
-    for entry, child_cutoff in rows:
-        entries.append(entry)
-        if child_cutoff is not None:
-            full.add(entry.child_id)
-    for version in versions(entries):
-        found[version.entry.child_id].append(version)
-    return {child_id: Window(child_id, kind, _newest_first(found[child_id]), child_id in full)
-            for child_id in child_ids}
+def withdrawn(entry):
+    """True when a correction of ``entry`` withdrew it (entered in error)."""
+    fix = aliased(Entry)
+    return sa.exists().where(fix.amends_id == entry.id,
+                             fix.data["withdrawn"].as_boolean().is_(sa.true()))
 
 
-def _newest_first(child_versions: list[Version]) -> list[Version]:
-    return sorted(child_versions, key=lambda version: (version.entry.occurred_at,
-                                                       version.entry.id), reverse=True)
+def answer(entry, key: str, as_type: str):
+    """The answer to ``key`` as the entry reads now: its newest correction's, else its own."""
+    fix = aliased(Entry)
+
+    def value(row):
+        return getattr(row.data[key], f"as_{as_type}")()
+
+    corrected = (sa.select(value(fix)).where(fix.amends_id == entry.id, value(fix).is_not(None))
+                 .order_by(fix.received_at.desc(), fix.id.desc()).limit(1).scalar_subquery())
+    return sa.func.coalesce(corrected, value(entry))
 
 
-def older_versions(entry: Entry) -> Iterator[Version]:
-    """Entries of the same child and kind older than ``entry``, newest first, as they read now."""
-    cursor = keyset.Cursor.of(entry)
-    while True:
-        batch = db.session.scalars(keyset.statement(
-            entry.child_id, [Entry.kind == entry.kind], descending=True, cursor=cursor,
-            limit=OLDER_BATCH)).all()
-        if not batch:
-            return
-        yield from (version for version in versions(batch) if not version.withdrawn)
-        cursor = keyset.Cursor.of(batch[-1])
+def seen(visit):
+    return answer(visit, "child_seen", "boolean").is_(sa.true())
 
 
-def current_of(*conditions) -> dict[uuid.UUID, list[Version]]:
-    """Entries matching ``conditions`` by child, oldest first, withdrawn ones left out."""
-    entries = db.session.scalars(
-        sa.select(Entry).where(*conditions).order_by(Entry.occurred_at, Entry.id)).all()
-    found = defaultdict(list)
-    for version in versions(entries):
-        if not version.withdrawn:
-            found[version.entry.child_id].append(version)
-    return found
+def seen_alone(visit):
+    return answer(visit, "seen_alone", "boolean").is_(sa.true())
 
 
-def escalations(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Version]]:
-    return current_of(Entry.child_id.in_(child_ids), Entry.kind == Kind.ESCALATION)
+def no_access(visit):
+    return answer(visit, "type", "string") == "no_access"
 
 
-def answered(escalation_ids: list[uuid.UUID]) -> dict[str, Version]:
-    """Escalation id -> the oversight that answers it (the first, by when it was written).
-
-    The answer may be in an oversight or in a correction of one, so both are searched."""
-    if not escalation_ids:
-        return {}
-    names = [str(escalation_id) for escalation_id in escalation_ids]
-    rows = db.session.execute(
-        sa.select(Entry.id, Entry.amends_id).where(
-            Entry.kind.in_([Kind.OVERSIGHT, Kind.AMENDMENT]),
-            Entry.data["answers"].as_string().in_(names))).all()
-    originals = {amends_id or entry_id for entry_id, amends_id in rows}
-    oversight = db.session.scalars(sa.select(Entry).where(
-        Entry.id.in_(originals), Entry.kind == Kind.OVERSIGHT).order_by(Entry.received_at)).all()
-    answers = {}
-    for version in versions(oversight):
-        if not version.withdrawn and version.data.get("answers") in names:
-            answers.setdefault(version.data["answers"], version)
-    return answers
+def reviewed(oversight):
+    return answer(oversight, "risk_assessment_reviewed", "boolean").is_(sa.true())
 
 
-def household_changes_since(reviewed: dict[uuid.UUID, datetime | None]) -> dict:
-    """Household changes of each child that reached the record after ``reviewed[child]``
-    (a rare kind: read whole, then cut in Python)."""
-    changes = current_of(Entry.child_id.in_(list(reviewed)), Entry.kind == Kind.HOUSEHOLD_CHANGE)
-    return {child_id: [version for version in found
-                       if version.entry.received_at > (reviewed[child_id] or EARLIEST)]
-            for child_id, found in changes.items()}
+def with_plan(oversight):
+    return answer(oversight, "actions", "string").is_not(None)
 
 
-def unchecked_reports(child_ids: list[uuid.UUID], before: datetime) -> dict:
-    """Reported information that happened before ``before`` and nobody has checked since."""
-    check = sa.orm.aliased(Entry)
-    return current_of(
-        Entry.child_id.in_(child_ids), Entry.kind == Kind.OBSERVATION,
-        Entry.source.in_(REPORTED_SOURCES), Entry.triangulation == "unverified",
-        Entry.occurred_at < before,
-        ~sa.exists().where(check.amends_id == Entry.id, check.triangulation.is_not(None)))
+def _clauses(conditions, entry) -> list:
+    """A condition is a function of the entry giving one clause or a list of them."""
+    found = conditions(entry)
+    return found if isinstance(found, list) else [found]
 
 
-def significant_since(since: dict[uuid.UUID, datetime]) -> dict:
-    """Entries marked significant when written, from ``since[child]`` on."""
-    if not since:
-        return {}
-    return current_of(Entry.significant, sa.or_(*(
-        sa.and_(Entry.child_id == child_id, Entry.occurred_at >= start)
-        for child_id, start in since.items())))
+def _current(kind: Kind, conditions):
+    entry = aliased(Entry)
+    return entry, [entry.child_id == Child.id, entry.kind == kind, ~withdrawn(entry),
+                   *_clauses(conditions, entry)]
+
+
+def seek(kind: Kind, conditions=lambda entry: [], column: str = "occurred_at", offset: int = 0):
+    """The ``column`` of the child's newest current entry of ``kind`` meeting ``conditions``
+    (skipping ``offset`` of them), or NULL."""
+    entry, where = _current(kind, conditions)
+    # Ordered by occurred_at alone, so that ix_entry_child_kind gives the order (a tie-break on
+    # id would have SQLite walk every kind of entry in ix_entry_chronology instead).
+    return (sa.select(getattr(entry, column)).where(*where)
+            .order_by(entry.occurred_at.desc()).offset(offset).limit(1)
+            .correlate(Child).scalar_subquery())
+
+
+def count(kind: Kind, conditions):
+    entry, where = _current(kind, conditions)
+    return (sa.select(sa.func.count()).select_from(entry).where(*where)
+            .correlate(Child).scalar_subquery())
+
+
+def newest_received(kind: Kind):
+    """When the child's last current entry of ``kind`` reached the record (a rare kind: all of
+    them are looked at, since one written up late may have arrived last)."""
+    entry, where = _current(kind, lambda entry: [])
+    return (sa.select(sa.func.max(entry.received_at)).where(*where)
+            .correlate(Child).scalar_subquery())
+
+
+def since(boundary):
+    """Entries at or after ``boundary`` (a moment, or a subquery that may be NULL)."""
+    return lambda entry: [entry.occurred_at >= sa.func.coalesce(boundary, EARLIEST)]
+
+
+def received_after(boundary):
+    """Entries that reached the record after ``boundary`` (which may be NULL: all of them)."""
+    return lambda entry: [entry.received_at > sa.func.coalesce(boundary, EARLIEST)]
+
+
+def both(*conditions):
+    return lambda entry: [clause for condition in conditions
+                          for clause in _clauses(condition, entry)]
+
+
+def answered(escalation):
+    """True when an oversight (not withdrawn) of the same child, written from the escalation's
+    date on, names it in ``answers``. Ids are compared without dashes: SQLite keeps a UUID as
+    32 hex digits, PostgreSQL writes it with dashes, the JSON as the API does."""
+    oversight = aliased(Entry)
+
+    def bare(text):
+        return sa.func.replace(text, "-", "")
+
+    return sa.exists().where(
+        oversight.child_id == escalation.child_id, oversight.kind == Kind.OVERSIGHT,
+        oversight.occurred_at >= escalation.occurred_at, ~withdrawn(oversight),
+        bare(oversight.data["answers"].as_string()) == bare(sa.cast(escalation.id, sa.String)))

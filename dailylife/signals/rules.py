@@ -1,9 +1,8 @@
-"""The rules: one function per signal, reading one child's facts as of ``now``.
+"""The rules: what each signal means, read from one child's facts as of ``now``.
 
-Each rule returns a ``Signal`` with the entries that raised it, or None. How corrections count:
-every rule reads entries as they read now, so a withdrawn entry (entered in error) neither raises
-nor clears a signal, and a corrected answer (seen alone, type of visit, triangulation, actions) is
-judged as corrected.
+Each rule returns a ``Signal`` with the entries that raised it, or None. The facts come from
+``queries`` (a row per child, and the entries that explain); ``no_access_raised`` is shared with
+``compute``, which loads the explaining visits only for the children it picks.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from dailylife.children.models import Child
 from dailylife.entries.history import Version
 from dailylife.entries.models import Kind
 from dailylife.signals.catalogue import SIGNALS, Urgency
-from dailylife.signals.facts import Window
+from dailylife.signals.facts import Evidence
 from dailylife.signals.settings import VISIT_INTERVALS, Thresholds
 from dailylife.signals.workdays import add_working_days, working_days_after
 
@@ -24,10 +23,12 @@ class Signal:
     id: str
     detail: str
     #: The entries that raised it, for the links that explain it.
-    evidence: list[Version] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     urgency: Urgency | None = None
-    #: The newest oversight that acknowledged it after seeing its evidence.
+    #: The newest oversight that acknowledged it after its evidence reached the record.
     acknowledgement: Version | None = None
+    #: The whole entries, where a page shows what they say (an escalation's reason and need).
+    entries: list[Version] = field(default_factory=list)
 
     def __post_init__(self):
         self.urgency = self.urgency or SIGNALS[self.id][1]
@@ -39,7 +40,7 @@ class Signal:
 
 @dataclass
 class Clock:
-    """"Now" for one computation: local dates, day counts and the working-day calendar."""
+    """"Now" for one computation: local dates, day counts and the thresholds in force."""
 
     now: datetime
     zone: ZoneInfo
@@ -55,8 +56,9 @@ class Clock:
     def start_of(self, day: date) -> datetime:
         return datetime.combine(day, time.min, self.zone).astimezone(UTC)
 
-    def days_since(self, moment: datetime) -> int:
-        return (self.today - self.day_of(moment)).days
+    def days_ago(self, days: int) -> datetime:
+        """Midnight (local) ``days`` days before today."""
+        return self.start_of(self.today - timedelta(days=days))
 
     def visit_due(self, child: Child, last_seen: date) -> date:
         """The child's own interval (calendar days), else the legal status's default."""
@@ -71,17 +73,18 @@ class Clock:
 
 @dataclass
 class ChildFacts:
-    """What the rules read about one child (see ``facts``)."""
+    """What the rules read about one child: its row of facts and the entries loaded for it."""
 
     child: Child
-    visits: Window
-    voice: Window
-    oversight: Window
-    household_changes: list[Version]
-    reports: list[Version]
-    significant: list[Version]
-    escalations: list[Version]
-    answers: dict[str, Version]
+    row: object
+    #: The latest visits where the child was seen, newest first: (evidence, seen alone?).
+    seen: list[tuple[Evidence, bool]]
+    oversight: Evidence | None
+    evidence: dict[str, list[Evidence]]
+    plan: Version | None = None
+    changes: list[Version] = field(default_factory=list)
+    escalations: list[Version] = field(default_factory=list)
+    late: list[Evidence] = field(default_factory=list)
 
 
 def day(moment_or_date) -> str:
@@ -89,133 +92,141 @@ def day(moment_or_date) -> str:
     return f"{moment_or_date.day} {moment_or_date:%b %Y}"
 
 
-def seen(version: Version) -> bool:
-    return version.data.get("child_seen") is True
-
-
-def no_access(version: Version) -> bool:
-    return version.data.get("type") == "no_access"
-
-
-def visit_overdue(facts: ChildFacts, clock: Clock) -> Signal | None:
-    last = facts.visits.take(seen, 1)
-    start = clock.day_of(last[0].entry.occurred_at if last else facts.child.created_at)
-    due = clock.visit_due(facts.child, start)
+def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
+    last = [visit for visit, _ in f.seen[:1]]
+    start = clock.day_of(last[0].occurred_at if last else f.child.created_at)
+    due = clock.visit_due(f.child, start)
     if clock.today <= due:
         return None
     since = f"Last seen {day(start)}" if last else f"Not seen since the case opened on {day(start)}"
     return Signal("visit_overdue", f"{since}; a visit was due by {day(due)}.", last)
 
 
-def not_seen_alone(facts: ChildFacts, clock: Clock) -> Signal | None:
+def not_seen_alone(f: ChildFacts, clock: Clock) -> Signal | None:
     count = clock.limits.not_seen_alone_visits
-    visits = facts.visits.take(seen, count)
-    if len(visits) < count or any(v.data.get("seen_alone") is True for v in visits):
+    visits = f.seen[:count]
+    if len(visits) < count or any(alone for _, alone in visits):
         return None
     return Signal("not_seen_alone", f"Not seen alone at the last {count} visits where "
-                  f"{facts.child.known_as} was seen.", visits)
+                  f"{f.child.known_as} was seen.", [visit for visit, _ in visits])
 
 
-def engagement_no_access(facts: ChildFacts, clock: Clock) -> Signal | None:
+def no_access_raised(row, limits: Thresholds) -> bool:
+    return (row.no_access_recent >= limits.no_access_visits
+            or (row.nth_visit_at is not None and row.no_access_run == limits.no_access_run))
+
+
+def engagement_no_access(f: ChildFacts, clock: Clock) -> Signal | None:
     limits = clock.limits
-    window_start = clock.start_of(clock.today - timedelta(days=limits.no_access_days))
-    recent = facts.visits.take(no_access, limits.no_access_visits, since=window_start)
-    if len(recent) >= limits.no_access_visits:
-        return Signal("engagement_no_access", f"{len(recent)} visits with no access in the last "
-                      f"{limits.no_access_days} days.", recent)
-    last = facts.visits.take(lambda version: True, limits.no_access_run)
-    if len(last) == limits.no_access_run and all(no_access(version) for version in last):
-        return Signal("engagement_no_access",
-                      f"The last {limits.no_access_run} visits all had no access.", last)
-    return None
+    if not no_access_raised(f.row, limits):
+        return None
+    if f.row.no_access_recent >= limits.no_access_visits:
+        detail = (f"{f.row.no_access_recent} visits with no access in the last "
+                  f"{limits.no_access_days} days.")
+    else:
+        detail = f"The last {limits.no_access_run} visits all had no access."
+    return Signal("engagement_no_access", detail, f.evidence["engagement_no_access"])
 
 
-def voice_missing(facts: ChildFacts, clock: Clock) -> Signal | None:
+def voice_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     count = clock.limits.voice_visits
-    visits = facts.visits.take(seen, count)
-    if len(visits) < count:
+    visits = [visit for visit, _ in f.seen[:count]]
+    if len(visits) < count or (f.row.voice_at and f.row.voice_at >= visits[-1].occurred_at):
         return None
-    if facts.voice.take(lambda version: True, 1, since=visits[-1].entry.occurred_at):
-        return None
-    return Signal("voice_missing", f"Nothing in {facts.child.known_as}'s own words since "
-                  f"{day(clock.day_of(visits[-1].entry.occurred_at))} ({count} visits).", visits)
+    return Signal("voice_missing", f"Nothing in {f.child.known_as}'s own words at the last "
+                  f"{count} visits (since {day(clock.day_of(visits[-1].occurred_at))}).", visits)
 
 
-def oversight_missing(facts: ChildFacts, clock: Clock) -> Signal | None:
-    last = facts.oversight.take(lambda version: True, 1)
-    start = last[0].entry.occurred_at if last else facts.child.created_at
-    if clock.days_since(start) <= clock.limits.oversight_days:
+def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
+    start = f.oversight.occurred_at if f.oversight else f.child.created_at
+    if (clock.today - clock.day_of(start)).days <= clock.limits.oversight_days:
         return None
-    since = (f"Last management oversight {day(clock.day_of(start))}" if last
-             else f"No management oversight since the case opened on {day(clock.day_of(start))}")
-    return Signal("oversight_missing", f"{since}.", last)
+    if f.oversight is None:
+        return Signal("oversight_missing", "No management oversight since the case opened on "
+                      f"{day(clock.day_of(start))}.")
+    return Signal("oversight_missing", f"Last management oversight {day(clock.day_of(start))}.",
+                  [f.oversight])
 
 
-def household_change_unreviewed(facts: ChildFacts, clock: Clock) -> Signal | None:
-    changes = facts.household_changes
-    if not changes:
+def household_change_unreviewed(f: ChildFacts, clock: Clock) -> Signal | None:
+    if not f.changes:
         return None
-    risky = [v for v in changes if v.data.get("change") == "joined" and v.data.get("risk_factors")]
-    people = ", ".join(f"{v.data['name']} ({v.data['change']})" for v in changes)
+    risky = [v for v in f.changes if v.data.get("change") == "joined" and v.data.get("risk_factors")]
+    people = ", ".join(f"{v.data['name']} ({v.data['change']})" for v in reversed(f.changes))
     detail = f"Since the risk assessment was last reviewed: {people}."
     if risky:
         detail += " Someone who joined has known risk factors."
-    return Signal("household_change_unreviewed", detail, changes,
+    return Signal("household_change_unreviewed", detail, [_evidence(v) for v in reversed(f.changes)],
                   Urgency.HIGH if risky else Urgency.MEDIUM)
 
 
-def report_unverified(facts: ChildFacts, clock: Clock) -> Signal | None:
-    if not facts.reports:
+def unchecked_estimate(row) -> int:
+    """Reports older than the threshold still unverified: the originals written unverified, less
+    the originals a check covers, plus back the checks of newer reports. Exact unless a report
+    entered already checked was checked again or an unchecked one was withdrawn."""
+    return row.reports_old - row.reports_checked + row.reports_new_checked
+
+
+def unchecked_possible(row) -> bool:
+    """An upper bound above zero: adding back every report entered already checked can only
+    overstate, so where this is False there is certainly nothing unchecked."""
+    return unchecked_estimate(row) + row.reports_entered_checked > 0
+
+
+def report_unverified(f: ChildFacts, clock: Clock) -> Signal | None:
+    if not f.evidence["report_unverified"]:
         return None
-    oldest = clock.day_of(facts.reports[0].entry.occurred_at)
-    return Signal("report_unverified", f"{len(facts.reports)} reported "
-                  f"{'piece' if len(facts.reports) == 1 else 'pieces'} of information not checked "
-                  f"after {clock.limits.report_unverified_days} days; the oldest from "
-                  f"{day(oldest)}.", facts.reports)
+    (newest,) = f.evidence["report_unverified"]
+    count = max(unchecked_estimate(f.row), 1)
+    return Signal("report_unverified", f"{count} reported {'piece' if count == 1 else 'pieces'} "
+                  f"of information not checked after {clock.limits.report_unverified_days} days; "
+                  f"the most recent from {day(clock.day_of(newest.occurred_at))}.", [newest])
 
 
-def late_recording(facts: ChildFacts, clock: Clock) -> Signal | None:
-    seen_at = max((v.entry.received_at for v in facts.oversight.current()), default=None)
-    late = [v for v in [*facts.visits.current(), *facts.significant]
-            if not v.entry.clock_skewed and (seen_at is None or v.entry.received_at > seen_at)
-            and _written_late(v, clock)]
-    if not late:
+def late_recording(f: ChildFacts, clock: Clock) -> Signal | None:
+    if not f.late:
         return None
-    late = list({v.entry.id: v for v in sorted(late, key=lambda v: v.entry.occurred_at)}.values())
-    return Signal("late_recording", f"{len(late)} {'entry' if len(late) == 1 else 'entries'} "
-                  "written up late since the last management oversight.", late)
+    return Signal("late_recording", f"{len(f.late)} {'entry' if len(f.late) == 1 else 'entries'} "
+                  "written up late since the last management oversight.", f.late)
 
 
-def _written_late(version: Version, clock: Clock) -> bool:
-    entry, limits = version.entry, clock.limits
-    if entry.significant and entry.recorded_at - entry.occurred_at > timedelta(
+def written_late(row, clock: Clock) -> bool:
+    """A significant entry more than N days (24 hours each) after it happened, or a visit more
+    than N working days after; entries from a device with a skewed clock are not judged."""
+    limits = clock.limits
+    if row.clock_skewed:
+        return False
+    if row.significant and row.recorded_at - row.occurred_at > timedelta(
             days=limits.late_significant_days):
         return True
-    return entry.kind is Kind.VISIT and working_days_after(
-        clock.day_of(entry.occurred_at), clock.day_of(entry.recorded_at),
+    return row.kind is Kind.VISIT and working_days_after(
+        clock.day_of(row.occurred_at), clock.day_of(row.recorded_at),
         limits.calendar) > limits.late_visit_working_days
 
 
-def action_overdue(facts: ChildFacts, clock: Clock) -> Signal | None:
-    plan = facts.oversight.take(lambda version: bool(version.data.get("actions")), 1)
-    if not plan:
-        return None
-    overdue = [action for action in plan[0].data["actions"] if not action.get("done")
-               and action.get("due") and date.fromisoformat(action["due"]) < clock.today]
+def action_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
+    overdue = [action for action in (f.plan.data.get("actions") or [] if f.plan else [])
+               if not action.get("done") and action.get("due")
+               and date.fromisoformat(action["due"]) < clock.today]
     if not overdue:
         return None
     listed = "; ".join(f"{a['action']} ({a['owner']}, due {day(date.fromisoformat(a['due']))})"
                        for a in overdue)
-    return Signal("action_overdue", f"Overdue: {listed}.", plan)
+    return Signal("action_overdue", f"Overdue: {listed}.", [_evidence(f.plan)])
 
 
-def escalation_open(facts: ChildFacts, clock: Clock) -> Signal | None:
-    waiting = [v for v in facts.escalations if str(v.entry.id) not in facts.answers]
-    if not waiting:
+def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
+    if not f.escalations:
         return None
-    first = waiting[0]
-    return Signal("escalation_open", f"Raised {day(clock.day_of(first.entry.occurred_at))} by "
-                  f"{first.entry.author.display_name}: {first.data['reason']}", waiting)
+    newest = f.escalations[0]
+    return Signal("escalation_open", f"Raised {day(clock.day_of(newest.entry.occurred_at))} by "
+                  f"{newest.entry.author.display_name}: {newest.data['reason']}",
+                  [_evidence(version) for version in f.escalations], entries=f.escalations)
+
+
+def _evidence(version: Version) -> Evidence:
+    entry = version.entry
+    return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
 RULES = [escalation_open, household_change_unreviewed, visit_overdue, not_seen_alone,
@@ -223,15 +234,16 @@ RULES = [escalation_open, household_change_unreviewed, visit_overdue, not_seen_a
          oversight_missing, late_recording]
 
 
-def acknowledged(signal: Signal, oversight: list[Version]) -> Version | None:
-    """The newest oversight that acknowledges ``signal`` and was written after its evidence."""
-    evidence_at = max((v.entry.received_at for v in signal.evidence), default=None)
-    return next((v for v in oversight if signal.id in (v.data.get("acknowledges") or [])
-                 and (evidence_at is None or v.entry.received_at >= evidence_at)), None)
+def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:
+    return [signal for rule in RULES if (signal := rule(f, clock)) is not None]
 
 
-def signals_of(facts: ChildFacts, clock: Clock) -> list[Signal]:
-    found = [signal for rule in RULES if (signal := rule(facts, clock)) is not None]
-    for signal in found:
-        signal.acknowledgement = acknowledged(signal, facts.oversight.current())
-    return found
+def acknowledge(signals: list[Signal], oversight: list[Version]) -> None:
+    """Attach to each signal the newest oversight that acknowledges it and was written after
+    its evidence reached the record (an older acknowledgement did not know about it)."""
+    for signal in signals:
+        evidence_at = max((item.received_at for item in signal.evidence), default=None)
+        signal.acknowledgement = next(
+            (version for version in oversight
+             if signal.id in (version.data.get("acknowledges") or [])
+             and (evidence_at is None or version.entry.received_at >= evidence_at)), None)

@@ -8,10 +8,13 @@ date), ticked done, or deliberately removed — in the record, never silently.
 
 from datetime import date
 
+import sqlalchemy as sa
+
+from dailylife.children.models import Child
 from dailylife.clock import local_zone
 from dailylife.entries.models import Kind
-from dailylife.signals import facts
-from dailylife.signals.compute import OVERSIGHT_WINDOW
+from dailylife.extensions import db
+from dailylife.signals import facts, queries
 from dailylife.signals.rules import day
 
 #: An escalation's reason is cut to this length in the list to choose from.
@@ -19,8 +22,9 @@ REASON_PREVIEW = 80
 
 
 def open_actions(child) -> list[dict]:
-    window = facts.windows([child.id], Kind.OVERSIGHT, OVERSIGHT_WINDOW)[child.id]
-    plan = window.take(lambda version: bool(version.data.get("actions")), 1)
+    plan_id = db.session.scalar(sa.select(facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"))
+                                .where(Child.id == child.id))
+    plan = queries.by_ids([plan_id]).get(child.id, [])
     return [{**action, "due": date.fromisoformat(action["due"]) if action.get("due") else None}
             for action in (plan[0].data["actions"] if plan else []) if not action.get("done")]
 
@@ -34,18 +38,20 @@ def starting_answers(child, args) -> dict:
 
 def escalation_choices(child) -> dict[str, str]:
     """Every escalation of the child, newest first, saying which are still waiting."""
-    found = facts.escalations([child.id]).get(child.id, [])
-    answered = facts.answered([version.entry.id for version in found])
+    found = queries.by_child_versions(queries.all_of_kind(Kind.ESCALATION), [child.id])
+    found = found.get(child.id, [])
+    waiting = {version.entry.id for version in
+               queries.by_child_versions(queries.open_escalations(), [child.id]).get(child.id, [])}
     zone = local_zone()
     return {"": "No: this does not answer an escalation", **{
-        str(version.entry.id): _escalation_label(version, zone, str(version.entry.id) in answered)
-        for version in reversed(found)}}
+        str(version.entry.id): _escalation_label(version, zone, version.entry.id in waiting)
+        for version in found}}
 
 
-def _escalation_label(version, zone, answered: bool) -> str:
+def _escalation_label(version, zone, waiting: bool) -> str:
     reason = version.data["reason"]
     if len(reason) > REASON_PREVIEW:
         reason = reason[:REASON_PREVIEW].rstrip() + "…"
-    state = "answered" if answered else "waiting"
+    state = "waiting" if waiting else "answered"
     return (f"{day(version.entry.occurred_at.astimezone(zone))}, "
             f"{version.entry.author.display_name} ({state}): {reason}")

@@ -10,7 +10,7 @@ from dailylife.children.models import Child
 from dailylife.errors import respond
 from dailylife.extensions import csrf, db
 from dailylife.sync import briefs
-from dailylife.sync.items import process
+from dailylife.sync.items import process_batch
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -38,7 +38,8 @@ def sync():
     problem = _envelope_problem(envelope)
     if problem:
         return respond(*problem)
-    results = [process(item, envelope.get("device_id")).as_json() for item in envelope["items"]]
+    results = [result.as_json()
+               for result in process_batch(envelope["items"], envelope.get("device_id"))]
     return jsonify(results=results)
 
 

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_login import current_user
 
 from dailylife import access, audit
@@ -46,58 +47,124 @@ def reject(key: str, message: str) -> Refusal:
     return Refusal("rejected", {key: [message]})
 
 
-def process(item, device_id: str | None) -> Result:
-    """Validate and store one item inside its own savepoint: a bad item never sinks the batch."""
-    item_id = item.get("id") if isinstance(item, dict) else None
+class Batch:
+    """One sync request. What is already stored, and whom the user may write about, is looked up
+    once per batch rather than once per item."""
+
+    def __init__(self, items: list, device_id: str | None):
+        self.device_id = device_id
+        self.known = _stored_already(items)
+        self.children: dict[tuple, Child | None] = {}
+
+    def process(self, item, savepoint: bool = True) -> Result:
+        """One item; with ``savepoint`` a failure of its write cannot touch the others."""
+        item_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            if not savepoint:
+                return self._store(item, flush=False)
+            with db.session.begin_nested():
+                return self._store(item, flush=True)
+        except Refusal as refusal:
+            if refusal.status == "forbidden":
+                audit.record("refused", child_id=refusal.child_id, requested="sync")
+            return Result(str(item_id) if item_id is not None else None, refusal.status,
+                          refusal.errors)
+        except operations.EntryRefused as refused:
+            return Result(str(item_id), "rejected", refused.errors)
+
+    def child(self, child_id: uuid.UUID, needed) -> Child | None:
+        if (child_id, needed) not in self.children:
+            child = db.session.get(Child, child_id)
+            allowed = child is not None and access.can(current_user, needed, child)
+            self.children[(child_id, needed)] = child if allowed else None
+        return self.children[(child_id, needed)]
+
+    def _store(self, item, flush: bool) -> Result:
+        if not isinstance(item, dict):
+            raise reject("item", "Each item must be a JSON object.")
+        unknown = set(item) - ENVELOPE_KEYS
+        if unknown:
+            raise reject(sorted(unknown)[0], "Unknown key: items carry only " +
+                         ", ".join(sorted(ENVELOPE_KEYS)) + ".")
+        entry_id = _uuid(item, "id", required=True)
+        kind = item.get("kind")
+        if kind not in {k.value for k in Kind}:
+            raise reject("kind", f"Unknown kind “{kind}”. Use one of: "
+                                 f"{', '.join(k.value for k in Kind)}.")
+        child = self._child_for(item, kind)
+        envelope = dict(occurred_at=_moment(item, "occurred_at"),
+                        recorded_at=_moment(item, "recorded_at"), entry_id=entry_id,
+                        device_id=self.device_id)
+        existing = self.known.get(entry_id)
+        if kind == Kind.AMENDMENT:
+            version = _amended_version(item, child, leaving_out=entry_id)
+            data, errors = validate_amendment(version, item.get("data"))
+        else:
+            version = None
+            data, errors = validate(kind, item.get("data"))
+        try:
+            envelope["visit_id"] = self._visit(item, child)
+        except Refusal as refusal:
+            errors = {**refusal.errors, **errors}
+        if errors:
+            raise Refusal("rejected", errors)
+        if existing is not None:
+            return _compare(existing, child, kind, data, envelope, version)
+        envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
+        if version is not None:
+            entry = operations.amend_entry(author=current_user, version=version, data=data,
+                                           flush=flush, **envelope)
+        else:
+            entry = operations.add_entry(author=current_user, child=child, kind=kind, data=data,
+                                         flush=flush, **envelope)
+        self.known[entry_id] = entry
+        return Result(str(entry_id), "created")
+
+    def _child_for(self, item: dict, kind: str) -> Child:
+        """The child, if this user may write this kind about them; else a refused item."""
+        child_id = _uuid(item, "child_id", required=False)
+        if child_id is None:
+            raise reject("child_id", "child_id is required.")
+        child = self.child(child_id, access.WRITE_ACTION.get(kind, access.Action.VIEW_CHILD))
+        if child is None:
+            raise Refusal("forbidden", {"child_id": ["You cannot record about this child."]},
+                          child_id=child_id)
+        return child
+
+    def _visit(self, item: dict, child: Child) -> uuid.UUID | None:
+        visit_id = _uuid(item, "visit_id")
+        if visit_id is None:
+            return None
+        visit = self.known.get(visit_id) or db.session.get(Entry, visit_id)
+        if visit is None or visit.child_id != child.id or visit.kind is not Kind.VISIT:
+            raise reject("visit_id", "visit_id must name a visit of the same child, sent before "
+                                     "or in the same batch.")
+        return visit_id
+
+
+def process_batch(items: list, device_id: str | None) -> list[Result]:
+    """The whole batch in one savepoint and one write. If the database refuses that write (a
+    second tab stored one of the ids a moment ago, say), again item by item, each on its own."""
     try:
         with db.session.begin_nested():
-            return _store(item, device_id)
-    except Refusal as refusal:
-        if refusal.status == "forbidden":
-            audit.record("refused", child_id=refusal.child_id, requested="sync")
-        return Result(str(item_id) if item_id is not None else None, refusal.status,
-                      refusal.errors)
-    except operations.EntryRefused as refused:
-        return Result(str(item_id), "rejected", refused.errors)
+            batch = Batch(items, device_id)
+            return [batch.process(item, savepoint=False) for item in items]
+    except sa.exc.DBAPIError:
+        batch = Batch(items, device_id)
+        return [batch.process(item) for item in items]
 
 
-def _store(item, device_id) -> Result:
-    if not isinstance(item, dict):
-        raise reject("item", "Each item must be a JSON object.")
-    unknown = set(item) - ENVELOPE_KEYS
-    if unknown:
-        raise reject(sorted(unknown)[0], "Unknown key: items carry only " +
-                     ", ".join(sorted(ENVELOPE_KEYS)) + ".")
-    entry_id = _uuid(item, "id", required=True)
-    kind = item.get("kind")
-    if kind not in {k.value for k in Kind}:
-        raise reject("kind", f"Unknown kind “{kind}”. Use one of: "
-                             f"{', '.join(k.value for k in Kind)}.")
-    child = _child_for(item, kind)
-    envelope = dict(occurred_at=_moment(item, "occurred_at"),
-                    recorded_at=_moment(item, "recorded_at"), entry_id=entry_id,
-                    device_id=device_id)
-    existing = db.session.get(Entry, entry_id)
-    if kind == Kind.AMENDMENT:
-        version = _amended_version(item, child, leaving_out=entry_id)
-        data, errors = validate_amendment(version, item.get("data"))
-    else:
-        version = None
-        data, errors = validate(kind, item.get("data"))
-    try:
-        envelope["visit_id"] = _visit(item, child)
-    except Refusal as refusal:
-        errors = {**refusal.errors, **errors}
-    if errors:
-        raise Refusal("rejected", errors)
-    if existing is not None:
-        return _compare(existing, child, kind, data, envelope, version)
-    envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
-    if version is not None:
-        operations.amend_entry(author=current_user, version=version, data=data, **envelope)
-    else:
-        operations.add_entry(author=current_user, child=child, kind=kind, data=data, **envelope)
-    return Result(str(entry_id), "created")
+def _stored_already(items: list) -> dict[uuid.UUID, Entry]:
+    """The batch's ids that are already stored (retries), in one query."""
+    ids = set()
+    for item in items:
+        try:
+            ids.add(uuid.UUID(str(item.get("id"))))
+        except (AttributeError, ValueError):
+            continue
+    if not ids:
+        return {}
+    return {entry.id: entry for entry in db.session.scalars(sa.select(Entry).where(Entry.id.in_(ids)))}
 
 
 def _uuid(item: dict, key: str, required: bool = False) -> uuid.UUID | None:
@@ -125,30 +192,6 @@ def _moment(item: dict, key: str) -> datetime | None:
     if moment.tzinfo is None:
         raise reject(key, f"{key} must say its time zone (for example a trailing Z for UTC).")
     return moment
-
-
-def _child_for(item: dict, kind: str) -> Child:
-    """The child, if this user may write this kind about them; otherwise a refused, audited item."""
-    child_id = _uuid(item, "child_id", required=False)
-    if child_id is None:
-        raise reject("child_id", "child_id is required.")
-    child = db.session.get(Child, child_id)
-    needed = access.WRITE_ACTION.get(kind, access.Action.VIEW_CHILD)
-    if child is None or not access.can(current_user, needed, child):
-        raise Refusal("forbidden", {"child_id": ["You cannot record about this child."]},
-                      child_id=child_id)
-    return child
-
-
-def _visit(item: dict, child: Child) -> uuid.UUID | None:
-    visit_id = _uuid(item, "visit_id")
-    if visit_id is None:
-        return None
-    visit = db.session.get(Entry, visit_id)
-    if visit is None or visit.child_id != child.id or visit.kind is not Kind.VISIT:
-        raise reject("visit_id", "visit_id must name a visit of the same child, sent before or "
-                                 "in the same batch.")
-    return visit_id
 
 
 def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID):

@@ -1,0 +1,221 @@
+"""The signal queries for a team: a fixed handful, each one statement for all the children.
+
+Statements are built once per set of thresholds (building and compiling SQL this size costs more
+than running it) and take the children and "now" as parameters: ``ids`` (the children),
+``no_access_since`` and ``reports_before`` (moments derived from "now"). Each joins the children
+to a correlated subquery of ``facts`` that says where that child's entries of interest begin, so
+the database reads a few index entries per child whatever the length of the record.
+"""
+
+import functools
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from dailylife.children.models import Child
+from dailylife.entries.history import Version, versions
+from dailylife.entries.models import Entry, Kind
+from dailylife.extensions import db
+from dailylife.signals import facts
+from dailylife.signals.facts import CHECKED, EARLIEST, Evidence
+
+#: Acknowledgements are read from each child's last few oversight entries.
+ACKNOWLEDGEMENT_WINDOW = 6
+IDS = sa.bindparam("ids", expanding=True)
+NO_ACCESS_SINCE = sa.bindparam("no_access_since", type_=Entry.occurred_at.type)
+REPORTS_BEFORE = sa.bindparam("reports_before", type_=Entry.occurred_at.type)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The thresholds the statements depend on (counts, not dates)."""
+
+    not_seen_alone_visits: int
+    voice_visits: int
+    no_access_run: int
+
+    @property
+    def seen_visits(self) -> int:
+        return max(self.not_seen_alone_visits, self.voice_visits)
+
+
+def run(statement, ids, **params) -> list[sa.Row]:
+    return db.session.execute(statement, {"ids": list(ids), **params}).all()
+
+
+@functools.cache
+def fact_row(limits: Limits) -> sa.Select:
+    """One row per child: the facts the rules read (see ``rules``)."""
+    nth_visit = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
+    columns = {
+        #: Where the visits the seen-visit rules read begin (NULL: fewer, read them all).
+        "seen_from": facts.seek(Kind.VISIT, facts.seen, offset=limits.seen_visits - 1),
+        "voice_at": facts.seek(Kind.VOICE),
+        "no_access_recent": facts.count(Kind.VISIT, facts.both(facts.since(NO_ACCESS_SINCE),
+                                                               facts.no_access)),
+        "nth_visit_at": nth_visit,
+        "no_access_run": facts.count(Kind.VISIT, facts.both(facts.since(nth_visit),
+                                                           facts.no_access)),
+        "oversight_id": facts.seek(Kind.OVERSIGHT, column="id"),
+        "review_received": facts.seek(Kind.OVERSIGHT, facts.reviewed, "received_at"),
+        "changes_received": facts.newest_received(Kind.HOUSEHOLD_CHANGE),
+        "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
+        **report_counts(),
+    }
+    return sa.select(Child.id.label("child_id"), *(expression.label(name)
+                                                   for name, expression in columns.items())
+                     ).where(Child.id.in_(IDS))
+
+
+def report_counts() -> dict:
+    """Reported information still unverified that happened before ``reports_before``, counted
+    without reading it (two partial indexes); ``rules.unchecked_estimate`` puts them together."""
+    original, check = aliased(Entry), aliased(Entry)
+
+    def reported(*conditions):
+        return (sa.select(sa.func.count()).select_from(original)
+                .where(original.child_id == Child.id, original.amends_id.is_(None), *conditions)
+                .correlate(Child).scalar_subquery())
+
+    checked = sa.exists().where(check.amends_id == original.id, check.triangulation.is_not(None))
+    unverified = original.triangulation == "unverified"
+    return {
+        "reports_old": reported(unverified, original.occurred_at < REPORTS_BEFORE),
+        "reports_new_checked": reported(unverified, original.occurred_at >= REPORTS_BEFORE,
+                                        checked),
+        "reports_entered_checked": reported(original.triangulation.in_(CHECKED)),
+        "reports_checked": sa.select(sa.func.count(sa.distinct(check.amends_id))).where(
+            check.child_id == Child.id, check.amends_id.is_not(None),
+            check.triangulation.is_not(None)).correlate(Child).scalar_subquery(),
+    }
+
+
+@functools.cache
+def unchecked_report() -> sa.Select:
+    """Each child's newest report, before ``reports_before``, nobody has checked or withdrawn."""
+    report, check = aliased(Entry), aliased(Entry)
+    newest = (sa.select(report.id).where(
+        report.child_id == Child.id, report.amends_id.is_(None),
+        report.triangulation == "unverified", report.occurred_at < REPORTS_BEFORE,
+        ~facts.withdrawn(report),
+        ~sa.exists().where(check.amends_id == report.id, check.triangulation.is_not(None)))
+        .order_by(report.occurred_at.desc()).limit(1).correlate(Child).scalar_subquery())
+    found = sa.select(newest.label("report_id")).where(Child.id.in_(IDS)).subquery()
+    return _light().join(found, Entry.id == found.c.report_id)
+
+
+@functools.cache
+def light_by_ids() -> sa.Select:
+    """Entries as evidence, by their ids (given as ``ids``)."""
+    return _light(Entry.id.in_(IDS))
+
+
+def _light(*conditions) -> sa.Select:
+    """Entries as evidence: no JSON read, newest first."""
+    return (sa.select(Entry.id, Entry.child_id, Entry.kind, Entry.occurred_at, Entry.received_at)
+            .where(*conditions, ~facts.withdrawn(Entry))
+            .order_by(Entry.occurred_at.desc(), Entry.id.desc()))
+
+
+def _from(boundary, kind: Kind | None = None):
+    """Join each child to its entries (of ``kind``) from its own ``boundary`` (a correlated
+    subquery, NULL for "all") on: an index range per child."""
+    starts = sa.select(Child.id.label("child_id"), boundary.label("boundary")).where(
+        Child.id.in_(IDS)).subquery()
+    return starts, sa.and_(Entry.child_id == starts.c.child_id,
+                           *([Entry.kind == kind] if kind else []),
+                           Entry.occurred_at >= sa.func.coalesce(starts.c.boundary, EARLIEST))
+
+
+@functools.cache
+def seen_visits(limits: Limits) -> sa.Select:
+    """The latest visits where each child was seen, with whether they were seen alone."""
+    starts, on = _from(facts.seek(Kind.VISIT, facts.seen, offset=limits.seen_visits - 1),
+                       Kind.VISIT)
+    return (_light(facts.seen(Entry)).add_columns(facts.seen_alone(Entry).label("alone"))
+            .join(starts, on))
+
+
+@functools.cache
+def no_access_visits(limits: Limits) -> sa.Select:
+    """No-access visits since the earlier of ``no_access_since`` and the last run of visits."""
+    run_start = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
+    boundary = sa.case((run_start < NO_ACCESS_SINCE, run_start), else_=NO_ACCESS_SINCE)
+    starts, on = _from(boundary, Kind.VISIT)
+    return _light(facts.no_access(Entry)).join(starts, on)
+
+
+@functools.cache
+def late_candidates() -> sa.Select:
+    """Visits and entries marked significant, dated since the oversight before last and written
+    after the last one: what the supervisor has not had in front of them."""
+    last_received = facts.seek(Kind.OVERSIGHT, column="received_at")
+    starts, on = _from(facts.seek(Kind.OVERSIGHT, offset=1))
+    seen_at = sa.select(Child.id.label("child_id"), last_received.label("seen_at")).where(
+        Child.id.in_(IDS)).subquery()
+    return (_light(sa.or_(Entry.kind == Kind.VISIT, Entry.significant))
+            .add_columns(Entry.recorded_at, Entry.significant, Entry.clock_skewed)
+            .join(starts, on).join(seen_at, sa.and_(
+                seen_at.c.child_id == Entry.child_id,
+                Entry.received_at > sa.func.coalesce(seen_at.c.seen_at, EARLIEST))))
+
+
+@functools.cache
+def unreviewed_changes() -> sa.Select:
+    """Household changes that reached the record after the last risk assessment review."""
+    review = facts.seek(Kind.OVERSIGHT, facts.reviewed, "received_at")
+    reviewed = sa.select(Child.id.label("child_id"), review.label("review")).where(
+        Child.id.in_(IDS)).subquery()
+    return _whole().join(reviewed, sa.and_(
+        Entry.child_id == reviewed.c.child_id, Entry.kind == Kind.HOUSEHOLD_CHANGE,
+        Entry.received_at > sa.func.coalesce(reviewed.c.review, EARLIEST)))
+
+
+@functools.cache
+def acknowledgements() -> sa.Select:
+    """Each child's last few oversight entries that acknowledge a signal."""
+    starts, on = _from(facts.seek(Kind.OVERSIGHT, offset=ACKNOWLEDGEMENT_WINDOW - 1),
+                       Kind.OVERSIGHT)
+    return _whole(Entry.data["acknowledges"].as_string().is_not(None)).join(starts, on)
+
+
+@functools.cache
+def all_of_kind(kind: Kind) -> sa.Select:
+    return _whole(Entry.child_id.in_(IDS), Entry.kind == kind)
+
+
+@functools.cache
+def open_escalations() -> sa.Select:
+    return _whole(Entry.child_id.in_(IDS), Entry.kind == Kind.ESCALATION,
+                  ~facts.answered(Entry))
+
+
+def _whole(*conditions) -> sa.Select:
+    return (sa.select(Entry).options(joinedload(Entry.author)).where(*conditions)
+            .order_by(Entry.occurred_at.desc(), Entry.id.desc()))
+
+
+def by_child_evidence(statement, ids, **params) -> dict[uuid.UUID, list[Evidence]]:
+    found = defaultdict(list)
+    for row in (run(statement, ids, **params) if ids else []):
+        found[row.child_id].append(Evidence(row.id, row.kind, row.occurred_at, row.received_at))
+    return found
+
+
+def by_child_versions(statement, ids, **params) -> dict[uuid.UUID, list[Version]]:
+    """Whole entries as they read now (withdrawn left out), by child, newest first."""
+    if not ids:
+        return {}
+    entries = db.session.scalars(statement, {"ids": list(ids), **params}).unique().all()
+    found = defaultdict(list)
+    for version in versions(entries):
+        if not version.withdrawn:
+            found[version.entry.child_id].append(version)
+    return found
+
+
+def by_ids(entry_ids) -> dict[uuid.UUID, list[Version]]:
+    return by_child_versions(_whole(Entry.id.in_(IDS)), [i for i in entry_ids if i])
