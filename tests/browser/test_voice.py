@@ -165,3 +165,34 @@ def test_three_wrong_pins_make_the_next_try_wait(world, page, sign_in):
     expect(page).to_have_url(re.compile(r"/child-mode$"))
     stored = page.evaluate("localStorage.getItem('dailylife-child-mode')")
     assert PIN not in stored, "the PIN itself is never stored"
+
+
+def test_the_visit_form_reminds_while_the_child_is_seen_and_not_yet_heard(world, page, sign_in):
+    sign_in(page, world.practitioner)
+    page.goto(f"/cases/{world.child.id}/visits/new")
+    reminder = page.locator("[data-voice-reminder]")
+    expect(reminder).to_be_hidden()
+    page.check("#child_seen-0")
+    expect(reminder).to_be_visible()
+    page.select_option("#voice-0-feeling", "sad")
+    expect(reminder).to_be_hidden()
+
+
+def test_offline_an_advocates_child_page_offers_child_mode_and_nothing_of_the_record(
+        world, context, page, sign_in, live_server):
+    sign_in(page, world.advocate)
+    page.goto(f"/cases/{world.child.id}")
+    wait_until(page, "async () => navigator.serviceWorker.controller !== null")
+    wait_until(page, """async () => {
+        const { database } = await import('/static/js/store.js');
+        return (await (await database()).count('briefs')) > 0;
+    }""")
+    live_server.stop()
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("[data-offline-child] h1")).to_have_text("Amy Example")
+    for record_only in ("Legal status", "Last visit", "Household now"):
+        expect(page.get_by_text(record_only)).to_be_hidden()
+    expect(page.get_by_role("link", name="Record a visit")).to_be_hidden()
+    page.get_by_role("link", name="Child mode: hand the tablet to the child").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Child mode")
