@@ -46,6 +46,22 @@ VOICES = [
 ]
 
 
+#: The advocate's notes for the first child: three houses twice (a worry that changes), and what
+#: the child did not agree to share with the social work team (a confidential advocate note).
+ADVOCATE_NOTES = [
+    (120, dict(mode="drawing", worries="Shouting at night when Dean is there.",
+               good_things="My cat Pepper. Swimming on Saturdays.", dreams="A room of my own.",
+               drawing_about="Three houses; the worries house has a dark window.",
+               context="At school, in the quiet room.")),
+    (30, dict(mode="drawing", worries="Being late for school.",
+              good_things="My cat Pepper. My new friend Ava.", dreams="A room of my own.",
+              context="At school, in the quiet room.")),
+    (10, dict(words="Please don't tell my social worker, but I go to bed hungry some nights.",
+              mode="spoken", time_of_day="night", share_with_team=False, feeling="sad",
+              context="At school, after a lesson about food.")),
+]
+
+
 def write_histories(people: dict, children: list, today) -> None:
     """Six months of visits for each child, with the mix a real record has."""
     rng = random.Random(2026)
@@ -62,6 +78,7 @@ def write_histories(people: dict, children: list, today) -> None:
                            reviewed=visit_number == 5)
         if number == 0:
             _household_change(practitioner, child, _at(start + timedelta(days=100), 16))
+            _advocate_notes(people[Role.ADVOCATE], child, today)
         _corroborate_first_report(practitioner, child)
 
 
@@ -113,6 +130,13 @@ def _household_change(author, child, when) -> None:
     concern = _clean("observation", _named(OBSERVATIONS[7], child.known_as))
     operations.add_entry(author=author, child=child, kind=Kind.OBSERVATION, data=concern,
                          occurred_at=when)
+
+
+def _advocate_notes(advocate, child, today) -> None:
+    for days_ago, note in ADVOCATE_NOTES:
+        operations.add_entry(author=advocate, child=child, kind=Kind.VOICE,
+                             data=_clean("voice", note),
+                             occurred_at=_at(today - timedelta(days=days_ago), 13))
 
 
 def _oversight(author, child, when, *, reviewed: bool) -> None:

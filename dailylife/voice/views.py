@@ -47,7 +47,8 @@ def said(child):
                              position=position, size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
     audit.record("view_voice", child_id=child.id)
     return render_template(
-        "voice/said.html", child=child, labels=LABELS, houses=houses.over_time(child, g.child_actions),
+        "voice/said.html", child=child, labels=LABELS,
+        houses=houses.over_time(child, g.child_actions),
         rows=rows_for(child, page.entries, entry_reader(current_user, child)),
         links=_page_links(child, page, position))
 

@@ -110,7 +110,7 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     (saved,) = page.evaluate(OUTBOX)
     assert saved["item"]["kind"] == "voice" and saved["status"] == "waiting"
     assert saved["item"]["data"]["dreams"] == "A puppy called Biscuit."
-    assert saved["item"]["data"]["feeling"] == "happy" and saved["item"]["data"]["mode"] == "drawing"
+    assert (saved["item"]["data"]["feeling"], saved["item"]["data"]["mode"]) == ("happy", "drawing")
 
     # The child tries to leave: Back, another page of the app, a reload. Child mode stays.
     page.go_back()
@@ -144,7 +144,8 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
         return (await (await database()).count('outbox')) === 0;
     }}""", timeout=15_000)
     (entry,) = voice_entries(world.child)
-    assert entry.author_id == world.practitioner.id and entry.data["dreams"] == "A puppy called Biscuit."
+    assert entry.author_id == world.practitioner.id
+    assert entry.data["dreams"] == "A puppy called Biscuit."
     assert "pictures cannot be saved yet" in entry.data["context"]
 
 
