@@ -93,6 +93,9 @@ ACCESS = {
     "chronology.export_csv": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
+    "chronology.export_pdf": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     "entries.entry_detail": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),

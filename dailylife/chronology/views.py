@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
-from dailylife.chronology import export, filters, keyset
+from dailylife.chronology import export, filters, keyset, pdf
 from dailylife.chronology.rows import LABELS, rows_for
 from dailylife.clock import local_today
 
@@ -34,14 +34,32 @@ def chronology(child):
 @bp.get("/cases/<child_id>/chronology.csv")
 @requires(Action.EXPORT)
 def export_csv(child):
+    form = _export_form(child, "csv")
+    return export.csv_response(child, filters.conditions(form, child.id, g.child_actions),
+                               descending=filters.descending(form),
+                               readable=entry_reader(current_user, child))
+
+
+@bp.get("/cases/<child_id>/chronology.pdf")
+@requires(Action.EXPORT)
+def export_pdf(child):
+    form = _export_form(child, "pdf")
+    rows = pdf.all_rows(child, filters.conditions(form, child.id, g.child_actions),
+                        descending=filters.descending(form),
+                        readable=entry_reader(current_user, child))
+    html = _render(child, form, page=keyset.Page([], None, None), rows=rows,
+                   exported=pdf.export_note(form, filters.applied(form), current_user))
+    return pdf.pdf_response(child, html)
+
+
+def _export_form(child, file_format: str):
+    """The filters of an export: a bad one is a 400; a good one is audited with the export."""
     form = filters.filter_form(child, request.args)
     problems = _problems(form)
     if problems:
         abort(400, description=" ".join(problems))
-    audit.record("export", child_id=child.id, format="csv", filters=filters.applied(form))
-    return export.csv_response(child, filters.conditions(form, child.id, g.child_actions),
-                               descending=filters.descending(form),
-                               readable=entry_reader(current_user, child))
+    audit.record("export", child_id=child.id, format=file_format, filters=filters.applied(form))
+    return form
 
 
 def _problems(form) -> list[str]:
@@ -73,6 +91,7 @@ def _links(child, form, page: dict) -> dict[str, str | None]:
         "prev": link(before=str(current.prev)) if current and current.prev else None,
         "first": link() if position and not position.at_start else None,
         "csv": link("chronology.export_csv"),
+        "pdf": link("chronology.export_pdf"),
         "clear": url_for("chronology.chronology", child_id=child.id),
         #: Each row's entry page is this plus its id: one string join, not a url_for per row.
         "entries": f"{request.script_root}/cases/{child.id}/entries/",
