@@ -53,9 +53,21 @@ async function refusalsShown(form, ids) {
   return rejected.map((record) => record.id);
 }
 
+// A corrected save of a partly refused form keeps the ids of the save before it (matched by
+// where each item sits in the form): what the server already took answers "duplicate" and is
+// never recorded twice, and the corrected parts still belong to the same visit.
+function reuseIds(items, earlier) {
+  const slot = (item) => item.prefix ?? '';
+  const before = new Map(earlier.map((item) => [slot(item), item.id]));
+  const ids = new Map(items.map((item) => [item.id, before.get(slot(item)) ?? item.id]));
+  const mapped = (id) => ids.get(id) ?? id;
+  return items.map((item) => ({ ...item, id: mapped(item.id), visit_id: mapped(item.visit_id) }));
+}
+
 // Save into the outbox, then try to send at once; the device keeps it whatever happens next.
 async function saveOnDevice(form, childId, userId, makeItems, draftKey = null) {
   let refused = [];
+  let earlier = [];
   form.addEventListener('submit', async (event) => {
     if (event.submitter?.name !== 'save') return;
     event.preventDefault();
@@ -66,12 +78,13 @@ async function saveOnDevice(form, childId, userId, makeItems, draftKey = null) {
     }
     // The corrected form replaces what the server refused a moment ago: nothing else is lost.
     await Promise.all(refused.map(discard));
-    const items = makeItems();
+    const items = reuseIds(makeItems(), earlier);
     await saveToOutbox(userId, items, draftKey);
     await protectStorage();
     await askForBackgroundSync();
     await syncNow();
     refused = await refusalsShown(form, items.map((item) => item.id));
+    earlier = items;
     if (refused.length) return;
     sessionStorage.setItem(NOTICE_KEY, `Saved on this tablet (${items.length === 1 ? '1 entry' : `${items.length} entries`}). It is sent as soon as there is a connection.`);
     window.location.assign(`/cases/${childId}`);
@@ -102,11 +115,13 @@ async function recordingForms() {
   }
 }
 
-async function warnBeforeSigningOut(form) {
-  const userId = await currentUserId();
+// Attached before anything waits on the network: a slow connection must not let "Sign out"
+// through unwarned while entries wait.
+function warnBeforeSigningOut(form) {
   form.addEventListener('submit', async (event) => {
     if (form.dataset.confirmed) return;
     event.preventDefault();
+    const userId = await currentUserId();
     const waiting = userId ? (await waitingOf(userId)).length : 0;
     if (waiting === 0 || window.confirm(`${waiting} entries have not reached the server yet. They stay safely on this tablet and are sent when you sign in again. Sign out now?`)) {
       form.dataset.confirmed = 'yes';
@@ -118,6 +133,8 @@ async function warnBeforeSigningOut(form) {
 async function start() {
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
   showNotice();
+  const signOut = document.querySelector('form.sign-out');
+  if (signOut) warnBeforeSigningOut(signOut);
   if (signedInPage()) {
     try {
       const me = await whoAmI();
@@ -128,8 +145,6 @@ async function start() {
   }
   await showStatus();
   await recordingForms();
-  const signOut = document.querySelector('form.sign-out');
-  if (signOut) await warnBeforeSigningOut(signOut);
   await fillShellPages();
   await startSyncing();
   await refreshStatus();

@@ -48,9 +48,10 @@ async function sendAll() {
   }
 }
 
+// After the first failure wait FIRST_RETRY_MS, then twice as long each time (jittered).
 function scheduleRetry() {
   clearTimeout(retryTimer);
-  const delay = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** failures) * (0.8 + Math.random() * 0.4);
+  const delay = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
   retryTimer = setTimeout(syncNow, delay);
   return delay;
 }
@@ -76,11 +77,24 @@ async function attempt() {
   }
 }
 
+let again = false;
+
 // One sync at a time across every tab of this browser; the server's idempotency covers the rest.
+// A request that comes while a try is under way (the `online` event during a try that hangs on
+// a weak signal) is not dropped: that try goes round once more, rather than wait for back-off.
 export function syncNow() {
   tell({ state: 'syncing' });
   if (navigator.locks) {
-    return navigator.locks.request('dailylife-sync', { ifAvailable: true }, (lock) => (lock ? attempt() : null));
+    return navigator.locks.request('dailylife-sync', { ifAvailable: true }, async (lock) => {
+      if (!lock) {
+        again = true;
+        return;
+      }
+      do {
+        again = false;
+        await attempt();
+      } while (again);
+    });
   }
   return attempt();
 }
