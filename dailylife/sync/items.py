@@ -62,8 +62,7 @@ class Batch:
         try:
             if not savepoint:
                 return self._store(item, flush=False)
-            with db.session.begin_nested():
-                return self._store(item, flush=True)
+            return self._in_savepoint(item)
         except Refusal as refusal:
             if refusal.status == "forbidden":
                 audit.record("refused", child_id=refusal.child_id, requested="sync")
@@ -71,6 +70,17 @@ class Batch:
                           refusal.errors)
         except operations.EntryRefused as refused:
             return Result(str(item_id), "rejected", refused.errors)
+
+    def _in_savepoint(self, item) -> Result:
+        try:
+            with db.session.begin_nested():
+                return self._store(item, flush=True)
+        except sa.exc.IntegrityError:
+            # Stored by another request since we looked (two tabs at once): judge it against
+            # what is there now, as a retry.
+            self.known.update(_stored_already([item]))
+            with db.session.begin_nested():
+                return self._store(item, flush=True)
 
     def child(self, child_id: uuid.UUID, needed) -> Child | None:
         if (child_id, needed) not in self.children:

@@ -123,7 +123,7 @@ function warnBeforeSigningOut(form) {
     event.preventDefault();
     const userId = await currentUserId();
     const waiting = userId ? (await waitingOf(userId)).length : 0;
-    if (waiting === 0 || window.confirm(`${waiting} entries have not reached the server yet. They stay safely on this tablet and are sent when you sign in again. Sign out now?`)) {
+    if (waiting === 0 || window.confirm(`${waiting === 1 ? '1 entry has' : `${waiting} entries have`} not reached the server yet. They stay safely on this tablet and are sent when you sign in again. Sign out now?`)) {
       form.dataset.confirmed = 'yes';
       form.requestSubmit();
     }
