@@ -70,6 +70,8 @@ function answersOf(form, drawing) {
 }
 
 async function finish(form, drawing) {
+  // Unlocked meanwhile (in another tab of the app): nothing more is saved as the child's.
+  if (!currentLock()) return leave(`/cases/${childId}`);
   const { data, share, onlyTheDrawing } = answersOf(form, drawing);
   if (onlyTheDrawing) return say(form, 'Your picture cannot be saved yet. Write what it is about, so we know.');
   if (Object.keys(data).length === 0) return say(form, 'Choose a face, fill in a house, or write something first.');

@@ -149,7 +149,7 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     assert "pictures cannot be saved yet" in entry.data["context"]
 
 
-def test_three_wrong_pins_make_the_next_try_wait(world, page, sign_in):
+def test_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(world, page, sign_in):
     sign_in(page, world.advocate)
     start_child_mode(page, world.child)
     page.get_by_label("Choose a PIN (4 to 8 digits)").fill(PIN)
@@ -166,6 +166,12 @@ def test_three_wrong_pins_make_the_next_try_wait(world, page, sign_in):
     expect(page).to_have_url(re.compile(r"/child-mode$"))
     stored = page.evaluate("localStorage.getItem('dailylife-child-mode')")
     assert PIN not in stored, "the PIN itself is never stored"
+
+    # The adult's password instead: signing out ends the session and child mode with it.
+    with page.expect_navigation(url=re.compile(r"/login$")):
+        page.get_by_role("button", name="Forgotten the PIN? Sign out instead").click()
+    page.goto(f"/cases/{world.child.id}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
 
 
 def test_the_visit_form_reminds_while_the_child_is_seen_and_not_yet_heard(world, page, sign_in):
