@@ -1,6 +1,7 @@
 """The supervisor's dashboard, escalation and the reflective oversight page (issue 7)."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -161,3 +162,17 @@ def test_only_a_supervisor_opens_the_dashboard_and_refusals_are_audited(world, c
 def test_the_dashboard_shows_only_the_supervisors_own_team(world, client_for):
     html = client_for(world.other_supervisor).get("/team").get_data(as_text=True)
     assert "Ben Elsewhere" in html and "Amy Example" not in html
+
+
+def test_the_sync_api_refuses_an_answer_to_another_childs_escalation(world, client_for):
+    elsewhere = operations.add_entry(author=world.other_supervisor, child=world.other_child,
+                                     kind="escalation", data={"reason": "Elsewhere."},
+                                     occurred_at=ago(1))
+    db.session.commit()
+    oversight = {"id": str(uuid.uuid4()), "kind": "oversight", "child_id": str(world.child.id),
+                 "occurred_at": utcnow().isoformat(), "recorded_at": utcnow().isoformat(),
+                 "data": {"summary": "Answered.", "answers": str(elsewhere.id)}}
+    response = client_for(world.supervisor).post_json(
+        "/api/v1/sync", {"device_id": "tablet", "items": [oversight]})
+    (result,) = response.get_json()["results"]
+    assert result["status"] == "rejected" and "answers" in result["errors"]

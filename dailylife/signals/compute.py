@@ -26,6 +26,7 @@ def for_children(children: Iterable[Child], now=None) -> dict[uuid.UUID, list[Si
     if not children:
         return {}
     clock = clock_at(now)
+    queries.without_jit()
     found = {child_facts.child.id: rules.signals_of(child_facts, clock)
              for child_facts in gather(children, clock)}
     acknowledgements = queries.by_child_versions(
@@ -64,7 +65,8 @@ def gather(children: list[Child], clock: Clock) -> list[ChildFacts]:
         "report_unverified": queries.by_child_evidence(queries.unchecked_report(), [
             i for i, row in rows.items() if rules.unchecked_possible(row)], **moments),
     }
-    plans = queries.by_ids(row.plan_id for row in rows.values())
+    plans = {plan.child_id: plan for plan in queries.run(
+        queries.plans(), _present(row.plan_id for row in rows.values()))}
     changes = queries.by_child_versions(queries.unreviewed_changes(), [
         i for i, row in rows.items()
         if row.changes_received and row.changes_received > (row.review_received or EARLIEST)])
@@ -74,7 +76,7 @@ def gather(children: list[Child], clock: Clock) -> list[ChildFacts]:
         child=child, row=rows[child.id], seen=seen[child.id],
         oversight=(oversight.get(child.id) or [None])[0],
         evidence={name: found.get(child.id, []) for name, found in evidence.items()},
-        plan=(plans.get(child.id) or [None])[0], changes=changes.get(child.id, []),
+        plan=plans.get(child.id), changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []))
         for child in children]
 

@@ -8,17 +8,14 @@ a corrected answer is read from its newest correction (``answer``).
 """
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from dailylife.children.models import Child
-from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
-from dailylife.extensions import db
 
 #: Stands in for "no lower bound".
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -114,11 +111,6 @@ def newest_received(kind: Kind):
 def since(boundary):
     """Entries at or after ``boundary`` (a moment, or a subquery that may be NULL)."""
     return lambda entry: [entry.occurred_at >= sa.func.coalesce(boundary, EARLIEST)]
-
-
-def received_after(boundary):
-    """Entries that reached the record after ``boundary`` (which may be NULL: all of them)."""
-    return lambda entry: [entry.received_at > sa.func.coalesce(boundary, EARLIEST)]
 
 
 def both(*conditions):

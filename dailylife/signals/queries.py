@@ -46,6 +46,14 @@ def run(statement, ids, **params) -> list[sa.Row]:
     return db.session.execute(statement, {"ids": list(ids), **params}).all()
 
 
+def without_jit() -> None:
+    """PostgreSQL prices a correlated subquery per child pessimistically, so these statements
+    cross ``jit_above_cost`` and spend more time compiling than running (about 280 ms of 510 ms
+    for 250 children): turn JIT off for the rest of this transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+
+
 @functools.cache
 def fact_row(limits: Limits) -> sa.Select:
     """One row per child: the facts the rules read (see ``rules``)."""
@@ -103,8 +111,15 @@ def unchecked_report() -> sa.Select:
         ~facts.withdrawn(report),
         ~sa.exists().where(check.amends_id == report.id, check.triangulation.is_not(None)))
         .order_by(report.occurred_at.desc()).limit(1).correlate(Child).scalar_subquery())
-    found = sa.select(newest.label("report_id")).where(Child.id.in_(IDS)).subquery()
+    found = per_child(report_id=newest)
     return _light().join(found, Entry.id == found.c.report_id)
+
+
+@functools.cache
+def plans() -> sa.Select:
+    """Oversight entries (by id) with their actions as they read now, as JSON text."""
+    return _light(Entry.id.in_(IDS)).add_columns(
+        facts.answer(Entry, "actions", "string").label("actions"))
 
 
 @functools.cache
@@ -120,11 +135,18 @@ def _light(*conditions) -> sa.Select:
             .order_by(Entry.occurred_at.desc(), Entry.id.desc()))
 
 
+def per_child(**facts_of_child) -> sa.Subquery:
+    """A row per child with these facts. ``OFFSET 0`` keeps PostgreSQL from folding it into the
+    outer query, where it would work out each fact again for every entry it joins."""
+    return sa.select(Child.id.label("child_id"), *(
+        expression.label(name) for name, expression in facts_of_child.items())).where(
+        Child.id.in_(IDS)).offset(0).subquery()
+
+
 def _from(boundary, kind: Kind | None = None):
     """Join each child to its entries (of ``kind``) from its own ``boundary`` (a correlated
     subquery, NULL for "all") on: an index range per child."""
-    starts = sa.select(Child.id.label("child_id"), boundary.label("boundary")).where(
-        Child.id.in_(IDS)).subquery()
+    starts = per_child(boundary=boundary)
     return starts, sa.and_(Entry.child_id == starts.c.child_id,
                            *([Entry.kind == kind] if kind else []),
                            Entry.occurred_at >= sa.func.coalesce(starts.c.boundary, EARLIEST))
@@ -154,8 +176,7 @@ def late_candidates() -> sa.Select:
     after the last one: what the supervisor has not had in front of them."""
     last_received = facts.seek(Kind.OVERSIGHT, column="received_at")
     starts, on = _from(facts.seek(Kind.OVERSIGHT, offset=1))
-    seen_at = sa.select(Child.id.label("child_id"), last_received.label("seen_at")).where(
-        Child.id.in_(IDS)).subquery()
+    seen_at = per_child(seen_at=last_received)
     return (_light(sa.or_(Entry.kind == Kind.VISIT, Entry.significant))
             .add_columns(Entry.recorded_at, Entry.significant, Entry.clock_skewed)
             .join(starts, on).join(seen_at, sa.and_(
@@ -167,8 +188,7 @@ def late_candidates() -> sa.Select:
 def unreviewed_changes() -> sa.Select:
     """Household changes that reached the record after the last risk assessment review."""
     review = facts.seek(Kind.OVERSIGHT, facts.reviewed, "received_at")
-    reviewed = sa.select(Child.id.label("child_id"), review.label("review")).where(
-        Child.id.in_(IDS)).subquery()
+    reviewed = per_child(review=review)
     return _whole().join(reviewed, sa.and_(
         Entry.child_id == reviewed.c.child_id, Entry.kind == Kind.HOUSEHOLD_CHANGE,
         Entry.received_at > sa.func.coalesce(reviewed.c.review, EARLIEST)))
@@ -184,13 +204,15 @@ def acknowledgements() -> sa.Select:
 
 @functools.cache
 def all_of_kind(kind: Kind) -> sa.Select:
-    return _whole(Entry.child_id.in_(IDS), Entry.kind == kind)
+    children = per_child()
+    return _whole(Entry.kind == kind).join(children, Entry.child_id == children.c.child_id)
 
 
 @functools.cache
 def open_escalations() -> sa.Select:
-    return _whole(Entry.child_id.in_(IDS), Entry.kind == Kind.ESCALATION,
-                  ~facts.answered(Entry))
+    children = per_child()
+    return _whole(Entry.kind == Kind.ESCALATION, ~facts.answered(Entry)).join(
+        children, Entry.child_id == children.c.child_id)
 
 
 def _whole(*conditions) -> sa.Select:

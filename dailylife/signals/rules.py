@@ -5,6 +5,7 @@ Each rule returns a ``Signal`` with the entries that raised it, or None. The fac
 ``compute``, which loads the explaining visits only for the children it picks.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -81,7 +82,8 @@ class ChildFacts:
     seen: list[tuple[Evidence, bool]]
     oversight: Evidence | None
     evidence: dict[str, list[Evidence]]
-    plan: Version | None = None
+    #: The plan in force: the newest oversight with actions (``queries.plans``).
+    plan: object | None = None
     changes: list[Version] = field(default_factory=list)
     escalations: list[Version] = field(default_factory=list)
     late: list[Evidence] = field(default_factory=list)
@@ -205,14 +207,16 @@ def written_late(row, clock: Clock) -> bool:
 
 
 def action_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
-    overdue = [action for action in (f.plan.data.get("actions") or [] if f.plan else [])
+    overdue = [action for action in (json.loads(f.plan.actions) if f.plan else [])
                if not action.get("done") and action.get("due")
                and date.fromisoformat(action["due"]) < clock.today]
     if not overdue:
         return None
     listed = "; ".join(f"{a['action']} ({a['owner']}, due {day(date.fromisoformat(a['due']))})"
                        for a in overdue)
-    return Signal("action_overdue", f"Overdue: {listed}.", [_evidence(f.plan)])
+    plan = f.plan
+    return Signal("action_overdue", f"Overdue: {listed}.",
+                  [Evidence(plan.id, plan.kind, plan.occurred_at, plan.received_at)])
 
 
 def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
