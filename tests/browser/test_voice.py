@@ -9,27 +9,20 @@ from playwright.sync_api import expect
 from dailylife.entries.models import Entry, Kind
 
 from .conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
+from .test_offline import outbox, wait_for_app, wait_for_outbox
 from .test_recording import entries_of
 
 PIN = "2468"
-#: The device's outbox, read through the app's own module (as app.js opens it).
-OUTBOX = """async () => {
-    const { database } = await import('/static/js/store.js');
-    return (await database()).getAll('outbox');
-}"""
 
 
-def wait_until(page, predicate: str, timeout: int = 5_000) -> None:
-    """Wait inside the page for an async predicate (wait_for_function would not await it, and
-    the Content-Security-Policy refuses the eval it uses for strings)."""
-    page.evaluate(f"""async () => {{
-        const check = {predicate};
-        const deadline = performance.now() + {timeout};
-        while (!(await check())) {{
-            if (performance.now() > deadline) throw new Error('timed out');
-            await new Promise((resolve) => setTimeout(resolve, 50));
-        }}
-    }}""")
+def ready_offline(page) -> None:
+    """``wait_for_app``, once the service worker is active. A worker that activates (and claims
+    its pages) while a page is still on its way leaves that one page uncontrolled until it loads
+    again: a tablet would be controlled from its next page on; here the page is loaded again."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    wait_for_app(page)
 
 
 def voice_entries(child) -> list[Entry]:
@@ -70,11 +63,7 @@ def test_an_advocate_adds_a_confidential_note_on_a_tablet_and_sees_only_the_chil
 
 def start_child_mode(page, child) -> None:
     page.goto(f"/cases/{child.id}")
-    wait_until(page, "async () => navigator.serviceWorker.controller !== null")
-    wait_until(page, """async () => {
-        const { currentUserId } = await import('/static/js/store.js');
-        return Boolean(await currentUserId());
-    }""")
+    ready_offline(page)
     page.get_by_role("link", name="Child mode: hand the tablet to Amy").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Child mode")
 
@@ -107,7 +96,7 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     page.mouse.up()
     page.get_by_role("button", name="I've finished").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
-    (saved,) = page.evaluate(OUTBOX)
+    (saved,) = outbox(page)
     assert saved["item"]["kind"] == "voice" and saved["status"] == "waiting"
     assert saved["item"]["data"]["dreams"] == "A puppy called Biscuit."
     assert (saved["item"]["data"]["feeling"], saved["item"]["data"]["mode"]) == ("happy", "drawing")
@@ -139,17 +128,15 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
 
     live_server.start()
     context.set_offline(False)
-    wait_until(page, f"""async () => {{
-        const {{ database }} = await import('/static/js/store.js');
-        return (await (await database()).count('outbox')) === 0;
-    }}""", timeout=15_000)
+    wait_for_outbox(page, 0, timeout=15_000)
     (entry,) = voice_entries(world.child)
     assert entry.author_id == world.practitioner.id
     assert entry.data["dreams"] == "A puppy called Biscuit."
     assert "pictures cannot be saved yet" in entry.data["context"]
 
 
-def test_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(world, page, sign_in):
+def test_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(
+        world, page, sign_in):
     sign_in(page, world.advocate)
     start_child_mode(page, world.child)
     page.get_by_label("Choose a PIN (4 to 8 digits)").fill(PIN)
@@ -189,11 +176,7 @@ def test_offline_an_advocates_child_page_offers_child_mode_and_nothing_of_the_re
         world, context, page, sign_in, live_server):
     sign_in(page, world.advocate)
     page.goto(f"/cases/{world.child.id}")
-    wait_until(page, "async () => navigator.serviceWorker.controller !== null")
-    wait_until(page, """async () => {
-        const { database } = await import('/static/js/store.js');
-        return (await (await database()).count('briefs')) > 0;
-    }""")
+    ready_offline(page)
     live_server.stop()
     context.set_offline(True)
     page.reload()
