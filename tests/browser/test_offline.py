@@ -92,6 +92,9 @@ def wait_for_app(page) -> None:
     is signed in and holds the caseload briefs (what the tablet needs before it goes out of
     signal), and its first sync is over (it asks "who am I" twice: on start and to sync), so no
     request of its own is still on the way."""
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()  # the worker activated while this page loaded: it controls the next load
     wait_until(page, "async () => navigator.serviceWorker.controller !== null")
     wait_until(page, READ_META, "currentUser")
     wait_until(page, BRIEFS_STORED)
