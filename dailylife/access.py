@@ -21,6 +21,7 @@ from dailylife.children.models import Child
 from dailylife.clock import local_today
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.media.models import Media
 from dailylife.people.models import Allocation, CaseRole, Role
 
 
@@ -267,3 +268,22 @@ def entry_or_404(child: Child, entry_id, *, check=can_read_entry):
     if entry is None or entry.child_id != child.id or not check(current_user, child, entry):
         refuse(Action.READ_RECORD, child_id=child.id)
     return entry
+
+
+#: The kinds of entry an image can belong to: what was seen, and what the child said or drew.
+IMAGE_KINDS = {Kind.VISIT, Kind.OBSERVATION, Kind.VOICE}
+
+
+def can_attach_image(user, child: Child, entry) -> bool:
+    """Images belong with what their author recorded: only the author adds them."""
+    return entry.kind in IMAGE_KINDS and can_amend(user, child, entry)
+
+
+def media_or_404(media_id: uuid.UUID) -> Media:
+    """An image is seen by whoever may read its entry: an advocate sees only those on the
+    child's own words, and a confidential note's drawing stays as sealed as its words."""
+    media = db.session.get(Media, media_id)
+    entry = media.entry if media is not None else None
+    if entry is None or not can_read_entry(current_user, entry.child, entry):
+        refuse(Action.READ_VOICE, child_id=entry.child_id if entry is not None else None)
+    return media

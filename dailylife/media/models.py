@@ -1,20 +1,31 @@
-"""A processed image attached to an entry. The file lives under DAILYLIFE_MEDIA_DIR, named by id."""
+"""A processed image attached to an entry. The files live under DAILYLIFE_MEDIA_DIR, named by id."""
 
+import enum
 import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailylife.clock import utcnow
-from dailylife.extensions import db
+from dailylife.extensions import append_only, db, stored_enum
 
 
+class MediaKind(enum.StrEnum):
+    PHOTO = "photo"
+    DRAWING = "drawing"
+
+    @property
+    def label(self) -> str:
+        return {"photo": "Photo", "drawing": "Child's drawing"}[self.value]
+
+
+@append_only
 class Media(db.Model):
+    #: Made by the client, like an entry's: a retried upload is recognised by it.
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     entry_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("entry.id"), index=True)
-    #: photo or drawing.
-    kind: Mapped[str] = mapped_column(sa.String(10))
+    kind: Mapped[MediaKind] = mapped_column(stored_enum(MediaKind, 10))
     caption: Mapped[str | None] = mapped_column(sa.String(500))
     content_type: Mapped[str] = mapped_column(sa.String(30))
     width: Mapped[int]
@@ -22,5 +33,13 @@ class Media(db.Model):
     size_bytes: Mapped[int]
     #: SHA-256 (hex) of the stored, re-encoded file.
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: SHA-256 (hex) of the file as uploaded: tells a retry from a different image under one id.
+    upload_sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped["Entry"] = relationship()  # noqa: F821
+
+    @property
+    def extension(self) -> str:
+        return "png" if self.content_type == "image/png" else "jpg"
