@@ -55,9 +55,9 @@ def amend(author, entry, **data):
     db.session.commit()
 
 
-def signals(child, now=None) -> dict:
+def signals(child, now=None, reader=None) -> dict:
     db.session.expire_all()
-    return {signal.id: signal for signal in compute.for_child(child, now)}
+    return {signal.id: signal for signal in compute.for_child(child, now, reader)}
 
 
 def evidence(signal) -> list:
@@ -373,6 +373,69 @@ def test_signals_show_on_the_caseload_and_in_the_briefs_but_not_to_an_advocate(w
     assert "data-signal" not in advocate.get("/cases").get_data(as_text=True)
     assert "data-signal" not in advocate.get(f"/cases/{world.child.id}").get_data(as_text=True)
     assert "signals" not in advocate.get("/api/v1/cases").get_json()["cases"][0]
+
+
+# Confidential advocate notes --------------------------------------------------------------------
+
+def confidential_note(world, child):
+    """Three visits where the child was seen, then an advocate's significant note the child did
+    not agree to share, written up two days late: it would clear voice_missing and raise
+    late_recording for whoever may open it."""
+    for days in (20, 15, 10):
+        visit(world.practitioner, child, ago(days), recorded=ago(days))
+    return write(world.advocate, child, "voice", ago(5), recorded=ago(3),
+                 words="Please don't tell my social worker.", mode="spoken",
+                 share_with_team=False, significant=True, impact="Frightened at home.",
+                 action_taken="Talked it through.")
+
+
+def test_a_confidential_note_neither_raises_nor_clears_signals_for_a_practitioner(
+        world, client_for):
+    note = confidential_note(world, world.child)
+    found = signals(world.child, reader=world.practitioner)
+    assert "voice_missing" in found, "the note is not the child heard by the social worker"
+    assert "late_recording" not in found, "nor is it evidence of anything"
+    client = client_for(world.practitioner)
+    for path in ("/cases", f"/cases/{world.child.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-signal="voice_missing"' in html and str(note.id) not in html
+        assert 'data-signal="late_recording"' not in html
+    (brief,) = client.get("/api/v1/cases").get_json()["cases"]
+    assert "voice_missing" in brief["signals"] and "late_recording" not in brief["signals"]
+
+
+def test_the_supervisor_who_reads_a_confidential_note_has_it_in_their_signals(
+        world, client_for):
+    """The supervisor of the child's team reads the advocates' confidential notes (README, "The
+    child's voice"), so for them the note counts like any other entry."""
+    note = confidential_note(world, world.child)
+    found = signals(world.child, reader=world.supervisor)
+    assert "voice_missing" not in found
+    assert evidence(found["late_recording"]) == [note.id]
+    client = client_for(world.supervisor)
+    for path in ("/cases", f"/cases/{world.child.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-signal="voice_missing"' not in html and f"/entries/{note.id}" in html
+    team = client.get("/team").get_data(as_text=True)
+    assert f"/entries/{note.id}" in team
+    assert 'data-signal="voice_missing">0<' in team and 'data-signal="late_recording">1<' in team
+    assert client.get(f"/cases/{world.child.id}/entries/{note.id}").status_code == 200
+
+
+def test_the_advocate_who_wrote_a_confidential_note_sees_it_as_the_childs_latest_words(
+        world, client_for):
+    note = confidential_note(world, world.child)
+    client = client_for(world.advocate)
+    (brief,) = client.get("/api/v1/cases").get_json()["cases"]
+    assert brief["last_words"] == note.occurred_at.isoformat() and "signals" not in brief
+    assert "Please don&#39;t tell my social worker." in client.get(
+        f"/cases/{world.child.id}").get_data(as_text=True)
+
+
+def test_signals_computed_for_no_one_in_particular_leave_confidential_notes_out(world):
+    confidential_note(world, world.child)
+    assert "voice_missing" in signals(world.child)
+    assert "late_recording" not in signals(world.child)
 
 
 # Configuration -----------------------------------------------------------------------------------

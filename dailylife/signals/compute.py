@@ -5,7 +5,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_login import current_user
 
 from dailylife.access import Action, actions_on
 from dailylife.children.models import Child
@@ -20,15 +21,21 @@ def clock_at(now=None) -> Clock:
     return Clock(now or utcnow(), local_zone(), Thresholds.from_config(current_app.config))
 
 
-def for_children(children: Iterable[Child], now=None) -> dict[uuid.UUID, list[Signal]]:
-    """child id -> its signals, in the catalogue's order, with their acknowledgements."""
+def for_children(children: Iterable[Child], now=None, reader=None
+                 ) -> dict[uuid.UUID, list[Signal]]:
+    """child id -> its signals, in the catalogue's order, with their acknowledgements, as
+    ``reader`` (by default the signed-in user) may see them: an entry they may not open (a
+    confidential advocate note) neither raises nor clears their signals, so that a signal never
+    tells them it exists."""
     children = list(children)
     if not children:
         return {}
     clock = clock_at(now)
     queries.without_jit()
-    found = {child_facts.child.id: rules.signals_of(child_facts, clock)
-             for child_facts in gather(children, clock)}
+    found = {}
+    for read_confidential, group in _by_access(reader or _signed_in(), children).items():
+        found.update((child_facts.child.id, rules.signals_of(child_facts, clock))
+                     for child_facts in gather(group, clock, read_confidential))
     acknowledgements = queries.by_child_versions(
         queries.acknowledgements(), [child_id for child_id, signals in found.items() if signals])
     for child_id, signals in found.items():
@@ -36,23 +43,37 @@ def for_children(children: Iterable[Child], now=None) -> dict[uuid.UUID, list[Si
     return found
 
 
-def for_child(child: Child, now=None) -> list[Signal]:
-    return for_children([child], now)[child.id]
+def for_child(child: Child, now=None, reader=None) -> list[Signal]:
+    return for_children([child], now, reader)[child.id]
 
 
 def readable_by(user, children: list[Child]) -> dict[uuid.UUID, list[Signal]]:
     """Signals of the children whose whole record ``user`` reads (advocates read none)."""
-    return for_children(child for child in children
-                        if Action.READ_RECORD in actions_on(user, child))
+    return for_children((child for child in children
+                         if Action.READ_RECORD in actions_on(user, child)), reader=user)
 
 
-def gather(children: list[Child], clock: Clock) -> list[ChildFacts]:
+def _signed_in():
+    return current_user if has_request_context() and current_user.is_authenticated else None
+
+
+def _by_access(reader, children: list[Child]) -> dict[bool, list[Child]]:
+    """The children split by whether ``reader`` opens their confidential advocate notes (no
+    reader: nobody does)."""
+    groups = defaultdict(list)
+    for child in children:
+        groups[reader is not None
+               and Action.READ_CONFIDENTIAL in actions_on(reader, child)].append(child)
+    return groups
+
+
+def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list[ChildFacts]:
     ids, limits = [child.id for child in children], clock.limits
     shape = queries.Limits(limits.not_seen_alone_visits, limits.voice_visits,
                            limits.no_access_run)
     moments = {"no_access_since": clock.days_ago(limits.no_access_days),
                "reports_before": clock.days_ago(limits.report_unverified_days)}
-    rows = {row.child_id: row for row in queries.run(queries.fact_row(shape), ids, **moments)}
+    rows = {row.child_id: row for row in queries.run(queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
     for row in queries.run(queries.seen_visits(shape), ids):
         seen[row.child_id].append((Evidence(row.id, row.kind, row.occurred_at, row.received_at),
@@ -71,7 +92,7 @@ def gather(children: list[Child], clock: Clock) -> list[ChildFacts]:
         i for i, row in rows.items()
         if row.changes_received and row.changes_received > (row.review_received or EARLIEST)])
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
-    late = _late(ids, clock)
+    late = _late(ids, clock, read_confidential)
     return [ChildFacts(
         child=child, row=rows[child.id], seen=seen[child.id],
         oversight=(oversight.get(child.id) or [None])[0],
@@ -85,10 +106,11 @@ def _present(values) -> list:
     return [value for value in values if value is not None]
 
 
-def _late(ids: list[uuid.UUID], clock: Clock) -> dict[uuid.UUID, list[Evidence]]:
+def _late(ids: list[uuid.UUID], clock: Clock, read_confidential: bool
+          ) -> dict[uuid.UUID, list[Evidence]]:
     """Visits and significant entries the supervisor has not seen yet, written up late."""
     found = defaultdict(list)
-    for row in queries.run(queries.late_candidates(), ids):
+    for row in queries.run(queries.late_candidates(read_confidential), ids):
         if rules.written_late(row, clock):
             found[row.child_id].append(
                 Evidence(row.id, row.kind, row.occurred_at, row.received_at))

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from dailylife.access import confidential_clause
 from dailylife.children.models import Child
 from dailylife.entries.models import Entry, Kind
 
@@ -69,6 +70,14 @@ def reviewed(oversight):
 
 def with_plan(oversight):
     return answer(oversight, "actions", "string").is_not(None)
+
+
+def opened_by(read_confidential: bool):
+    """A condition leaving out the confidential advocate notes for a reader who may not open
+    them, so that they neither raise nor clear that reader's signals. Of the kinds the facts
+    seek, only a voice entry can be sealed, and a voice entry is sealed exactly when it is a
+    confidential note (``access.sealed``)."""
+    return lambda entry: [] if read_confidential else [sa.not_(confidential_clause(entry))]
 
 
 def _clauses(conditions, entry) -> list:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
+from dailylife.access import sealed_clause
 from dailylife.children.models import Child
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
@@ -55,13 +56,14 @@ def without_jit() -> None:
 
 
 @functools.cache
-def fact_row(limits: Limits) -> sa.Select:
-    """One row per child: the facts the rules read (see ``rules``)."""
+def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
+    """One row per child: the facts the rules read (see ``rules``), for a reader who may or may
+    not open the confidential advocate notes."""
     nth_visit = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
     columns = {
         #: Where the visits the seen-visit rules read begin (NULL: fewer, read them all).
         "seen_from": facts.seek(Kind.VISIT, facts.seen, offset=limits.seen_visits - 1),
-        "voice_at": facts.seek(Kind.VOICE),
+        "voice_at": facts.seek(Kind.VOICE, facts.opened_by(read_confidential)),
         "no_access_recent": facts.count(Kind.VISIT, facts.both(facts.since(NO_ACCESS_SINCE),
                                                                facts.no_access)),
         "nth_visit_at": nth_visit,
@@ -171,13 +173,15 @@ def no_access_visits(limits: Limits) -> sa.Select:
 
 
 @functools.cache
-def late_candidates() -> sa.Select:
+def late_candidates(read_confidential: bool) -> sa.Select:
     """Visits and entries marked significant, dated since the oversight before last and written
-    after the last one: what the supervisor has not had in front of them."""
+    after the last one: what the supervisor has not had in front of them. A reader who may not
+    open the confidential advocate notes does not learn from here that one was significant."""
     last_received = facts.seek(Kind.OVERSIGHT, column="received_at")
     starts, on = _from(facts.seek(Kind.OVERSIGHT, offset=1))
     seen_at = per_child(seen_at=last_received)
-    return (_light(sa.or_(Entry.kind == Kind.VISIT, Entry.significant))
+    unsealed = [] if read_confidential else [sa.not_(sealed_clause())]
+    return (_light(sa.or_(Entry.kind == Kind.VISIT, Entry.significant), *unsealed)
             .add_columns(Entry.recorded_at, Entry.significant, Entry.clock_skewed)
             .join(starts, on).join(seen_at, sa.and_(
                 seen_at.c.child_id == Entry.child_id,

@@ -36,5 +36,5 @@ def brief_for(user, child) -> dict:
                          "source_detail": version.data.get("source_detail"),
                          "text": version.data["text"]}
                         for version in summary.unverified_reports(child.id)],
-            signals=[signal.id for signal in signals.for_child(child)])
+            signals=[signal.id for signal in signals.for_child(child, reader=user)])
     return brief

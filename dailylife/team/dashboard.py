@@ -54,10 +54,11 @@ class Dashboard:
         return [(row, signal) for row in self.children for signal in row.escalations]
 
 
-def for_team(team_id: uuid.UUID) -> Dashboard:
+def for_team(supervisor: User) -> Dashboard:
+    team_id = supervisor.team_id
     children = db.session.scalars(
         sa.select(Child).where(Child.team_id == team_id).order_by(Child.name)).all()
-    signals = compute.for_children(children)
+    signals = compute.for_children(children, reader=supervisor)
     allocated = _practitioners_by_child([child.id for child in children])
     rows = sorted((ChildRow(child, signals[child.id], allocated.get(child.id, []))
                    for child in children), key=ChildRow.urgency)

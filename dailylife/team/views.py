@@ -13,7 +13,7 @@ bp = Blueprint("team", __name__)
 @bp.get("/team")
 @requires(Action.LEAD_TEAM)
 def team_dashboard():
-    board = dashboard.for_team(current_user.team_id)
+    board = dashboard.for_team(current_user)
     audit.record("view_team", children=str(len(board.children)))
     return render_template("team/dashboard.html", board=board,
                            overdue_work=dashboard.OVERDUE_WORK)
