@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from dailylife.clock import to_local, utcnow
-from dailylife.entries import history, operations
+from dailylife.entries import history, operations, payload
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate
 from dailylife.extensions import db
@@ -261,3 +261,34 @@ def test_the_child_page_shows_household_last_seen_alone_and_latest_words(world, 
     assert "Never recorded" not in html
     assert "I don&#39;t like Dean shouting." in html
     assert "Record a visit" in html
+
+
+def test_a_kind_form_reused_for_item_after_item_judges_each_as_a_fresh_one_would():
+    """A sync batch makes each kind's form once (KindForms): no answer or error of one item may
+    carry over to the next, whatever came before it."""
+    items = [
+        ("observation", {"category": "health", "text": "Bruise on arm.", "source": "observed",
+                         "significant": True, "impact": "Worried.", "action_taken": "Referral."}),
+        ("observation", {"category": "gossip", "text": " ", "source": "observed"}),
+        ("observation", {"category": "health", "text": "Well.", "source": "parent_reported",
+                         "source_detail": "mother", "triangulation": "unverified"}),
+        ("observation", {"category": "behaviour", "text": "Calm.", "source": "observed"}),
+        ("voice", {"words": "", "mode": "spoken"}),
+        ("voice", {"words": "I want to stay.", "mode": "spoken", "share_with_team": False}),
+        ("voice", {"words": "Me too.", "mode": "play"}),
+        ("visit", {"type": "planned", "child_seen": True, "seen_alone": False,
+                   "seen_alone_reason": "Asleep.", "present": ["Mother"], "duration_minutes": 30}),
+        ("visit", {"type": "no_access", "child_seen": False}),
+        ("oversight", {"summary": "Plan.", "actions": [{"action": "Call school", "owner": "Pat"}]}),
+        ("oversight", {"summary": "Plan.", "actions": [{"action": "", "owner": "Pat"}]}),
+        ("oversight", {"summary": "No actions this time."}),
+    ]
+    forms = payload.KindForms()
+    reused = [payload.validate(kind, data, forms) for kind, data in items]
+    assert reused == [payload.validate(kind, data) for kind, data in items]
+    assert [bool(errors) for _, errors in reused] == [
+        False, True, False, False, True, False, False, False, False, False, True, False]
+    assert reused[3][0] == {"category": "behaviour", "text": "Calm.", "source": "observed",
+                            "significant": False}
+    assert reused[6][0]["share_with_team"] is True
+    assert "actions" not in reused[11][0]

@@ -46,14 +46,33 @@ def _field_value(field):
     return field.data
 
 
-def validate(kind: str, data) -> tuple[dict | None, dict]:
-    """Check one item's ``data`` with its kind's form: (clean data, {}) or (None, field errors)."""
-    form_class = KIND_FORMS.get(kind)
-    if form_class is None:
+class KindForms:
+    """One form per kind, made on first use and reused for each item of that kind.
+
+    Making a form binds all its fields, which costs more than validating them; ``process`` resets
+    every field (its data and errors) from the new formdata, so nothing carries over from one
+    item to the next. A form holds its last item's values: keep one ``KindForms`` to one request.
+    """
+
+    def __init__(self):
+        self._forms = {}
+
+    def __getitem__(self, kind: str):
+        if kind not in self._forms:
+            self._forms[kind] = KIND_FORMS[kind]()
+        return self._forms[kind]
+
+
+def validate(kind: str, data, forms: KindForms | None = None) -> tuple[dict | None, dict]:
+    """Check one item's ``data`` with its kind's form: (clean data, {}) or (None, field errors).
+
+    Pass the same ``forms`` for many items (a sync batch) to make each kind's form only once.
+    """
+    if kind not in KIND_FORMS:
         return None, {"kind": [f"Unknown kind “{kind}”. Use one of: {', '.join(KIND_FORMS)}."]}
     if not isinstance(data, dict):
         return None, {"data": ["data must be a JSON object of the entry's fields."]}
-    form = form_class()
+    form = (forms or KindForms())[kind]
     formdata, errors = to_formdata(form, data)
     form.process(formdata)
     if not form.validate() or errors:
