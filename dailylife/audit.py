@@ -42,31 +42,65 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     def compute_hash(self) -> str:
-        content = {
-            "prev": self.prev_hash,
-            "at": self.at.isoformat(),
-            "actor": str(self.actor_id) if self.actor_id else None,
-            "action": self.action,
-            "child": str(self.child_id) if self.child_id else None,
-            "entry": str(self.entry_id) if self.entry_id else None,
-            "detail": self.detail,
-            "ip": self.ip,
-            "ua": self.user_agent,
-        }
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return digest({column: getattr(self, column) for column in _HASHED})
 
 
-def record(action: str, *, child_id=None, entry_id=None, actor=None, flush: bool = True,
-           **detail) -> AuditEvent:
-    """Add an event to the chain in the current transaction (the caller's commit keeps it).
+#: The columns an event's hash covers (all but its id and its own hash).
+_HASHED = ("prev_hash", "at", "actor_id", "action", "child_id", "entry_id", "detail", "ip",
+           "user_agent")
 
-    ``flush=False`` leaves the write to the caller's next flush (a sync batch writes once).
-    """
+
+def digest(event: dict) -> str:
+    """The SHA-256 of an event's content (``_HASHED`` columns) and the hash it follows."""
+    content = {
+        "prev": event["prev_hash"],
+        "at": event["at"].isoformat(),
+        "actor": str(event["actor_id"]) if event["actor_id"] else None,
+        "action": event["action"],
+        "child": str(event["child_id"]) if event["child_id"] else None,
+        "entry": str(event["entry_id"]) if event["entry_id"] else None,
+        "detail": event["detail"],
+        "ip": event["ip"],
+        "ua": event["user_agent"],
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail) -> AuditEvent:
+    """Add an event to the chain in the current transaction (the caller's commit keeps it)."""
+    row = _event_row(action, child_id, entry_id, actor, detail)
+    _chain([row])
+    event = AuditEvent(**row)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+class Trail:
+    """Events held back to join the chain together: their hashes in one pass, their rows in one
+    INSERT (a sync batch audits each of its entries). Rows in the order they were added."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, action: str, *, child_id=None, entry_id=None, actor=None, **detail) -> None:
+        """As ``record``, but written by the next ``write``."""
+        self.rows.append(_event_row(action, child_id, entry_id, actor, detail))
+
+    def write(self) -> None:
+        """Chain and insert the events added since the last write (none are kept if it fails)."""
+        rows, self.rows = self.rows, []
+        if rows:
+            _chain(rows)
+            db.session.execute(AuditEvent.__table__.insert(), rows)
+
+
+def _event_row(action: str, child_id, entry_id, actor, detail: dict) -> dict:
+    """An event's columns, but for its place in the chain: who, what, when and from where."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    last = _chain_tail()
-    event = AuditEvent(
+    return dict(
         at=utcnow().replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         action=action,
@@ -75,14 +109,17 @@ def record(action: str, *, child_id=None, entry_id=None, actor=None, flush: bool
         detail={key: value for key, value in detail.items() if value is not None},
         ip=request.remote_addr if has_request_context() else None,
         user_agent=request.user_agent.string[:300] if has_request_context() else None,
-        prev_hash=last or GENESIS,
     )
-    event.hash = event.compute_hash()
-    db.session.add(event)
-    db.session.info[_TAIL] = event.hash
-    if flush:
-        db.session.flush()
-    return event
+
+
+def _chain(events: list[dict]) -> None:
+    """Link ``events`` (column dicts, in order) to the end of the chain: set each one's
+    ``prev_hash`` and ``hash``, and remember the last hash as the chain's new tail."""
+    previous = _chain_tail() or GENESIS
+    for event in events:
+        event["prev_hash"] = previous
+        event["hash"] = previous = digest(event)
+    db.session.info[_TAIL] = previous
 
 
 _TAIL = "audit_chain_tail"

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dailylife import audit
 from dailylife.audit import AuditEvent
 from dailylife.clock import utcnow
 from dailylife.entries import history
@@ -49,6 +50,11 @@ def stored(entry_id):
 
 def count_entries():
     return db.session.scalar(sa.select(sa.func.count()).select_from(Entry))
+
+
+def audited(action):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
+                              .order_by(AuditEvent.id)).all()
 
 
 def test_a_visit_and_its_observations_arrive_in_one_batch(world, client_for):
@@ -286,7 +292,6 @@ def test_a_batch_that_races_another_tab_falls_back_to_item_by_item(world, client
     """Another tab stores an id between our lookup and our write: the one-write batch fails in
     the database, and the batch is redone item by item, answering each item truly (misses=2:
     the race happens again during the item-by-item pass)."""
-    from dailylife import audit
     from dailylife.sync import items as sync_items
     client = client_for(world.practitioner)
     stored, fresh = item(world.child), item(world.child, "voice")
@@ -301,4 +306,60 @@ def test_a_batch_that_races_another_tab_falls_back_to_item_by_item(world, client
     assert statuses(sync(client, stored, fresh)) == ["duplicate", "created"]
     assert len(calls) == 2 + (misses - 1)
     assert count_entries() == 2
+    assert len(audited("create_entry")) == 2, "a write that failed leaves no audit event"
     assert audit.verify_chain().intact
+
+
+def test_a_batch_is_audited_item_by_item_in_order_on_an_intact_chain(world, client_for):
+    """The batch's entries and refusals join the chain together, in the order of the items."""
+    client = client_for(world.practitioner)
+    first, elsewhere, bad, last = (item(world.child), item(world.other_child),
+                                   item(world.child, data={"text": ""}), item(world.child, "voice"))
+    assert statuses(sync(client, first, elsewhere, bad, last)) == [
+        "created", "forbidden", "rejected", "created"]
+    events = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action.in_(["create_entry", "refused"])).order_by(AuditEvent.id)).all()
+    assert [(event.action, event.entry_id, event.child_id) for event in events] == [
+        ("create_entry", uuid.UUID(first["id"]), world.child.id),
+        ("refused", None, world.other_child.id),
+        ("create_entry", uuid.UUID(last["id"]), world.child.id)]
+    assert {event.actor_id for event in events} == {world.practitioner.id}
+    assert audit.verify_chain().intact
+
+
+def test_each_item_of_a_batch_keeps_only_its_own_answers(world, client_for):
+    """Items of one kind share a form within a batch; nothing of one reaches the next."""
+    client = client_for(world.practitioner)
+    significant = item(world.child, data={"category": "health", "text": "Bruise on arm.",
+                                          "source": "parent_reported", "significant": True,
+                                          "impact": "Worried.", "action_taken": "Referral."})
+    plain = item(world.child)
+    assert statuses(sync(client, significant, plain)) == ["created", "created"]
+    assert stored(plain["id"]).data == {"category": "behaviour", "text": "Played calmly with Lego.",
+                                        "source": "observed", "significant": False}
+    assert not stored(plain["id"]).significant and stored(significant["id"]).significant
+    assert stored(significant["id"]).triangulation == "unverified"
+
+
+def test_the_same_id_twice_in_one_batch_is_stored_once(world, client_for):
+    client = client_for(world.practitioner)
+    once = item(world.child)
+    changed = {**once, "data": {**once["data"], "text": "Something else"}}
+    assert statuses(sync(client, once, once, changed)) == ["created", "duplicate", "rejected"]
+    assert count_entries() == 1
+    assert len(audited("create_entry")) == 1
+
+
+def test_two_corrections_of_the_same_version_in_one_batch_are_marked_conflicting(
+        world, client_for):
+    """A correction reads the record as it stands, including the batch's earlier items."""
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    first, second = (item(world.child, "amendment", amends_id=original["id"], occurred_at=None,
+                          data={"reason": "update", "based_on": original["id"], "text": text})
+                     for text in ("From the tablet.", "From the office."))
+    assert statuses(sync(client, original, first, second)) == ["created"] * 3
+    version = history.version_of(stored(original["id"]))
+    assert version.conflicting
+    assert len(version.amendments) == 2
+    assert len(audited("create_entry")) == 3 and audit.verify_chain().intact

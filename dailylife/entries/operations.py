@@ -1,6 +1,7 @@
 """The one write path for entries. Pages and the sync API both call these; the request commits.
 
-Each function adds rows, writes an audit event per entry and flushes; none of them commits.
+Each function adds rows and an audit event per entry, or holds them back for one write of many
+(``Writes``, for a sync batch); none of them commits.
 """
 
 import uuid
@@ -37,13 +38,22 @@ def occurred_at_problem(occurred_at: datetime | None) -> str | None:
 
 
 def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
+              **envelope) -> Entry:
+    """Store one validated entry (see ``entry_row``) and audit it."""
+    row = entry_row(author=author, child=child, kind=kind, data=data, occurred_at=occurred_at,
+                    **envelope)
+    entry = Entry(**row)
+    db.session.add(entry)
+    _audit_creation(audit.record, author, row)
+    return entry
+
+
+def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
               recorded_at: datetime | None = None, entry_id: uuid.UUID | None = None,
               visit_id: uuid.UUID | None = None, amends_id: uuid.UUID | None = None,
-              device_id: str | None = None, flush: bool = True) -> Entry:
-    """Store one validated entry. ``data`` must already have passed its kind's form.
-
-    ``flush=False`` leaves the write to the caller's next flush (a sync batch writes once).
-    """
+              device_id: str | None = None) -> dict:
+    """The columns of one entry, or EntryRefused. ``data`` must already have passed its kind's
+    form; this checks what needs the child and the record (the date, entries it names)."""
     kind = Kind(kind)
     problem = occurred_at_problem(occurred_at)
     if problem:
@@ -54,16 +64,42 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     data = with_defaults(kind, data)
     received_at = utcnow()
     recorded_at = recorded_at or received_at
-    entry = Entry(
+    return dict(
         id=entry_id or uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at,
         recorded_at=recorded_at, received_at=received_at, author_id=author.id,
         author_role=author.role.value, device_id=device_id, visit_id=visit_id,
         amends_id=amends_id, significant=bool(data.get("significant")), data=data,
-        clock_skewed=recorded_at > received_at + SKEW_TOLERANCE, **typed_columns(kind, data))
-    db.session.add(entry)
-    audit.record("create_entry", actor=author, child_id=child.id, entry_id=entry.id,
-                 kind=kind.value, flush=flush)
-    return entry
+        clock_skewed=recorded_at > received_at + SKEW_TOLERANCE,
+        **{"category": None, "source": None, "triangulation": None, **typed_columns(kind, data)})
+
+
+class Writes:
+    """Entries and their audit events held back to be written together, one INSERT per table:
+    a sync batch stores many entries, and an ORM unit of work per entry costs more than the
+    checks. Nothing reaches the database (or the chain) until ``write``."""
+
+    def __init__(self):
+        self.entries: list[dict] = []
+        self.trail = audit.Trail()
+
+    def add(self, author, row: dict) -> None:
+        """Hold back ``row`` (from ``entry_row``), audited as created by ``author``."""
+        self.entries.append(row)
+        _audit_creation(self.trail.add, author, row)
+
+    def write(self) -> None:
+        """Insert what was held back (none of it is kept for another try if this fails)."""
+        entries, self.entries = self.entries, []
+        trail, self.trail = self.trail, audit.Trail()
+        if entries:
+            db.session.execute(Entry.__table__.insert(), entries)
+        trail.write()
+
+
+def _audit_creation(audit_event, author, row: dict) -> None:
+    """Every stored entry is audited: who created which entry, of what kind, about which child."""
+    audit_event("create_entry", actor=author, child_id=row["child_id"], entry_id=row["id"],
+                kind=row["kind"].value)
 
 
 def with_defaults(kind: Kind, data: dict) -> dict:
@@ -114,7 +150,12 @@ def record_visit(author, child, parts: VisitParts) -> list[Entry]:
 
 def amend_entry(*, author, version, data: dict, **envelope) -> Entry:
     """Store a validated amendment of ``version`` (see payload.validate_amendment)."""
+    return add_entry(**amendment(author=author, version=version, data=data, **envelope))
+
+
+def amendment(*, author, version, data: dict, **envelope) -> dict:
+    """The ``add_entry`` (or ``entry_row``) arguments of an amendment of ``version``."""
     original = version.entry
-    return add_entry(author=author, child=original.child, kind=Kind.AMENDMENT, data=data,
-                     occurred_at=envelope.pop("occurred_at", None) or utcnow(),
-                     amends_id=original.id, **envelope)
+    return dict(author=author, child=original.child, kind=Kind.AMENDMENT, data=data,
+                occurred_at=envelope.pop("occurred_at", None) or utcnow(), amends_id=original.id,
+                **envelope)

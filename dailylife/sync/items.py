@@ -8,16 +8,17 @@ may not write about, which is audited and answered without saying whether the ch
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_login import current_user
 
-from dailylife import access, audit
+from dailylife import access
 from dailylife.children.models import Child
 from dailylife.clock import utcnow
-from dailylife.entries import history, operations
+from dailylife.entries import history, operations, references
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import validate, validate_amendment
+from dailylife.entries.payload import KindForms, validate, validate_amendment
 from dailylife.extensions import db
 
 ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
@@ -49,38 +50,45 @@ def reject(key: str, message: str) -> Refusal:
 
 class Batch:
     """One sync request. What is already stored, and whom the user may write about, is looked up
-    once per batch rather than once per item."""
+    once per batch rather than once per item; the batch's entries and audit events are held
+    back in ``writes`` and written together."""
 
     def __init__(self, items: list, device_id: str | None):
         self.device_id = device_id
-        self.known = _stored_already(items)
+        #: What each id names: an Entry already stored, or a row held back to be written (with
+        #: the same attributes), so a later item of the batch can name it or repeat it.
+        self.known: dict[uuid.UUID, Entry | SimpleNamespace] = _stored_already(items)
         self.children: dict[tuple, Child | None] = {}
+        self.forms = KindForms()
+        self.writes = operations.Writes()
 
-    def process(self, item, savepoint: bool = True) -> Result:
-        """One item; with ``savepoint`` a failure of its write cannot touch the others."""
+    def process(self, item) -> Result:
+        """Judge one item and hold back its writes: its entry, or the audit of a refusal."""
         item_id = item.get("id") if isinstance(item, dict) else None
         try:
-            if not savepoint:
-                return self._store(item, flush=False)
-            return self._in_savepoint(item)
+            return self._store(item)
         except Refusal as refusal:
             if refusal.status == "forbidden":
-                audit.record("refused", child_id=refusal.child_id, requested="sync")
+                self.writes.trail.add("refused", child_id=refusal.child_id, requested="sync")
             return Result(str(item_id) if item_id is not None else None, refusal.status,
                           refusal.errors)
         except operations.EntryRefused as refused:
             return Result(str(item_id), "rejected", refused.errors)
 
-    def _in_savepoint(self, item) -> Result:
+    def process_alone(self, item) -> Result:
+        """One item written in its own savepoint: a failure of its write cannot touch the others."""
         try:
             with db.session.begin_nested():
-                return self._store(item, flush=True)
+                result = self.process(item)
+                self.writes.write()
         except sa.exc.IntegrityError:
             # Stored by another request since we looked (two tabs at once): judge it against
             # what is there now, as a retry.
             self.known.update(_stored_already([item]))
             with db.session.begin_nested():
-                return self._store(item, flush=True)
+                result = self.process(item)
+                self.writes.write()
+        return result
 
     def child(self, child_id: uuid.UUID, needed) -> Child | None:
         if (child_id, needed) not in self.children:
@@ -89,7 +97,7 @@ class Batch:
             self.children[(child_id, needed)] = child if allowed else None
         return self.children[(child_id, needed)]
 
-    def _store(self, item, flush: bool) -> Result:
+    def _store(self, item) -> Result:
         if not isinstance(item, dict):
             raise reject("item", "Each item must be a JSON object.")
         unknown = set(item) - ENVELOPE_KEYS
@@ -106,12 +114,14 @@ class Batch:
                         recorded_at=_moment(item, "recorded_at"), entry_id=entry_id,
                         device_id=self.device_id)
         existing = self.known.get(entry_id)
+        if kind == Kind.AMENDMENT or kind in references.REFERENCES:
+            self.writes.write()  # these read entries, the batch's earlier ones too
         if kind == Kind.AMENDMENT:
             version = _amended_version(item, child, leaving_out=entry_id)
             data, errors = validate_amendment(version, item.get("data"))
         else:
             version = None
-            data, errors = validate(kind, item.get("data"))
+            data, errors = validate(kind, item.get("data"), self.forms)
         try:
             envelope["visit_id"] = self._visit(item, child)
         except Refusal as refusal:
@@ -122,12 +132,13 @@ class Batch:
             return _compare(existing, child, kind, data, envelope, version)
         envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
         if version is not None:
-            entry = operations.amend_entry(author=current_user, version=version, data=data,
-                                           flush=flush, **envelope)
+            row = operations.entry_row(**operations.amendment(
+                author=current_user, version=version, data=data, **envelope))
         else:
-            entry = operations.add_entry(author=current_user, child=child, kind=kind, data=data,
-                                         flush=flush, **envelope)
-        self.known[entry_id] = entry
+            row = operations.entry_row(author=current_user, child=child, kind=kind, data=data,
+                                       **envelope)
+        self.writes.add(current_user, row)
+        self.known[entry_id] = SimpleNamespace(**row)
         return Result(str(entry_id), "created")
 
     def _child_for(self, item: dict, kind: str) -> Child:
@@ -158,10 +169,12 @@ def process_batch(items: list, device_id: str | None) -> list[Result]:
     try:
         with db.session.begin_nested():
             batch = Batch(items, device_id)
-            return [batch.process(item, savepoint=False) for item in items]
+            results = [batch.process(item) for item in items]
+            batch.writes.write()
+            return results
     except sa.exc.DBAPIError:
         batch = Batch(items, device_id)
-        return [batch.process(item) for item in items]
+        return [batch.process_alone(item) for item in items]
 
 
 def _stored_already(items: list) -> dict[uuid.UUID, Entry]:
