@@ -69,7 +69,7 @@ def digest(event: dict) -> str:
 
 def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail) -> AuditEvent:
     """Add an event to the chain in the current transaction (the caller's commit keeps it)."""
-    row = _event_row(action, child_id, entry_id, actor, detail)
+    row = _event_row(action, child_id, entry_id, actor, detail, _origin())
     _chain([row])
     event = AuditEvent(**row)
     db.session.add(event)
@@ -79,14 +79,18 @@ def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail) -
 
 class Trail:
     """Events held back to join the chain together: their hashes in one pass, their rows in one
-    INSERT (a sync batch audits each of its entries). Rows in the order they were added."""
+    INSERT (a sync batch audits each of its entries). Rows in the order they were added.
+
+    A trail belongs to one request: where it came from is read once, not for every event.
+    """
 
     def __init__(self):
         self.rows: list[dict] = []
+        self.origin = _origin()
 
     def add(self, action: str, *, child_id=None, entry_id=None, actor=None, **detail) -> None:
         """As ``record``, but written by the next ``write``."""
-        self.rows.append(_event_row(action, child_id, entry_id, actor, detail))
+        self.rows.append(_event_row(action, child_id, entry_id, actor, detail, self.origin))
 
     def write(self) -> None:
         """Chain and insert the events added since the last write (none are kept if it fails)."""
@@ -96,7 +100,14 @@ class Trail:
             db.session.execute(AuditEvent.__table__.insert(), rows)
 
 
-def _event_row(action: str, child_id, entry_id, actor, detail: dict) -> dict:
+def _origin() -> dict:
+    """The address and browser the request came from (none outside a request)."""
+    if not has_request_context():
+        return dict(ip=None, user_agent=None)
+    return dict(ip=request.remote_addr, user_agent=request.user_agent.string[:300])
+
+
+def _event_row(action: str, child_id, entry_id, actor, detail: dict, origin: dict) -> dict:
     """An event's columns, but for its place in the chain: who, what, when and from where."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
@@ -107,8 +118,7 @@ def _event_row(action: str, child_id, entry_id, actor, detail: dict) -> dict:
         child_id=child_id,
         entry_id=entry_id,
         detail={key: value for key, value in detail.items() if value is not None},
-        ip=request.remote_addr if has_request_context() else None,
-        user_agent=request.user_agent.string[:300] if has_request_context() else None,
+        **origin,
     )
 
 

@@ -126,6 +126,13 @@ def test_a_bad_item_is_rejected_with_a_message_at_its_field(world, client_for, c
     assert count_entries() == 0
 
 
+def test_a_kind_that_is_not_text_is_rejected_not_a_500(world, client_for):
+    odd = {**item(world.child), "kind": ["visit"]}
+    (result,) = sync(client_for(world.practitioner), odd).get_json()["results"]
+    assert result["status"] == "rejected"
+    assert "Unknown kind" in result["errors"]["kind"][0]
+
+
 def test_a_date_in_the_future_is_rejected(world, client_for):
     future = item(world.child, occurred_at=iso(utcnow() + timedelta(days=2)))
     (result,) = sync(client_for(world.practitioner), future).get_json()["results"]

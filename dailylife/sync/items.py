@@ -23,6 +23,7 @@ from dailylife.extensions import db
 
 ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
                  "data"}
+KINDS = {kind.value for kind in Kind}
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Batch:
         self.children: dict[tuple, Child | None] = {}
         self.forms = KindForms()
         self.writes = operations.Writes()
+        #: The signed-in user itself: each entry reads it, and the proxy costs a lookup a time.
+        self.author = current_user._get_current_object()
 
     def process(self, item) -> Result:
         """Judge one item and hold back its writes: its entry, or the audit of a refusal."""
@@ -106,7 +109,7 @@ class Batch:
                          ", ".join(sorted(ENVELOPE_KEYS)) + ".")
         entry_id = _uuid(item, "id", required=True)
         kind = item.get("kind")
-        if kind not in {k.value for k in Kind}:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise reject("kind", f"Unknown kind “{kind}”. Use one of: "
                                  f"{', '.join(k.value for k in Kind)}.")
         child = self._child_for(item, kind)
@@ -133,11 +136,11 @@ class Batch:
         envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
         if version is not None:
             row = operations.entry_row(**operations.amendment(
-                author=current_user, version=version, data=data, **envelope))
+                author=self.author, version=version, data=data, **envelope))
         else:
-            row = operations.entry_row(author=current_user, child=child, kind=kind, data=data,
+            row = operations.entry_row(author=self.author, child=child, kind=kind, data=data,
                                        **envelope)
-        self.writes.add(current_user, row)
+        self.writes.add(self.author, row)
         self.known[entry_id] = SimpleNamespace(**row)
         return Result(str(entry_id), "created")
 
