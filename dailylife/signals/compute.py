@@ -27,13 +27,41 @@ def for_children(children: Iterable[Child], now=None, reader=None
     ``reader`` (by default the signed-in user) may see them: an entry they may not open (a
     confidential advocate note) neither raises nor clears their signals, so that a signal never
     tells them it exists."""
-    children = list(children)
+    reader = reader or _signed_in()
+    return _computed([(child, actions_on(reader, child) if reader is not None else set())
+                      for child in children], now)
+
+
+def for_child(child: Child, now=None, reader=None) -> list[Signal]:
+    return for_children([child], now, reader)[child.id]
+
+
+def readable_by(user, children: Iterable[Child]) -> dict[uuid.UUID, list[Signal]]:
+    """Signals of the children whose whole record ``user`` reads (advocates read none); the
+    user's actions on each child are looked up once (for a practitioner, one query each)."""
+    allowed = [(child, actions_on(user, child)) for child in children]
+    return _computed([(child, actions) for child, actions in allowed
+                      if Action.READ_RECORD in actions])
+
+
+def _signed_in():
+    return current_user if has_request_context() and current_user.is_authenticated else None
+
+
+def _computed(children: list[tuple[Child, set[Action]]], now=None
+              ) -> dict[uuid.UUID, list[Signal]]:
+    """Signals of each child as a reader with those actions on it sees them: the children are
+    gathered in two batches at most, those whose confidential advocate notes the reader opens and
+    the others."""
     if not children:
         return {}
     clock = clock_at(now)
     queries.without_jit()
+    groups = defaultdict(list)
+    for child, actions in children:
+        groups[Action.READ_CONFIDENTIAL in actions].append(child)
     found = {}
-    for read_confidential, group in _by_access(reader or _signed_in(), children).items():
+    for read_confidential, group in groups.items():
         found.update((child_facts.child.id, rules.signals_of(child_facts, clock))
                      for child_facts in gather(group, clock, read_confidential))
     acknowledgements = queries.by_child_versions(
@@ -43,37 +71,14 @@ def for_children(children: Iterable[Child], now=None, reader=None
     return found
 
 
-def for_child(child: Child, now=None, reader=None) -> list[Signal]:
-    return for_children([child], now, reader)[child.id]
-
-
-def readable_by(user, children: list[Child]) -> dict[uuid.UUID, list[Signal]]:
-    """Signals of the children whose whole record ``user`` reads (advocates read none)."""
-    return for_children((child for child in children
-                         if Action.READ_RECORD in actions_on(user, child)), reader=user)
-
-
-def _signed_in():
-    return current_user if has_request_context() and current_user.is_authenticated else None
-
-
-def _by_access(reader, children: list[Child]) -> dict[bool, list[Child]]:
-    """The children split by whether ``reader`` opens their confidential advocate notes (no
-    reader: nobody does)."""
-    groups = defaultdict(list)
-    for child in children:
-        groups[reader is not None
-               and Action.READ_CONFIDENTIAL in actions_on(reader, child)].append(child)
-    return groups
-
-
 def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list[ChildFacts]:
     ids, limits = [child.id for child in children], clock.limits
     shape = queries.Limits(limits.not_seen_alone_visits, limits.voice_visits,
                            limits.no_access_run)
     moments = {"no_access_since": clock.days_ago(limits.no_access_days),
                "reports_before": clock.days_ago(limits.report_unverified_days)}
-    rows = {row.child_id: row for row in queries.run(queries.fact_row(shape, read_confidential), ids, **moments)}
+    rows = {row.child_id: row for row in queries.run(
+        queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
     for row in queries.run(queries.seen_visits(shape), ids):
         seen[row.child_id].append((Evidence(row.id, row.kind, row.occurred_at, row.received_at),

@@ -1,8 +1,11 @@
 """The caseload brief: what a practitioner needs about each child with no signal."""
 
-from dailylife.access import Action, actions_on, entry_reader
+from flask import g
+
+from dailylife.access import Action, actions_on, entry_reader, visible_children_query
 from dailylife.children import summary
 from dailylife.clock import local_today
+from dailylife.extensions import db
 from dailylife.signals import compute as signals
 
 
@@ -36,5 +39,15 @@ def brief_for(user, child) -> dict:
                          "source_detail": version.data.get("source_detail"),
                          "text": version.data["text"]}
                         for version in summary.unverified_reports(child.id)],
-            signals=[signal.id for signal in signals.for_child(child, reader=user)])
+            signals=[signal.id for signal in caseload_signals(user)[child.id]])
     return brief
+
+
+def caseload_signals(user) -> dict:
+    """The signals of every child whose record ``user`` reads, computed together once per request:
+    the caseload asks for its children's briefs one by one, and a batch of children costs about
+    what one child does."""
+    if "caseload_signals" not in g:
+        children = db.session.scalars(visible_children_query(user)).all()
+        g.caseload_signals = signals.readable_by(user, children)
+    return g.caseload_signals
