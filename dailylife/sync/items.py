@@ -59,6 +59,8 @@ class Batch:
         #: What each id names: an Entry already stored, or a row held back to be written (with
         #: the same attributes), so a later item of the batch can name it or repeat it.
         self.known: dict[uuid.UUID, Entry | SimpleNamespace] = _stored_already(items)
+        #: The children the items name, in one query; then whom the user may write about.
+        self.stored_children = _named_children(items)
         self.children: dict[tuple, Child | None] = {}
         self.forms = KindForms()
         self.writes = operations.Writes()
@@ -95,7 +97,7 @@ class Batch:
 
     def child(self, child_id: uuid.UUID, needed) -> Child | None:
         if (child_id, needed) not in self.children:
-            child = db.session.get(Child, child_id)
+            child = self.stored_children.get(child_id)
             allowed = child is not None and access.can(current_user, needed, child)
             self.children[(child_id, needed)] = child if allowed else None
         return self.children[(child_id, needed)]
@@ -182,15 +184,29 @@ def process_batch(items: list, device_id: str | None) -> list[Result]:
 
 def _stored_already(items: list) -> dict[uuid.UUID, Entry]:
     """The batch's ids that are already stored (retries), in one query."""
+    return _by_id(Entry, _ids(items, "id"))
+
+
+def _named_children(items: list) -> dict[uuid.UUID, Child]:
+    """The children the batch's items name that exist, in one query."""
+    return _by_id(Child, _ids(items, "child_id"))
+
+
+def _ids(items: list, key: str) -> set[uuid.UUID]:
+    """The well-formed UUIDs under ``key`` (the items judge the others one by one)."""
     ids = set()
     for item in items:
         try:
-            ids.add(uuid.UUID(str(item.get("id"))))
+            ids.add(uuid.UUID(str(item.get(key))))
         except (AttributeError, ValueError):
             continue
+    return ids
+
+
+def _by_id(model, ids: set[uuid.UUID]) -> dict:
     if not ids:
         return {}
-    return {entry.id: entry for entry in db.session.scalars(sa.select(Entry).where(Entry.id.in_(ids)))}
+    return {row.id: row for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
 
 
 def _uuid(item: dict, key: str, required: bool = False) -> uuid.UUID | None:
