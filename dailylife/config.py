@@ -24,6 +24,10 @@ def defaults(instance_path: str) -> dict:
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'dailylife.sqlite'}",
         "MEDIA_DIR": str(instance / "media"),
+        # A phone's full-size photo is 3 to 12 MB; the tablet app sends at most 2,048 px.
+        "MEDIA_MAX_BYTES": 20 * 1024 * 1024,
+        # Refused before decoding: a "decompression bomb" is a small file of huge dimensions.
+        "MEDIA_MAX_PIXELS": 50_000_000,
         "TIMEZONE": "Europe/London",
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_LIFETIME_HOURS": 12,
@@ -77,7 +81,8 @@ def _with_psycopg3(url: str) -> str:
 
 def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "CHRONOLOGY_PAGE_SIZE",
-                 "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES", *signal_settings.THRESHOLDS):
+                 "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES", "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS",
+                 *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "
                                       f"not {config[name]!r}.")

@@ -12,6 +12,7 @@ MESSAGES = {
     403: "You do not have permission to do that.",
     404: "There is nothing here, or you do not have access to it.",
     405: "That action is not available here.",
+    409: "That conflicts with what is already recorded.",
     413: "What you sent is too large.",
     429: "Too many attempts. Wait a few minutes, then try again.",
     500: "Something went wrong on our side. Nothing you had already saved has been lost. "
@@ -19,7 +20,8 @@ MESSAGES = {
 }
 
 ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               413: "too_large", 429: "too_many_requests", 500: "server_error"}
+               409: "conflict", 413: "too_large", 422: "unprocessable",
+               429: "too_many_requests", 500: "server_error"}
 
 
 def init_app(app) -> None:
@@ -28,10 +30,13 @@ def init_app(app) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def respond(status: int, message: str | None = None, code: str | None = None):
+def respond(status: int, message: str | None = None, code: str | None = None,
+            errors: dict | None = None):
+    """The error answer; ``errors`` (field name: messages) goes to API clients, as sync's do."""
     message = message or MESSAGES.get(status, "")
     if wants_json():
-        return jsonify(error=code or ERROR_CODES.get(status, "error"), message=message), status
+        body = {"error": code or ERROR_CODES.get(status, "error"), "message": message}
+        return jsonify(**body, **({"errors": errors} if errors else {})), status
     template = f"errors/{status}.html" if status in (404, 429, 500) else "errors/generic.html"
     return render_template(template, status=status, message=message), status
 

@@ -11,10 +11,12 @@ status: 404 is "not yours" (never 403, which would reveal that the child exists)
 allowed in, it is whatever the view answers, e.g. 400 for an empty form or 302 after acting on it.
 """
 
+import uuid
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sample_images import plain
 
 from dailylife import create_app
 from dailylife.access import Action, requires
@@ -23,6 +25,9 @@ from dailylife.clock import utcnow
 from dailylife.entries import operations as entry_operations
 from dailylife.entries import payload
 from dailylife.extensions import db
+from dailylife.media import operations as media_operations
+from dailylife.media.models import MediaKind
+from dailylife.media.processing import process
 from dailylife.people.models import Allocation, Role
 
 #: The people the table speaks for, as attributes of the ``world`` fixture (None: signed out).
@@ -138,6 +143,18 @@ ACCESS = {
     "api.sync": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
         other_supervisor=400, advocate=400, admin=400),
+    # Images: whoever may read the entry (here a practitioner's observation; advocates see only
+    # images on the child's words, test_media.py). An empty upload names its missing fields; who
+    # may add an image to which entry is checked in test_media.py.
+    "media.image": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    "media.thumbnail": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    "media_api.upload": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
+        other_supervisor=400, advocate=400, admin=400),
     # The offline app shell: public, and holds no personal data (test_pwa.py checks that).
     "pwa.service_worker": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
@@ -195,16 +212,25 @@ def _reported_observation(author, child):
     return entry
 
 
+def _photo_of(author, entry):
+    media = media_operations.attach(author, entry, media_id=uuid.uuid4(), kind=MediaKind.PHOTO,
+                                    caption="The kitchen", image=process(plain(40, 30), 10**6))
+    db.session.commit()
+    return media
+
+
 @pytest.fixture
 def route_values(world):
     """What fills each rule argument. A route with a new argument name needs a line here."""
     allocation_id = db.session.scalar(sa.select(Allocation.id).where(
         Allocation.user_id == world.practitioner.id, Allocation.child_id == world.child.id))
+    entry = _reported_observation(world.practitioner, world.child)
     return {
         "child_id": world.child.id,
-        "entry_id": _reported_observation(world.practitioner, world.child).id,
+        "entry_id": entry.id,
         "user_id": world.other_practitioner.id,
         "allocation_id": allocation_id,
+        "media_id": _photo_of(world.practitioner, entry).id,
     }
 
 

@@ -10,12 +10,17 @@ import mimetypes
 from pathlib import Path
 
 from flask import Response, current_app
+from PIL import ImageFile
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dailylife.chronology import keyset
 from dailylife.chronology.rows import Row, rows_for
 from dailylife.clock import to_local, utcnow
+
+# Importing WeasyPrint tells Pillow, for the whole process, to accept truncated images. Our PDFs
+# hold no pictures, and the media upload must refuse a truncated photo: put Pillow's rule back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 BATCH_SIZE = 500
 #: The address WeasyPrint resolves the page's links against; only /static/ is served to it.

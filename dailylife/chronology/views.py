@@ -8,6 +8,7 @@ from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import export, filters, keyset, pdf
 from dailylife.chronology.rows import LABELS, rows_for
 from dailylife.clock import local_today
+from dailylife.media.operations import images_of
 
 bp = Blueprint("chronology", __name__)
 
@@ -27,8 +28,9 @@ def chronology(child):
                              descending=filters.descending(form), position=position,
                              size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
     audit.record("view_chronology", child_id=child.id, filters=filters.applied(form))
-    return _render(child, form, page=page, position=position,
-                   rows=rows_for(child, page.entries, entry_reader(current_user, child)))
+    rows = rows_for(child, page.entries, entry_reader(current_user, child))
+    return _render(child, form, page=page, position=position, rows=rows,
+                   images=images_of([row.entry.id for row in rows if not row.sealed]))
 
 
 @bp.get("/cases/<child_id>/chronology.csv")

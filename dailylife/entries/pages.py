@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired
 from dailylife.entries.forms import (KIND_FORMS, AmendmentMetaForm, EscalationForm,
                                      HouseholdChangeForm, ObservationForm, OversightForm,
                                      TriangulationForm, VisitForm, VoiceForm)
+from dailylife.media.forms import DrawingSlot, chosen, image_slots
 
 #: Upper bounds that keep one page's post a sane size.
 MAX_ROWS = 50
@@ -19,9 +20,18 @@ class OccurredAtMixin:
         validators=[InputRequired("Give the date and time it happened.")])
 
 
+class ObservationRow(ObservationForm):
+    images = image_slots()
+
+
+class VoiceRow(VoiceForm):
+    images = image_slots(DrawingSlot)
+
+
 class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
-    observations = FieldList(FormField(ObservationForm), min_entries=1, max_entries=MAX_ROWS)
-    voice = FieldList(FormField(VoiceForm), min_entries=1, max_entries=MAX_ROWS)
+    images = image_slots()
+    observations = FieldList(FormField(ObservationRow), min_entries=1, max_entries=MAX_ROWS)
+    voice = FieldList(FormField(VoiceRow), min_entries=1, max_entries=MAX_ROWS)
     household_changes = FieldList(FormField(HouseholdChangeForm), max_entries=MAX_ROWS)
     add_observation = SubmitField("Add another observation")
     add_voice = SubmitField("Add more of the child's words")
@@ -31,7 +41,7 @@ class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
     #: The row lists and the button that adds a row to each.
     ROW_LISTS = {"add_observation": "observations", "add_voice": "voice",
                  "add_household_change": "household_changes"}
-    ROW_FORMS = {"observations": ObservationForm, "voice": VoiceForm,
+    ROW_FORMS = {"observations": ObservationRow, "voice": VoiceRow,
                  "household_changes": HouseholdChangeForm}
 
     @classmethod
@@ -56,15 +66,33 @@ class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
 
 
 def is_blank(form) -> bool:
-    """Nothing typed or chosen (tick boxes that start ticked do not count as an answer)."""
-    return all(field.data in (None, "", []) for field in form if field.type != "BooleanField")
+    """Nothing typed or chosen (tick boxes that start ticked do not count as an answer, nor do
+    image slots left empty, whose "photo or drawing" answer starts chosen)."""
+    return all(field.data in (None, "", []) for field in form
+               if field.type != "BooleanField" and field.short_name != "images"
+               ) and not ("images" in form and chosen(form.images))
+
+
+def images_by_entry(form) -> list:
+    """The filled image slots of each entry a visit page saves, in the order
+    ``operations.record_visit`` returns the entries: the visit, then its rows list by list."""
+    rows = [row.form for list_name in RecordVisitForm.ROW_LISTS.values()
+            for row in getattr(form, list_name)]
+    return [chosen(form.images), *(chosen(row.images) if "images" in row else [] for row in rows)]
+
+
+def images_of(form) -> list:
+    """``images_by_entry`` for a single-entry page: its one entry's filled slots, if it has any."""
+    return [chosen(form.images) if "images" in form else []]
 
 
 class ObservationPage(OccurredAtMixin, FlaskForm, ObservationForm):
+    images = image_slots()
     save = SubmitField("Save observation")
 
 
 class VoicePage(OccurredAtMixin, FlaskForm, VoiceForm):
+    images = image_slots(DrawingSlot)
     save = SubmitField("Save the child's words")
 
 

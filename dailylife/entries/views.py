@@ -11,6 +11,8 @@ from dailylife.entries.forms import (EscalationForm, HouseholdChangeForm, Observ
                                      OversightForm, VisitForm, VoiceForm)
 from dailylife.entries.models import Kind
 from dailylife.entries.payload import form_data, validate_amendment
+from dailylife.media import pages as media_pages
+from dailylife.media.operations import images_of
 from dailylife.signals import supervision
 
 bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
@@ -60,16 +62,23 @@ def record_visit(child):
         form.drop_blank_rows()
         if form.validate():
             occurred_at = _occurred_at(form)
-            if occurred_at is not None:
+            images = media_pages.process_slots(pages.images_by_entry(form))
+            if occurred_at is not None and images is not None:
                 saved = operations.record_visit(current_user, child, operations.VisitParts(
                     occurred_at=occurred_at, visit=form_data(form, VisitForm),
-                    observations=[form_data(row.form) for row in form.observations],
-                    voices=[form_data(row.form) for row in form.voice],
+                    observations=[form_data(row.form, ObservationForm)
+                                  for row in form.observations],
+                    voices=[form_data(row.form, VoiceForm) for row in form.voice],
                     household_changes=[form_data(row.form) for row in form.household_changes]))
-                return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries."
-                                     + _voice_reminder(child, form))
+                kept = media_pages.attach_all(current_user, saved, images)
+                return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries"
+                                     f"{_and_images(kept)}." + _voice_reminder(child, form))
         return _visit_page(child, form, INVALID)
     return _visit_page(child, form)
+
+
+def _and_images(kept: int) -> str:
+    return f" and {kept} image{'s' if kept != 1 else ''}" if kept else ""
 
 
 def _voice_reminder(child, form) -> str:
@@ -100,13 +109,16 @@ def _single_entry(child, kind: Kind, form, kind_form):
         return render_template("entries/new_entry.html", **page)
     if form.validate():
         occurred_at = _occurred_at(form)
-        if occurred_at is not None:
+        images = media_pages.process_slots(pages.images_of(form))
+        if occurred_at is not None and images is not None:
             try:
-                operations.add_entry(author=current_user, child=child, kind=kind,
-                                     data=form_data(form, kind_form), occurred_at=occurred_at)
+                entry = operations.add_entry(author=current_user, child=child, kind=kind,
+                                             data=form_data(form, kind_form),
+                                             occurred_at=occurred_at)
             except operations.EntryRefused as refused:
                 _show_errors(form, refused.errors)
             else:
+                media_pages.attach_all(current_user, [entry], images)
                 return _after_saving(child, saved_message)
     return render_template("entries/new_entry.html", **page), INVALID
 
@@ -158,6 +170,7 @@ def entry_detail(child, entry_id):
     entry = access.entry_or_404(child, entry_id)
     return render_template(
         "entries/detail.html", child=child, version=history.version_of(entry),
+        images=images_of([entry.id]).get(entry.id, []),
         may_amend=access.can_amend(current_user, child, entry),
         may_triangulate=_needs_triangulation(entry) and access.can_triangulate(current_user, child))
 

@@ -10,6 +10,7 @@ from dailylife.chronology.rows import LABELS, rows_for, summary
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries.forms import FEELINGS, THREE_HOUSES
 from dailylife.entries.models import Entry, Kind
+from dailylife.media.operations import images_of
 from dailylife.voice import day, houses
 
 bp = Blueprint("voice", __name__, url_prefix="/cases/<child_id>")
@@ -46,10 +47,11 @@ def said(child):
     page = keyset.fetch_page(child.id, [Entry.kind == Kind.VOICE], descending=True,
                              position=position, size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
     audit.record("view_voice", child_id=child.id)
+    rows = rows_for(child, page.entries, entry_reader(current_user, child))
     return render_template(
         "voice/said.html", child=child, labels=LABELS,
-        houses=houses.over_time(child, g.child_actions),
-        rows=rows_for(child, page.entries, entry_reader(current_user, child)),
+        houses=houses.over_time(child, g.child_actions), rows=rows,
+        images=images_of([row.entry.id for row in rows if not row.sealed]),
         links=_page_links(child, page, position))
 
 

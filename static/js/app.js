@@ -2,6 +2,7 @@
 // behaviour of the record-visit form. Without JavaScript the app works online as plain forms.
 import { briefOf, refreshBriefs } from './caseload.js';
 import { keepDrafts } from './drafts.js';
+import { ChosenImages } from './media.js';
 import { fillShellPages } from './offline-pages.js';
 import { discard, recordsOf, saveToOutbox, waitingOf } from './outbox.js';
 import { currentUserId } from './store.js';
@@ -65,7 +66,7 @@ function reuseIds(items, earlier) {
 }
 
 // Save into the outbox, then try to send at once; the device keeps it whatever happens next.
-async function saveOnDevice(form, childId, userId, makeItems, draftKey = null) {
+async function saveOnDevice(form, childId, userId, makeItems, images, draftKey = null) {
   let refused = [];
   let earlier = [];
   form.addEventListener('submit', async (event) => {
@@ -79,7 +80,7 @@ async function saveOnDevice(form, childId, userId, makeItems, draftKey = null) {
     // The corrected form replaces what the server refused a moment ago: nothing else is lost.
     await Promise.all(refused.map(discard));
     const items = reuseIds(makeItems(), earlier);
-    await saveToOutbox(userId, items, draftKey);
+    await saveToOutbox(userId, items, draftKey, images.recordsFor(userId, items));
     await protectStorage();
     await askForBackgroundSync();
     await syncNow();
@@ -96,8 +97,9 @@ async function recordVisitOnDevice(form, childId, userId) {
   if (!form.dataset.child && nameSlot) nameSlot.textContent = (await briefOf(childId))?.known_as ?? 'this child';
   const when = form.elements.occurred_at;
   if (!when.value) when.value = localNow();
-  const draftKey = await keepDrafts(form, childId);
-  await saveOnDevice(form, childId, userId, () => visitItems(form, childId), draftKey);
+  const images = new ChosenImages(form);
+  const draftKey = await keepDrafts(form, childId, images);
+  await saveOnDevice(form, childId, userId, () => visitItems(form, childId), images, draftKey);
 }
 
 async function recordingForms() {
@@ -109,9 +111,9 @@ async function recordingForms() {
     await recordVisitOnDevice(form, childId, userId);
   } else if (form.dataset.outbox === 'amendment') {
     const before = snapshotAnswers(form);
-    await saveOnDevice(form, childId, userId, () => amendmentItem(form, childId, form.dataset.amends, before));
+    await saveOnDevice(form, childId, userId, () => amendmentItem(form, childId, form.dataset.amends, before), new ChosenImages(form));
   } else {
-    await saveOnDevice(form, childId, userId, () => singleItem(form, childId, form.dataset.outbox));
+    await saveOnDevice(form, childId, userId, () => singleItem(form, childId, form.dataset.outbox), new ChosenImages(form));
   }
 }
 

@@ -1,6 +1,6 @@
 // Child mode: the tablet handed to the child. The adult sets a PIN; the child chooses a face,
 // fills in their three houses, draws and types their words; "I've finished" saves it straight
-// into the outbox as a voice entry (sent by sync.js like any other). Leaving needs the PIN, and
+// into the outbox as a voice entry, their picture as its drawing (sent by sync.js like any other). Leaving needs the PIN, and
 // the page keeps the child on it: no links out, Back stays here, leaving asks first, and
 // child-lock.js sends every other page of the app back here until the adult unlocks.
 import { startDrawing } from './drawing.js';
@@ -11,7 +11,6 @@ import { syncNow } from './sync.js';
 
 const CHILD_CONTENT = ['words', 'feeling', 'worries', 'good_things', 'dreams', 'drawing_about'];
 const CONTEXT = 'In child mode: the child chose and typed this themselves on the tablet.';
-const NOT_KEPT = ' They also drew a picture, which is not kept (pictures cannot be saved yet).';
 
 const childId = window.location.pathname.match(/^\/cases\/([0-9a-f-]{36})\/child-mode$/)?.[1];
 const $ = (selector, within = document) => within.querySelector(selector);
@@ -73,15 +72,21 @@ async function finish(form, drawing) {
   // Unlocked meanwhile (in another tab of the app): nothing more is saved as the child's.
   if (!currentLock()) return leave(`/cases/${childId}`);
   const { data, share, onlyTheDrawing } = answersOf(form, drawing);
-  if (onlyTheDrawing) return say(form, 'Your picture cannot be saved yet. Write what it is about, so we know.');
+  if (onlyTheDrawing) return say(form, 'Write what your picture is about, so we know.');
   if (Object.keys(data).length === 0) return say(form, 'Choose a face, fill in a house, or write something first.');
   const now = new Date().toISOString();
+  const { userId } = currentLock();
   const item = {
     id: crypto.randomUUID(), kind: 'voice', child_id: childId, occurred_at: now, recorded_at: now,
     visit_id: null, amends_id: null,
-    data: { ...data, mode: drawing.drew() ? 'drawing' : 'written', context: CONTEXT + (drawing.drew() ? NOT_KEPT : ''), share_with_team: share },
+    data: { ...data, mode: drawing.drew() ? 'drawing' : 'written', context: CONTEXT, share_with_team: share },
   };
-  await saveToOutbox(currentLock().userId, [item], null);
+  const blob = drawing.drew() ? await drawing.picture() : null;
+  const pictures = blob ? [{
+    id: crypto.randomUUID(), userId, entryId: item.id, kind: 'drawing', caption: data.drawing_about ?? '',
+    blob, originalSize: blob.size, status: 'waiting', error: null, createdAt: Date.now(),
+  }] : [];
+  await saveToOutbox(userId, [item], null, pictures);
   syncNow();
   form.reset();
   drawing.clear();

@@ -1,9 +1,14 @@
 // Drafts: the visit form saves itself to IndexedDB as the practitioner types, so a reload, a
 // crash or a flat battery loses nothing. "Save visit" turns the draft into outbox items.
+import { discardDraftImages } from './media.js';
 import { addRow } from './rows.js';
 import { currentUserId, database } from './store.js';
 
 const SAVE_DELAY_MS = 400;
+
+// File inputs cannot be filled in again by a page: a chosen image is kept by media.js.
+const kept = (element) => element.name && element.type !== 'submit' && element.type !== 'file'
+  && element.name !== 'csrf_token';
 
 // One draft per visit form opened: a second opening never overwrites an unresolved draft.
 const draftPrefix = (userId, childId) => `${userId}|visit|${childId}|`;
@@ -11,7 +16,7 @@ const draftPrefix = (userId, childId) => `${userId}|visit|${childId}|`;
 function snapshot(form) {
   const fields = {};
   for (const element of form.elements) {
-    if (!element.name || element.type === 'submit' || element.name === 'csrf_token') continue;
+    if (!kept(element)) continue;
     if (element.type === 'radio' || element.type === 'checkbox') {
       fields[`${element.name}=${element.value}`] = element.checked;
     } else {
@@ -29,7 +34,7 @@ function restore(form, fields) {
     if (!exists) addRow(list, Number(index));
   }
   for (const element of form.elements) {
-    if (!element.name || element.type === 'submit' || element.name === 'csrf_token') continue;
+    if (!kept(element)) continue;
     if (element.type === 'radio' || element.type === 'checkbox') {
       const key = `${element.name}=${element.value}`;
       if (key in fields) element.checked = fields[key];
@@ -41,6 +46,7 @@ function restore(form, fields) {
 
 export async function discardDraft(key) {
   await (await database()).delete('drafts', key);
+  await discardDraftImages(key);
 }
 
 function offerDraft(banner, draft, onResume) {
@@ -63,11 +69,13 @@ function offerDraft(banner, draft, onResume) {
   banner.hidden = false;
 }
 
-export async function keepDrafts(form, childId) {
+// `images` (media.js ChosenImages) keeps the draft's chosen photos and drawings.
+export async function keepDrafts(form, childId, images) {
   const userId = await currentUserId();
   if (!userId) return null;
   const prefix = draftPrefix(userId, childId);
   const key = prefix + crypto.randomUUID();
+  images.draftKey = key;
   const db = await database();
   const earlier = await db.getAll('drafts', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
   let timer;
@@ -79,6 +87,7 @@ export async function keepDrafts(form, childId) {
   if (latest && banner) {
     offerDraft(banner, latest, async () => {
       restore(form, latest.fields);
+      await images.restore(latest.key);
       await save();
       await discardDraft(latest.key);
     });

@@ -1,5 +1,5 @@
 // A free-drawing canvas for child mode: finger, pen or mouse; a few colours; start again.
-// The picture itself is not kept yet (entries cannot carry images until photos exist).
+// The picture is kept as a PNG (child-mode.js attaches it to the child's entry as a drawing).
 
 const LINE_WIDTH = 8;
 
@@ -46,5 +46,6 @@ export function startDrawing(canvas, colourButtons, clearButton) {
     drew = false;
   };
   clearButton.addEventListener('click', clear);
-  return { drew: () => drew, clear };
+  const picture = () => new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  return { drew: () => drew, clear, picture };
 }

@@ -6,6 +6,9 @@
 
 const ROW_KINDS = { observations: 'observation', voice: 'voice', household_changes: 'household_change' };
 const NOT_DATA = new Set(['csrf_token', 'occurred_at']);
+// Image slots travel on their own (media.js), never in an entry's data.
+export const IMAGE_SLOT = /(^|-)images-\d+-/;
+const isData = (name) => !NOT_DATA.has(name) && !IMAGE_SLOT.test(name);
 
 export function valueOf(form, name) {
   const elements = [...form.elements].filter((element) => element.name === name);
@@ -37,7 +40,7 @@ function answers(form) {
   const visit = {};
   const rows = {};
   for (const name of names) {
-    if (NOT_DATA.has(name)) continue;
+    if (!isData(name)) continue;
     const value = valueOf(form, name);
     const row = name.match(/^(observations|voice|household_changes)-(\d+)-(.+)$/);
     if (!row) {
@@ -104,7 +107,7 @@ const CORRECTED = /^correction-(.+)$/;
 export function amendmentItem(form, childId, amendsId, before) {
   const data = {};
   for (const name of namesIn(form)) {
-    if (name === 'csrf_token') continue;
+    if (name === 'csrf_token' || IMAGE_SLOT.test(name)) continue;
     const value = valueOf(form, name);
     const corrected = name.match(CORRECTED);
     if (!corrected) {

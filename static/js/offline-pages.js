@@ -1,6 +1,7 @@
 // Filling the shell pages (served by the service worker when offline) from IndexedDB.
 // Everything is written with textContent: what a practitioner typed is never read as HTML.
 import { briefOf, briefsOf } from './caseload.js';
+import { discardImage, imagesOf } from './media.js';
 import { discard, itemsOf, resend } from './outbox.js';
 import { currentUserId } from './store.js';
 import { syncNow } from './sync.js';
@@ -89,9 +90,27 @@ function rejectedCard(record, redraw) {
   return card;
 }
 
+function imageLine(record, redraw) {
+  const line = element('li', `${record.kind === 'drawing' ? 'Drawing' : 'Photo'}${record.caption ? `: ${record.caption}` : ''}`);
+  if (record.status !== 'rejected') return line;
+  line.append(element('p', record.error, { className: 'error-message' }));
+  const drop = element('button', 'Discard this image', { type: 'button', className: 'button-quiet' });
+  drop.addEventListener('click', async () => {
+    if (!window.confirm('Discard this image? It has not reached the server and will be gone for good.')) return;
+    await discardImage(record.id);
+    await redraw();
+  });
+  line.append(drop);
+  return line;
+}
+
 async function renderOutbox() {
   const redraw = renderOutbox;
-  const records = await itemsOf(await currentUserId());
+  const userId = await currentUserId();
+  const images = await imagesOf(userId);
+  document.querySelector('[data-outbox="images"]').replaceChildren(
+    ...(images.length ? images.map((record) => imageLine(record, redraw)) : [element('li', 'No images waiting.')]));
+  const records = await itemsOf(userId);
   const rejected = records.filter((record) => record.status === 'rejected');
   const waiting = records.filter((record) => record.status === 'waiting');
   document.querySelector('[data-outbox="rejected"]').replaceChildren(

@@ -5,10 +5,10 @@ import { database } from './store.js';
 
 let sequence = 0;
 
-// Save items and clear the draft in one transaction: both happen, or neither.
-export async function saveToOutbox(userId, items, draftKey) {
+// Save items and their images, and clear the draft, in one transaction: all of it, or none.
+export async function saveToOutbox(userId, items, draftKey, images = []) {
   const db = await database();
-  const tx = db.transaction(['outbox', 'drafts'], 'readwrite');
+  const tx = db.transaction(['outbox', 'drafts', 'media'], 'readwrite');
   const base = Date.now() * 1000;
   for (const { prefix, ...item } of items) {
     tx.objectStore('outbox').put({
@@ -16,7 +16,15 @@ export async function saveToOutbox(userId, items, draftKey) {
       status: 'waiting', errors: null, attempts: 0, prefix, item,
     });
   }
-  if (draftKey) tx.objectStore('drafts').delete(draftKey);
+  const media = tx.objectStore('media');
+  images.forEach((image) => media.put(image));
+  if (draftKey) {
+    tx.objectStore('drafts').delete(draftKey);
+    const saved = new Set(images.map((image) => image.id));
+    for (const key of await media.index('byDraft').getAllKeys(draftKey)) {
+      if (!saved.has(key)) media.delete(key);
+    }
+  }
   await tx.done;
 }
 
@@ -58,6 +66,13 @@ export async function recordsOf(ids) {
   return Promise.all(ids.map((id) => db.get('outbox', id)));
 }
 
+// An entry discarded from the device takes its images with it (they could never be sent).
 export async function discard(id) {
-  await (await database()).delete('outbox', id);
+  const db = await database();
+  const tx = db.transaction(['outbox', 'media'], 'readwrite');
+  tx.objectStore('outbox').delete(id);
+  for (const key of await tx.objectStore('media').index('byEntry').getAllKeys(id)) {
+    tx.objectStore('media').delete(key);
+  }
+  await tx.done;
 }

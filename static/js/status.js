@@ -1,5 +1,6 @@
 // The sync status, always visible: online or not, how many entries wait, when the last sync
 // succeeded, and which items were refused and need the practitioner.
+import { imagesOf } from './media.js';
 import { itemsOf } from './outbox.js';
 import { currentUserId, getMeta } from './store.js';
 import { onSyncChange } from './sync.js';
@@ -8,20 +9,24 @@ const REFRESH_MS = 5_000;
 let lastState = null;
 
 const entries = (count) => `${count} ${count === 1 ? 'entry' : 'entries'}`;
+const images = (count) => `${count} ${count === 1 ? 'image' : 'images'}`;
 
 function since(timestamp) {
   if (!timestamp) return 'never';
   return new Date(timestamp).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' });
 }
 
-function describe({ online, waiting, rejected, lastSyncAt, state, warning }) {
+function describe({ online, waiting, imagesWaiting, rejected, imagesRejected, lastSyncAt, state, warning }) {
   const parts = [online ? 'Online' : 'Offline'];
-  parts.push(waiting ? `${entries(waiting)} waiting to send` : 'Nothing waiting');
+  const unsent = [waiting && entries(waiting), imagesWaiting && images(imagesWaiting)].filter(Boolean);
+  parts.push(unsent.length ? `${unsent.join(' and ')} waiting to send` : 'Nothing waiting');
   parts.push(`last sent ${since(lastSyncAt)}`);
   if (state === 'signed-out') parts.push('sign in again to send');
   if (state === 'retrying') parts.push('will try again shortly');
   if (warning) parts.push(warning);
-  return { text: parts.join(' · '), rejected };
+  const needing = [rejected && entries(rejected), imagesRejected && images(imagesRejected)].filter(Boolean);
+  const attention = needing.length && `${needing.join(' and ')} need${rejected + imagesRejected === 1 ? 's' : ''} your attention`;
+  return { text: parts.join(' · '), attention };
 }
 
 export async function refreshStatus(extra = {}) {
@@ -30,20 +35,23 @@ export async function refreshStatus(extra = {}) {
   lastState = extra.state ?? lastState;
   const userId = await currentUserId();
   const items = userId ? await itemsOf(userId) : [];
+  const media = userId ? await imagesOf(userId) : [];
   const summary = describe({
     online: navigator.onLine,
     waiting: items.filter((record) => record.status === 'waiting').length,
+    imagesWaiting: media.filter((record) => record.status === 'waiting').length,
     rejected: items.filter((record) => record.status === 'rejected').length,
+    imagesRejected: media.filter((record) => record.status === 'rejected').length,
     lastSyncAt: await getMeta('lastSyncAt'),
     state: lastState,
     warning: await getMeta('storageWarning'),
   });
   element.replaceChildren(Object.assign(document.createElement('span'), { textContent: summary.text }));
   element.dataset.waiting = String(items.filter((record) => record.status === 'waiting').length);
-  if (summary.rejected) {
+  element.dataset.imagesWaiting = String(media.filter((record) => record.status === 'waiting').length);
+  if (summary.attention) {
     const link = Object.assign(document.createElement('a'), {
-      href: '/outbox', className: 'needs-attention',
-      textContent: `${entries(summary.rejected)} need${summary.rejected === 1 ? 's' : ''} your attention`,
+      href: '/outbox', className: 'needs-attention', textContent: summary.attention,
     });
     element.append(' · ', link);
   }

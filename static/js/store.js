@@ -6,15 +6,33 @@ const DB_NAME = 'dailylife';
 
 let opening;
 
+// Each version adds to the one before: a tablet holding the previous release's outbox keeps it.
+const UPGRADES = [
+  (db) => {
+    const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
+    outbox.createIndex('byUser', ['userId', 'seq']);
+    db.createObjectStore('drafts', { keyPath: 'key' });
+    const briefs = db.createObjectStore('briefs', { keyPath: 'key' });
+    briefs.createIndex('byUser', 'userId');
+    db.createObjectStore('meta', { keyPath: 'key' });
+  },
+  // Photos and drawings: a draft's chosen images, then the images waiting to be sent.
+  (db) => {
+    const media = db.createObjectStore('media', { keyPath: 'id' });
+    media.createIndex('byUser', 'userId');
+    media.createIndex('byDraft', 'draftKey');
+    media.createIndex('byEntry', 'entryId');
+  },
+];
+
 export function database() {
-  opening ??= openDB(DB_NAME, 1, {
-    upgrade(db) {
-      const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
-      outbox.createIndex('byUser', ['userId', 'seq']);
-      db.createObjectStore('drafts', { keyPath: 'key' });
-      const briefs = db.createObjectStore('briefs', { keyPath: 'key' });
-      briefs.createIndex('byUser', 'userId');
-      db.createObjectStore('meta', { keyPath: 'key' });
+  opening ??= openDB(DB_NAME, UPGRADES.length, {
+    upgrade(db, oldVersion) {
+      UPGRADES.slice(oldVersion).forEach((upgrade) => upgrade(db));
+    },
+    // A newer release opened in another tab: step aside (reloading runs the new code).
+    blocking() {
+      window.location.reload();
     },
   });
   return opening;

@@ -1,6 +1,7 @@
 // Sending the outbox: on page load, on the `online` event, on a back-off timer while items
 // wait (a server outage fires no event), from "Send now", and by Background Sync where the
 // browser has it (iPadOS Safari has none, so nothing relies on it).
+import { imagesOf, sendImages } from './media.js';
 import { settle, waitingOf } from './outbox.js';
 import { currentUserId, deviceId, setMeta } from './store.js';
 
@@ -43,9 +44,16 @@ async function sendAll() {
   // Only the signed-in user's own items are ever sent: a shared tablet keeps outboxes apart.
   for (;;) {
     const waiting = await waitingOf(me.id);
-    if (waiting.length === 0) return;
+    if (waiting.length === 0) break;
     await sendBatch(me, waiting.slice(0, me.sync_max_items));
   }
+  await sendImages(me, () => new SignedOut());
+}
+
+// Entries and images still to send: while there are any, failures are retried.
+async function stillWaiting(userId) {
+  const images = await imagesOf(userId);
+  return (await waitingOf(userId)).length + images.filter((image) => image.status === 'waiting').length;
 }
 
 // After the first failure wait FIRST_RETRY_MS, then twice as long each time (jittered).
@@ -69,7 +77,7 @@ async function attempt() {
     }
     failures += 1;
     const userId = await currentUserId();
-    if (userId && (await waitingOf(userId)).length > 0) {
+    if (userId && (await stillWaiting(userId)) > 0) {
       tell({ state: 'retrying', inMs: scheduleRetry() });
     } else {
       tell({ state: 'offline' });

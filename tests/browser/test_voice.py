@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from dailylife.entries.models import Entry, Kind
 
 from .conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
-from .test_offline import outbox, wait_for_app, wait_for_outbox
+from .test_images import MEDIA_COUNT, kept_media
+from .test_offline import outbox, wait_for_app, wait_for_outbox, wait_until
 from .test_recording import entries_of
 
 PIN = "2468"
@@ -129,10 +130,13 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     live_server.start()
     context.set_offline(False)
     wait_for_outbox(page, 0, timeout=15_000)
+    wait_until(page, MEDIA_COUNT, 0)
     (entry,) = voice_entries(world.child)
     assert entry.author_id == world.practitioner.id
     assert entry.data["dreams"] == "A puppy called Biscuit."
-    assert "pictures cannot be saved yet" in entry.data["context"]
+    [picture] = kept_media()
+    assert (picture.entry_id, picture.kind.value, picture.content_type) == (
+        entry.id, "drawing", "image/png")
 
 
 def test_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(
