@@ -98,7 +98,7 @@ class Batch:
     def child(self, child_id: uuid.UUID, needed) -> Child | None:
         if (child_id, needed) not in self.children:
             child = self.stored_children.get(child_id)
-            allowed = child is not None and access.can(current_user, needed, child)
+            allowed = child is not None and access.can(self.author, needed, child)
             self.children[(child_id, needed)] = child if allowed else None
         return self.children[(child_id, needed)]
 
