@@ -108,11 +108,11 @@ def _origin() -> dict:
 
 
 def _event_row(action: str, child_id, entry_id, actor, detail: dict, origin: dict) -> dict:
-    """An event's columns, but for its place in the chain: who, what, when and from where."""
+    """An event's columns, but for its place in the chain (and its time, given as it joins the
+    chain): who, what, and from where."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     return dict(
-        at=utcnow().replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         action=action,
         child_id=child_id,
@@ -123,10 +123,16 @@ def _event_row(action: str, child_id, entry_id, actor, detail: dict, origin: dic
 
 
 def _chain(events: list[dict]) -> None:
-    """Link ``events`` (column dicts, in order) to the end of the chain: set each one's
-    ``prev_hash`` and ``hash``, and remember the last hash as the chain's new tail."""
+    """Link ``events`` (column dicts, in order) to the end of the chain: set each one's ``at``,
+    ``prev_hash`` and ``hash``, and remember the last hash as the chain's new tail.
+
+    The time is read once the chain is ours (under its lock), so times follow the chain's order
+    even when two requests wrote at once.
+    """
     previous = _chain_tail() or GENESIS
+    at = utcnow().replace(microsecond=0)
     for event in events:
+        event["at"] = at
         event["prev_hash"] = previous
         event["hash"] = previous = digest(event)
     db.session.info[_TAIL] = previous
