@@ -370,3 +370,86 @@ def test_two_corrections_of_the_same_version_in_one_batch_are_marked_conflicting
     assert version.conflicting
     assert len(version.amendments) == 2
     assert len(audited("create_entry")) == 3 and audit.verify_chain().intact
+
+
+# --- The caseload briefs ---------------------------------------------------------------------
+
+def hours_ago(hours: int) -> str:
+    return iso(utcnow() - timedelta(hours=hours))
+
+
+def amend(client, child, original, **data):
+    """Correct (or withdraw, or check) an entry synced earlier."""
+    fix = item(child, "amendment", amends_id=original["id"], occurred_at=None,
+               data={"reason": "Corrected.", "based_on": original["id"], **data})
+    assert statuses(sync(client, fix)) == ["created"]
+
+
+def brief_as(client) -> dict:
+    (brief,) = client.get("/api/v1/cases").get_json()["cases"]
+    return brief
+
+
+def test_the_brief_reads_visits_words_and_reports_as_the_record_reads_now(world, client_for):
+    """Corrections count: a visit corrected to "not alone", a withdrawn visit, a report checked
+    or withdrawn; and a confidential advocate note is not the social worker's latest words."""
+    worker = client_for(world.practitioner)
+    alone, corrected, withdrawn = (
+        item(world.child, "visit", occurred_at=hours_ago(hours)) for hours in (72, 48, 5))
+    words = item(world.child, "voice", occurred_at=hours_ago(30))
+    reports = [item(world.child, occurred_at=hours_ago(hours), data={
+        "category": "education", "text": f"Mum says {hours}.", "source": "parent_reported"})
+        for hours in (60, 50, 40)]
+    assert set(statuses(sync(worker, alone, corrected, withdrawn, words, *reports))) == {"created"}
+    amend(worker, world.child, corrected, seen_alone=False,
+          seen_alone_reason="Mother would not leave the room.")
+    amend(worker, world.child, withdrawn, withdrawn=True)
+    amend(worker, world.child, reports[1], triangulation="corroborated",
+          triangulation_by="school", reason="School confirmed it.")
+    amend(worker, world.child, reports[2], withdrawn=True)
+    note = item(world.child, "voice", occurred_at=hours_ago(2), data={
+        "words": "Don't tell them.", "mode": "spoken", "share_with_team": False})
+    assert statuses(sync(client_for(world.advocate), note)) == ["created"]
+
+    brief = brief_as(worker)
+    assert brief["last_visit"].startswith(corrected["occurred_at"][:19])
+    assert brief["last_seen_alone"].startswith(alone["occurred_at"][:19])
+    assert [report["id"] for report in brief["unverified"]] == [reports[0]["id"]]
+    assert brief["last_words"].startswith(words["occurred_at"][:19])
+    for reader in (world.supervisor, world.advocate):
+        assert brief_as(client_for(reader))["last_words"].startswith(note["occurred_at"][:19])
+
+
+def test_the_caseload_briefs_take_as_many_statements_for_many_children_as_for_one(
+        world, client_for, make_child, allocate):
+    """Each fact of the briefs is one statement for the whole caseload, not one per child."""
+    supervisor, worker = client_for(world.supervisor), client_for(world.practitioner)
+
+    def statements() -> int:
+        seen = []
+
+        def count(*_):
+            seen.append(1)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert len(supervisor.get("/api/v1/cases").get_json()["cases"]) == len(children)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def with_history(child):
+        report = {"category": "education", "text": "Mum says.", "source": "parent_reported"}
+        assert set(statuses(sync(worker, item(child, "visit"), item(child, "voice"),
+                                 item(child, data=report), item(child, "household_change", data={
+                                     "change": "joined", "name": "Dean",
+                                     "relationship": "lodger"})))) == {"created"}
+        return child
+
+    children = [with_history(world.child)]
+    one = statements()
+    for number in range(3):
+        child = make_child(world.team_a, name=f"Child {number}")
+        allocate(world.practitioner, child)
+        children.append(with_history(child))
+    assert statements() == one

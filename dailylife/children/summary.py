@@ -1,22 +1,28 @@
 """Facts about a child derived from their entries: last visit, household, latest voice.
 
 Everything is computed from the current versions of entries (amendments applied, withdrawn
-entries left out), so a correction changes the page the moment it is saved.
+entries left out), so a correction changes the page the moment it is saved. Each fact is asked
+for many children at once (the caseload briefs of ``GET /api/v1/cases``), in one statement per
+fact however many children, and reads a few entries per child rather than its whole history
+where an index lets it (household changes are few and are all read).
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from dailylife.access import Action, actions_on, entry_reader
+from dailylife.access import Action, actions_on
 from dailylife.clock import local_today
 from dailylife.entries.forms import REPORTED_SOURCES
-from dailylife.entries.history import Version, versions
+from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.signals import compute as signals
+from dailylife.signals import facts, queries
 
 
 def last_visit_dates(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -31,14 +37,6 @@ def last_visit_dates(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     return dict(rows)
 
 
-def _current(child_id: uuid.UUID, *conditions, newest_first: bool = False) -> list[Version]:
-    order = (Entry.occurred_at.desc(), Entry.id.desc()) if newest_first else (Entry.occurred_at,
-                                                                             Entry.id)
-    entries = db.session.scalars(
-        sa.select(Entry).where(Entry.child_id == child_id, *conditions).order_by(*order)).all()
-    return [version for version in versions(entries) if not version.withdrawn]
-
-
 @dataclass
 class HouseholdMember:
     name: str
@@ -48,10 +46,16 @@ class HouseholdMember:
     entry_id: uuid.UUID
 
 
-def current_household(child_id: uuid.UUID) -> list[HouseholdMember]:
-    """Who lives with the child now, replaying every recorded join and leave in date order."""
+def households(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HouseholdMember]]:
+    """Who lives with each child now, replaying every recorded join and leave in date order
+    (household changes are rare: all of them are read, for all the children at once)."""
+    changes = queries.by_child_versions(queries.all_of_kind(Kind.HOUSEHOLD_CHANGE), child_ids)
+    return {child_id: _household(reversed(changes.get(child_id, []))) for child_id in child_ids}
+
+
+def _household(oldest_first) -> list[HouseholdMember]:
     members: dict[str, HouseholdMember] = {}
-    for version in _current(child_id, Entry.kind == Kind.HOUSEHOLD_CHANGE):
+    for version in oldest_first:
         key = version.data["name"].strip().casefold()
         if version.data["change"] == "left":
             members.pop(key, None)
@@ -63,42 +67,86 @@ def current_household(child_id: uuid.UUID) -> list[HouseholdMember]:
     return list(members.values())
 
 
+def _untouched(*conditions):
+    """An entry nobody corrected that meets ``conditions``: it reads as written, so the newest
+    such entry bounds the search for the newest entry that reads so now."""
+    def condition(entry):
+        fix = aliased(Entry)
+        return [~sa.exists().where(fix.amends_id == entry.id),
+                *(clause for make in conditions for clause in make(entry))]
+    return condition
+
+
+@functools.cache
+def _recent_visits() -> sa.Select:
+    """Each child's visits from its newest uncorrected visit where it was seen alone on: the
+    last visit and the last seen alone are among them, whatever the corrections say."""
+    own_seen_alone = lambda visit: [visit.data["seen_alone"].as_boolean().is_(sa.true())]  # noqa: E731
+    return queries.entries_from(facts.seek(Kind.VISIT, _untouched(own_seen_alone)), Kind.VISIT)
+
+
+def latest_visits(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Version | None,
+                                                                      Version | None]]:
+    """Each child's last visit and last visit where they were seen alone, as the record reads
+    now (corrections applied, withdrawn visits left out)."""
+    found = queries.by_child_versions(_recent_visits(), child_ids)
+    return {child_id: (_latest(found.get(child_id, []), lambda version: True),
+                       _latest(found.get(child_id, []),
+                               lambda version: version.data.get("seen_alone") is True))
+            for child_id in child_ids}
+
+
+@functools.cache
+def _recent_voices(read_confidential: bool) -> sa.Select:
+    """Each child's words from the newest uncorrected entry that any reader of the child's
+    words may open on, leaving out the confidential advocate notes unless the reader opens
+    them (``access.entry_reader``: for a voice entry, that is all a reader's actions decide)."""
+    shared = facts.opened_by(False)
+    return queries.entries_from(facts.seek(Kind.VOICE, _untouched(shared)), Kind.VOICE,
+                                *facts.opened_by(read_confidential)(Entry))
+
+
+def latest_voices(child_ids: list[uuid.UUID], read_confidential: bool
+                  ) -> dict[uuid.UUID, Version | None]:
+    """The newest of each child's words that the reader may read: a confidential advocate note
+    is not the social worker's "latest words"."""
+    found = queries.by_child_versions(_recent_voices(read_confidential), child_ids)
+    return {child_id: _latest(found.get(child_id, []), lambda version: True)
+            for child_id in child_ids}
+
+
 def _latest(versions_newest_first, accept) -> Version | None:
     return next((version for version in versions_newest_first if accept(version)), None)
 
 
-def last_visit(child_id: uuid.UUID) -> Version | None:
-    return _latest(_current(child_id, Entry.kind == Kind.VISIT, newest_first=True),
-                   lambda version: True)
+@functools.cache
+def _unchecked_reports() -> sa.Select:
+    """Reports as written unverified that no check covers. A check only ever sets
+    corroborated or contradicted, and ``source`` cannot be corrected, so these are the only
+    entries that can read "unverified" now, read through ``ix_entry_reported``."""
+    check = aliased(Entry)
+    return queries.of_children(
+        Entry.kind == Kind.OBSERVATION, facts.likely(Entry.amends_id.is_(None)),
+        Entry.source.in_(REPORTED_SOURCES), Entry.triangulation == "unverified",
+        ~sa.exists().where(check.amends_id == Entry.id, check.triangulation.is_not(None)))
 
 
-def last_seen_alone(child_id: uuid.UUID) -> Version | None:
-    return _latest(_current(child_id, Entry.kind == Kind.VISIT, newest_first=True),
-                   lambda version: version.data.get("seen_alone") is True)
-
-
-def latest_voice(child_id: uuid.UUID, readable) -> Version | None:
-    """The newest of the child's words that ``readable`` (``access.entry_reader``) lets this
-    reader read: a confidential advocate note is not the social worker's "latest words"."""
-    return _latest(_current(child_id, Entry.kind == Kind.VOICE, newest_first=True),
-                   lambda version: readable(version.entry))
-
-
-def unverified_reports(child_id: uuid.UUID) -> list[Version]:
+def unverified_reports(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Version]]:
     """Reported information nobody has yet checked against what others saw, oldest first."""
-    reported = _current(child_id, Entry.kind == Kind.OBSERVATION,
-                        Entry.source.in_(REPORTED_SOURCES))
-    return [version for version in reported if version.triangulation == "unverified"]
+    found = queries.by_child_versions(_unchecked_reports(), child_ids)
+    return {child_id: [version for version in reversed(found.get(child_id, []))
+                       if version.triangulation == "unverified"] for child_id in child_ids}
 
 
 def facts_for(user, child) -> dict:
     """What the child's page shows, limited to what this user may read."""
-    allowed = actions_on(user, child)
+    allowed, ids = actions_on(user, child), [child.id]
     facts = {"allocations": child.current_allocations(local_today())}
     if Action.READ_VOICE in allowed:
-        facts["latest_voice"] = latest_voice(child.id, entry_reader(user, child))
+        facts["latest_voice"] = latest_voices(ids, Action.READ_CONFIDENTIAL in allowed)[child.id]
     if Action.READ_RECORD in allowed:
-        facts.update(household=current_household(child.id), last_visit=last_visit(child.id),
-                     last_seen_alone=last_seen_alone(child.id),
-                     unverified=unverified_reports(child.id), signals=signals.for_child(child))
+        last_visit, last_seen_alone = latest_visits(ids)[child.id]
+        facts.update(household=households(ids)[child.id], last_visit=last_visit,
+                     last_seen_alone=last_seen_alone, unverified=unverified_reports(ids)[child.id],
+                     signals=signals.for_child(child))
     return facts

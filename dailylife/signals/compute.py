@@ -12,7 +12,7 @@ from dailylife.access import Action, actions_on
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
 from dailylife.signals import queries, rules
-from dailylife.signals.facts import EARLIEST, Evidence
+from dailylife.signals.facts import Evidence
 from dailylife.signals.rules import ChildFacts, Clock, Signal
 from dailylife.signals.settings import Thresholds
 
@@ -39,8 +39,12 @@ def for_child(child: Child, now=None, reader=None) -> list[Signal]:
 def readable_by(user, children: Iterable[Child]) -> dict[uuid.UUID, list[Signal]]:
     """Signals of the children whose whole record ``user`` reads (advocates read none); the
     user's actions on each child are looked up once (for a practitioner, one query each)."""
-    allowed = [(child, actions_on(user, child)) for child in children]
-    return _computed([(child, actions) for child, actions in allowed
+    return readable([(child, actions_on(user, child)) for child in children])
+
+
+def readable(children: list[tuple[Child, set[Action]]]) -> dict[uuid.UUID, list[Signal]]:
+    """``readable_by`` for a caller that already knows the reader's actions on each child."""
+    return _computed([(child, actions) for child, actions in children
                       if Action.READ_RECORD in actions])
 
 
@@ -93,9 +97,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     }
     plans = {plan.child_id: plan for plan in queries.run(
         queries.plans(), _present(row.plan_id for row in rows.values()))}
-    changes = queries.by_child_versions(queries.unreviewed_changes(), [
-        i for i, row in rows.items()
-        if row.changes_received and row.changes_received > (row.review_received or EARLIEST)])
+    changes = queries.by_child_versions(queries.unreviewed_changes(), ids)
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
     return [ChildFacts(

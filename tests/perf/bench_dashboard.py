@@ -17,8 +17,11 @@ fixture building, not the thing measured.
 
 Then, signed in through the Flask test client as the supervisor, it takes the median wall-clock
 and CPU time of ``--repeat`` renders of ``/team``, the number of SQL statements one render sends,
-the time of the signal computation alone, and how many of each signal the team has. The exit
-status is 1 when the median misses the target. It is not a pytest test (pytest collects test_*.py).
+the time of the signal computation alone, and how many of each signal the team has. It then does
+the same for the supervisor's caseload briefs (``GET /api/v1/cases``, which every signed-in page
+load on the tablet calls), ``--cases-repeat`` times: median wall clock and statements per call
+(reported, no target). The exit status is 1 when the dashboard's median misses the target. It is
+not a pytest test (pytest collects test_*.py).
 """
 
 import argparse
@@ -61,6 +64,8 @@ def main() -> int:
     parser.add_argument("--children", type=int, default=250, help="children in the team")
     parser.add_argument("--total", type=int, default=200_000, help="entries in the database")
     parser.add_argument("--repeat", type=int, default=20, help="renders measured")
+    parser.add_argument("--cases-repeat", type=int, default=5,
+                        help="calls of GET /api/v1/cases measured")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     engine = "postgresql" if arguments.postgres else "sqlite"
@@ -73,7 +78,7 @@ def main() -> int:
             print(f"{engine}: built {arguments.children} children and {arguments.total:,} "
                   f"entries in {time.perf_counter() - started:.0f} s", flush=True)
         try:
-            return measure(app, engine, arguments.repeat)
+            return measure(app, engine, arguments.repeat, arguments.cases_repeat)
         finally:
             with app.app_context():
                 db.engine.dispose()
@@ -216,38 +221,56 @@ def supervision_chunk(child_id, supervisor_id, moment, week: int, answered) -> l
 
 # Measuring --------------------------------------------------------------------------------------
 
-def measure(app, engine: str, repeat: int) -> int:
+def measure(app, engine: str, repeat: int, cases_repeat: int) -> int:
+    client = signed_in(app)
+    wall, cpu = timed(client, "/team", repeat)
+    median = statistics.median(wall)
+    print(f"\n{engine}: /team, median of {repeat} renders through the Flask test client")
+    print(f"  wall clock {median:.1f} ms (CPU {statistics.median(cpu):.1f} ms; fastest "
+          f"{min(wall):.1f}, slowest {max(wall):.1f})")
+    print(f"  SQL statements per render: {statements(client, '/team')}")
+    with app.app_context():
+        signals_ms, counts = signal_computation(repeat)
+    print(f"  the signal computation alone: {signals_ms:.1f} ms CPU")
+    print("  signals in the team: " + ", ".join(f"{name} {n}" for name, n in counts.most_common()))
+    cases_wall, cases_cpu = timed(client, "/api/v1/cases", cases_repeat)
+    print(f"\n{engine}: GET /api/v1/cases (the supervisor's caseload briefs), median of "
+          f"{cases_repeat} calls")
+    print(f"  wall clock {statistics.median(cases_wall):.1f} ms (CPU "
+          f"{statistics.median(cases_cpu):.1f} ms); SQL statements per call: "
+          f"{statements(client, '/api/v1/cases')}")
+    met = median < TARGET_MS
+    print(f"\ntarget (/team): under {TARGET_MS} ms: {'met' if met else 'MISSED'}")
+    return 0 if met else 1
+
+
+def signed_in(app):
+    """A test client signed in as the bench supervisor."""
     client = app.test_client()
     login = client.get("/login").get_data(as_text=True)
     token = login.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     response = client.post("/login", data={"csrf_token": token, "email": SUPERVISOR,
                                            "password": chronology_bench.PASSWORD})
     assert response.status_code == 302, "the bench supervisor signs in"
+    return client
+
+
+def timed(client, url: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of ``repeat`` GETs of ``url``, after two warm-up calls."""
     wall, cpu = [], []
     for number in range(repeat + 2):
         started, started_cpu = time.perf_counter(), time.thread_time()
-        response = client.get("/team")
+        response = client.get(url)
         response.get_data()
         assert response.status_code == 200
         if number >= 2:
             wall.append((time.perf_counter() - started) * 1000)
             cpu.append((time.thread_time() - started_cpu) * 1000)
-    median = statistics.median(wall)
-    print(f"\n{engine}: /team, median of {repeat} renders through the Flask test client")
-    print(f"  wall clock {median:.1f} ms (CPU {statistics.median(cpu):.1f} ms; fastest "
-          f"{min(wall):.1f}, slowest {max(wall):.1f})")
-    print(f"  SQL statements per render: {statements(client)}")
-    with app.app_context():
-        signals_ms, counts = signal_computation(repeat)
-    print(f"  the signal computation alone: {signals_ms:.1f} ms CPU")
-    print("  signals in the team: " + ", ".join(f"{name} {n}" for name, n in counts.most_common()))
-    met = median < TARGET_MS
-    print(f"\ntarget: under {TARGET_MS} ms: {'met' if met else 'MISSED'}")
-    return 0 if met else 1
+    return wall, cpu
 
 
-def statements(client) -> int:
-    """How many SQL statements one render sends (sign-in bookkeeping included)."""
+def statements(client, url: str) -> int:
+    """How many SQL statements one GET of ``url`` sends (sign-in bookkeeping included)."""
     seen = []
 
     def count(*_):
@@ -256,7 +279,7 @@ def statements(client) -> int:
     with client.application.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", count)
-    client.get("/team").get_data()
+    client.get(url).get_data()
     sa.event.remove(engine, "before_cursor_execute", count)
     return len(seen)
 
