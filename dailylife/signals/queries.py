@@ -65,8 +65,6 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
     not open the confidential advocate notes."""
     nth_visit = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
     columns = {
-        #: Where the visits the seen-visit rules read begin (NULL: fewer, read them all).
-        "seen_from": facts.seek(Kind.VISIT, facts.seen, offset=limits.seen_visits - 1),
         "voice_at": facts.seek(Kind.VOICE, facts.opened_by(read_confidential)),
         "no_access_recent": facts.count(Kind.VISIT, facts.both(facts.since(NO_ACCESS_SINCE),
                                                                facts.no_access)),
