@@ -22,7 +22,8 @@ from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.signals import compute as signals
-from dailylife.signals import facts, queries
+from dailylife.signals import facts as signal_facts
+from dailylife.signals import queries
 
 
 def last_visit_dates(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -81,8 +82,12 @@ def _untouched(*conditions):
 def _recent_visits() -> sa.Select:
     """Each child's visits from its newest uncorrected visit where it was seen alone on: the
     last visit and the last seen alone are among them, whatever the corrections say."""
-    own_seen_alone = lambda visit: [visit.data["seen_alone"].as_boolean().is_(sa.true())]  # noqa: E731
-    return queries.entries_from(facts.seek(Kind.VISIT, _untouched(own_seen_alone)), Kind.VISIT)
+    return queries.entries_from(signal_facts.seek(Kind.VISIT, _untouched(_seen_alone_as_written)),
+                                Kind.VISIT)
+
+
+def _seen_alone_as_written(visit) -> list:
+    return [visit.data["seen_alone"].as_boolean().is_(sa.true())]
 
 
 def latest_visits(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Version | None,
@@ -101,9 +106,9 @@ def _recent_voices(read_confidential: bool) -> sa.Select:
     """Each child's words from the newest uncorrected entry that any reader of the child's
     words may open on, leaving out the confidential advocate notes unless the reader opens
     them (``access.entry_reader``: for a voice entry, that is all a reader's actions decide)."""
-    shared = facts.opened_by(False)
-    return queries.entries_from(facts.seek(Kind.VOICE, _untouched(shared)), Kind.VOICE,
-                                *facts.opened_by(read_confidential)(Entry))
+    shared = signal_facts.opened_by(False)
+    return queries.entries_from(signal_facts.seek(Kind.VOICE, _untouched(shared)), Kind.VOICE,
+                                *signal_facts.opened_by(read_confidential)(Entry))
 
 
 def latest_voices(child_ids: list[uuid.UUID], read_confidential: bool
@@ -126,7 +131,7 @@ def _unchecked_reports() -> sa.Select:
     entries that can read "unverified" now, read through ``ix_entry_reported``."""
     check = aliased(Entry)
     return queries.of_children(
-        Entry.kind == Kind.OBSERVATION, facts.likely(Entry.amends_id.is_(None)),
+        Entry.kind == Kind.OBSERVATION, signal_facts.likely(Entry.amends_id.is_(None)),
         Entry.source.in_(REPORTED_SOURCES), Entry.triangulation == "unverified",
         ~sa.exists().where(check.amends_id == Entry.id, check.triangulation.is_not(None)))
 
