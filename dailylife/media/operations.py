@@ -6,6 +6,7 @@ that nothing serves them except the access-checked routes in ``media.views``.
 
 import os
 import uuid
+from hashlib import sha256
 from pathlib import Path
 
 from flask import current_app
@@ -13,7 +14,26 @@ from flask import current_app
 from dailylife import audit
 from dailylife.extensions import db
 from dailylife.media.models import Media, MediaKind
-from dailylife.media.processing import ProcessedImage
+from dailylife.media.processing import ProcessedImage, process
+
+
+class MediaIdTaken(Exception):
+    """Another image is already kept under this id: nothing is replaced."""
+
+
+def receive(uploader, entry, *, media_id: uuid.UUID, kind: MediaKind, caption: str | None,
+            upload: bytes) -> tuple[str, Media]:
+    """Keep an uploaded image once: ``("created", media)``, or ``("duplicate", media)`` when the
+    same file comes again under its id (a retry after a lost answer). Raises ``ImageRefused``
+    for what is not a usable image, ``MediaIdTaken`` for a different image under a kept id."""
+    existing = db.session.get(Media, media_id)
+    if existing is not None:
+        if existing.entry_id == entry.id and existing.upload_sha256 == sha256(upload).hexdigest():
+            return "duplicate", existing
+        raise MediaIdTaken()
+    image = process(upload, current_app.config["MEDIA_MAX_PIXELS"])
+    return "created", attach(uploader, entry, media_id=media_id, kind=kind, caption=caption,
+                             image=image)
 
 
 def media_dir() -> Path:

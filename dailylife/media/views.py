@@ -1,7 +1,6 @@
 """Uploading an image from the tablet, and serving images only to those who may read their entry."""
 
 import uuid
-from hashlib import sha256
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
@@ -14,7 +13,7 @@ from dailylife.extensions import csrf, db
 from dailylife.media import operations
 from dailylife.media.forms import CAPTION_LENGTH
 from dailylife.media.models import Media, MediaKind
-from dailylife.media.processing import ImageRefused, process
+from dailylife.media.processing import ImageRefused
 from dailylife.sync.api import signed_in_then_csrf
 
 bp = Blueprint("media", __name__)
@@ -49,16 +48,16 @@ def upload():
     upload_bytes = fields["file"].read(limit + 1)
     if len(upload_bytes) > limit:
         return _too_large(limit)
-    existing = db.session.get(Media, fields["id"])
-    if existing is not None:
-        return _already_there(existing, entry, upload_bytes)
     try:
-        image = process(upload_bytes, current_app.config["MEDIA_MAX_PIXELS"])
+        status, media = operations.receive(current_user, entry, media_id=fields["id"],
+                                           kind=fields["kind"], caption=fields["caption"],
+                                           upload=upload_bytes)
     except ImageRefused as refused:
         return respond(422, refused.message, refused.code)
-    media = operations.attach(current_user, entry, media_id=fields["id"], kind=fields["kind"],
-                              caption=fields["caption"], image=image)
-    return jsonify(_described(media, "created")), 201
+    except operations.MediaIdTaken:
+        return respond(409, "An image with this id is already kept, and it is a different image. "
+                       "Nothing was replaced: send this image under a new id.", "media_id_conflict")
+    return jsonify(_described(media, status)), 201 if status == "created" else 200
 
 
 def _upload_fields(form, files) -> tuple[dict, dict]:
@@ -84,14 +83,6 @@ def _upload_fields(form, files) -> tuple[dict, dict]:
 def _too_large(limit: int):
     return respond(413, f"This image is larger than {limit // (1024 * 1024)} MB. Take it again "
                    "with the tablet's camera, or choose a smaller copy.", "image_too_large")
-
-
-def _already_there(existing: Media, entry: Entry, upload_bytes: bytes):
-    """A retry after a lost answer is a duplicate; anything else under that id is refused."""
-    if existing.entry_id == entry.id and existing.upload_sha256 == sha256(upload_bytes).hexdigest():
-        return jsonify(_described(existing, "duplicate")), 200
-    return respond(409, "An image with this id is already kept, and it is a different image. "
-                   "Nothing was replaced: send this image under a new id.", "media_id_conflict")
 
 
 def _described(media: Media, status: str) -> dict:
