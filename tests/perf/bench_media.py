@@ -20,23 +20,15 @@ It is not a pytest test (pytest collects test_*.py only).
 import argparse
 import base64
 import io
-import logging
 import statistics
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
+from app_page import evaluate_in_app_page
 from PIL import Image
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
-from dailylife import create_app
 from dailylife.media.processing import process
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SIZE = (4032, 3024)
 MAX_PIXELS = 50_000_000
 TARGET_MS = 400
@@ -93,20 +85,8 @@ def server_figures(repeat: int) -> bool:
 
 
 def tablet_figures(repeat: int) -> None:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     content = phone_jpeg(0.15)
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"ENV_NAME": "development", "SECRET_KEY": "bench",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'b.sqlite'}"})
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(base_url=f"http://127.0.0.1:{server.server_port}")
-            page.goto("/login")
-            result = page.evaluate(DOWNSCALE, [base64.b64encode(content).decode(), repeat])
-            browser.close()
-        server.shutdown()
+    result = evaluate_in_app_page(DOWNSCALE, [base64.b64encode(content).decode(), repeat])
     print(f"tablet, 12 MP photo of {len(content) / 1e6:.2f} MB downscaled to 2,048 px: "
           f"{result['size'] / 1e6:.2f} MB ({len(content) / result['size']:.1f}× smaller upload, "
           f"{100 * (1 - result['size'] / len(content)):.0f}% less); median "
