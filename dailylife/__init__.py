@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.views import bp as people_bp
     from dailylife.pwa import bp as pwa_bp
+    from dailylife.rescue.views import bp as rescue_bp
     from dailylife.sync.api import bp as api_bp
     from dailylife.team.views import bp as team_bp
     from dailylife.voice.views import bp as voice_bp
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(media_api_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(team_bp)
+    app.register_blueprint(rescue_bp)
     app.register_blueprint(pwa_bp)
 
     from dailylife import errors

@@ -24,12 +24,19 @@ def defaults(instance_path: str) -> dict:
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'dailylife.sqlite'}",
         "MEDIA_DIR": str(instance / "media"),
+        # The private key that opens files of unsent entries exported from tablets (made on
+        # first use if missing); every instance must read the same file.
+        "RESCUE_KEY_FILE": str(instance / "rescue-key.pem"),
         # A phone's full-size photo is 3 to 12 MB; the tablet app sends at most 2,048 px.
         "MEDIA_MAX_BYTES": 20 * 1024 * 1024,
         # Refused before decoding: a "decompression bomb" is a small file of huge dimensions.
         "MEDIA_MAX_PIXELS": 50_000_000,
         "TIMEZONE": "Europe/London",
         "SESSION_IDLE_MINUTES": 30,
+        # The tablet locks its offline data after this long unused (static/js/device.js).
+        "OFFLINE_LOCK_SECONDS": 15 * 60,
+        # An entry waiting this long on a tablet is shown as stuck, with the way out: export.
+        "STUCK_HOURS": 24,
         "SESSION_LIFETIME_HOURS": 12,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -80,9 +87,9 @@ def _with_psycopg3(url: str) -> str:
 
 
 def _apply_environment(config) -> None:
-    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "CHRONOLOGY_PAGE_SIZE",
-                 "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES", "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS",
-                 *signal_settings.THRESHOLDS):
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "OFFLINE_LOCK_SECONDS",
+                 "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
+                 "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "
                                       f"not {config[name]!r}.")

@@ -19,6 +19,7 @@ from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.people import operations
 from dailylife.people.models import CaseRole, Role
+from dailylife.rescue import keys
 
 PASSWORD = "kitchen-table-notes-42"
 POSTGRES_URL = os.environ.get("DAILYLIFE_TEST_POSTGRES_URL",
@@ -90,9 +91,21 @@ def empty_all_tables():
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def rescue_key_file(tmp_path_factory):
+    """One server key for files of unsent entries per run (making an RSA key takes a while)."""
+    path = tmp_path_factory.mktemp("rescue") / "rescue-key.pem"
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "RESCUE_KEY_FILE": str(path)})
+    with app.app_context():
+        keys.private_key()
+    return path
+
+
 @pytest.fixture
-def app(migrated, tmp_path):
-    app = create_app(_test_config(migrated, tmp_path / "media"))
+def app(migrated, tmp_path, rescue_key_file):
+    app = create_app({**_test_config(migrated, tmp_path / "media"),
+                      "RESCUE_KEY_FILE": str(rescue_key_file)})
     app.test_client_class = AppClient
     with app.app_context():
         empty_all_tables()

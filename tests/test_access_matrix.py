@@ -127,6 +127,14 @@ ACCESS = {
     "team.team_dashboard": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
         other_supervisor=200, advocate=404, admin=404),
+    # Importing a file of entries a tablet could not send: supervisors, for their own team
+    # (test_rescue.py); the public key the tablet locks that file with: anyone signed in.
+    "rescue.import_unsent": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
+        other_supervisor=200, advocate=404, admin=404),
+    "api.unsent_key": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
     "entries.amend": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),

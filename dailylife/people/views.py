@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from dailylife import audit
 from dailylife.access import Action, requires
-from dailylife.extensions import db, limiter
+from dailylife.extensions import limiter
 from dailylife.people import sessions
 from dailylife.people.forms import ConfirmForm, LoginForm
 from dailylife.people.models import Role
@@ -73,7 +73,11 @@ def logout():
     sessions.end_current()
     logout_user()
     flash("You have signed out.", "info")
-    return redirect(url_for("people.login"))
+    response = redirect(url_for("people.login"))
+    # Not "storage": that would also delete other users' unsent entries on a shared tablet, and
+    # the offline app shell. The page removes this user's own offline data before signing out.
+    response.headers["Clear-Site-Data"] = '"cache", "cookies"'
+    return response
 
 
 @bp.app_context_processor

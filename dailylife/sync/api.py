@@ -8,6 +8,7 @@ from dailylife import audit
 from dailylife.access import Action, requires, sign_in_needed, visible_children_query
 from dailylife.children.models import Child
 from dailylife.errors import respond
+from dailylife.rescue import keys
 from dailylife.extensions import csrf, db
 from dailylife.sync import briefs
 from dailylife.sync.items import process_batch
@@ -62,8 +63,17 @@ def me():
     return jsonify(id=str(user.id), email=user.email, display_name=user.display_name,
                    role=user.role.value, team=user.team.name if user.team else None,
                    idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
+                   offline_lock_seconds=current_app.config["OFFLINE_LOCK_SECONDS"],
+                   stuck_hours=current_app.config["STUCK_HOURS"],
                    sync_max_items=current_app.config["SYNC_MAX_ITEMS"],
                    csrf_token=generate_csrf())
+
+
+@bp.get("/unsent-key")
+@requires(Action.SIGNED_IN)
+def unsent_key():
+    """The public key a tablet locks a file of unsent entries with (rescue/unsent_file.py)."""
+    return jsonify(keys.public_key_json())
 
 
 @bp.get("/cases")

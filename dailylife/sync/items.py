@@ -54,7 +54,7 @@ class Batch:
     once per batch rather than once per item; the batch's entries and audit events are held
     back in ``writes`` and written together."""
 
-    def __init__(self, items: list, device_id: str | None):
+    def __init__(self, items: list, device_id: str | None, author):
         self.device_id = device_id
         #: What each id names: an Entry already stored, or a row held back to be written (with
         #: the same attributes), so a later item of the batch can name it or repeat it.
@@ -64,8 +64,8 @@ class Batch:
         self.children: dict[tuple, Child | None] = {}
         self.forms = KindForms()
         self.writes = operations.Writes()
-        #: The signed-in user itself: each entry reads it, and the proxy costs a lookup a time.
-        self.author = current_user._get_current_object()
+        #: Whose entries these are: each entry reads it, so the user itself, not the proxy.
+        self.author = author
 
     def process(self, item) -> Result:
         """Judge one item and hold back its writes: its entry, or the audit of a refusal."""
@@ -122,7 +122,7 @@ class Batch:
         if kind == Kind.AMENDMENT or kind in references.REFERENCES:
             self.writes.write()  # these read entries, the batch's earlier ones too
         if kind == Kind.AMENDMENT:
-            version = _amended_version(item, child, leaving_out=entry_id)
+            version = _amended_version(item, child, leaving_out=entry_id, author=self.author)
             data, errors = validate_amendment(version, item.get("data"))
         else:
             version = None
@@ -134,7 +134,7 @@ class Batch:
         if errors:
             raise Refusal("rejected", errors)
         if existing is not None:
-            return _compare(existing, child, kind, data, envelope, version)
+            return _compare(existing, child, kind, data, envelope, version, self.author)
         envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
         if version is not None:
             row = operations.entry_row(**operations.amendment(
@@ -168,17 +168,20 @@ class Batch:
         return visit_id
 
 
-def process_batch(items: list, device_id: str | None) -> list[Result]:
+def process_batch(items: list, device_id: str | None, author=None) -> list[Result]:
     """The whole batch in one savepoint and one write. If the database refuses that write (a
-    second tab stored one of the ids a moment ago, say), again item by item, each on its own."""
+    second tab stored one of the ids a moment ago, say), again item by item, each on its own.
+    The entries are the signed-in user's, or ``author``'s (a supervisor importing a file of
+    entries that a practitioner's tablet could not send)."""
+    author = author or current_user._get_current_object()
     try:
         with db.session.begin_nested():
-            batch = Batch(items, device_id)
+            batch = Batch(items, device_id, author)
             results = [batch.process(item) for item in items]
             batch.writes.write()
             return results
     except sa.exc.DBAPIError:
-        batch = Batch(items, device_id)
+        batch = Batch(items, device_id, author)
         return [batch.process_alone(item) for item in items]
 
 
@@ -236,7 +239,7 @@ def _moment(item: dict, key: str) -> datetime | None:
     return moment
 
 
-def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID):
+def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID, author):
     """The entry as the amendment found it (without the amendment itself, on a retry)."""
     amends_id = _uuid(item, "amends_id")
     original = db.session.get(Entry, amends_id) if amends_id else None
@@ -245,8 +248,8 @@ def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID):
                                   "amendment), sent before or in the same batch.")
     data = item.get("data") if isinstance(item.get("data"), dict) else {}
     triangulation_only = set(data) <= {"triangulation", "triangulation_by", "reason", "based_on"}
-    allowed = (access.can_amend(current_user, child, original) or
-               (triangulation_only and access.can_triangulate(current_user, child)))
+    allowed = (access.can_amend(author, child, original) or
+               (triangulation_only and access.can_triangulate(author, child)))
     if not allowed:
         raise reject("amends_id", "Only the author can correct an entry.")
     earlier = [amendment for amendment in history.amendments_of([original.id])[original.id]
@@ -255,9 +258,9 @@ def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID):
 
 
 def _compare(existing: Entry, child: Child, kind: str, data: dict, envelope: dict,
-             version) -> Result:
+             version, author) -> Result:
     """The same id again: a retry if everything matches, otherwise refused — never overwritten."""
-    same = (existing.author_id == current_user.id and existing.child_id == child.id
+    same = (existing.author_id == author.id and existing.child_id == child.id
             and existing.kind == kind
             and existing.data == operations.with_defaults(Kind(kind), data)
             and existing.visit_id == envelope["visit_id"]

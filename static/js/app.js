@@ -4,7 +4,9 @@ import { briefOf, refreshBriefs } from './caseload.js';
 import { keepDrafts } from './drafts.js';
 import { ChosenImages } from './media.js';
 import { fillShellPages } from './offline-pages.js';
-import { discard, recordsOf, saveToOutbox, waitingOf } from './outbox.js';
+import { holdsNothing, leaveDevice, unlockDevice, unsentWords } from './device.js';
+import { keepUnsentKey } from './rescue.js';
+import { discard, recordsOf, saveToOutbox } from './outbox.js';
 import { currentUserId } from './store.js';
 import { protectStorage } from './storage.js';
 import { refreshStatus, showStatus } from './status.js';
@@ -80,7 +82,7 @@ async function saveOnDevice(form, childId, userId, makeItems, images, draftKey =
     // The corrected form replaces what the server refused a moment ago: nothing else is lost.
     await Promise.all(refused.map(discard));
     const items = reuseIds(makeItems(), earlier);
-    await saveToOutbox(userId, items, draftKey, images.recordsFor(userId, items));
+    await saveToOutbox(userId, items, draftKey, await images.recordsFor(userId, items));
     await protectStorage();
     await askForBackgroundSync();
     await syncNow();
@@ -119,17 +121,32 @@ async function recordingForms() {
 
 // Attached before anything waits on the network: a slow connection must not let "Sign out"
 // through unwarned while entries wait.
+// With nothing unsent, signing out removes everything of the user from the tablet; otherwise
+// it asks, and what is unsent stays, sealed, for when they sign in again.
 function warnBeforeSigningOut(form) {
   form.addEventListener('submit', async (event) => {
     if (form.dataset.confirmed) return;
     event.preventDefault();
     const userId = await currentUserId();
-    const waiting = userId ? (await waitingOf(userId)).length : 0;
-    if (waiting === 0 || window.confirm(`${waiting === 1 ? '1 entry has' : `${waiting} entries have`} not reached the server yet. They stay safely on this tablet and are sent when you sign in again. Sign out now?`)) {
+    const unsent = userId ? await unsentWords(userId) : '';
+    if (!unsent || window.confirm(`${unsent} ${/^1 \w+$/.test(unsent) ? 'has' : 'have'} not reached the server yet. They stay on this tablet, locked by your offline passphrase, and are sent when you sign in again. Sign out now?`)) {
+      if (userId) await leaveDevice(userId);
       form.dataset.confirmed = 'yes';
       form.requestSubmit();
     }
   });
+}
+
+// A page with the user's data (signed in, or an offline shell page) opens only unlocked.
+async function unlocked(me) {
+  const userId = me?.id ?? await currentUserId();
+  const mayHoldData = signedInPage() || document.querySelector('[data-shell]');
+  if (!userId || !mayHoldData || (me ?? {}).role === 'admin') {
+    holdsNothing();
+    return false;
+  }
+  await unlockDevice(userId);
+  return true;
 }
 
 async function start() {
@@ -137,15 +154,17 @@ async function start() {
   showNotice();
   const signOut = document.querySelector('form.sign-out');
   if (signOut) warnBeforeSigningOut(signOut);
+  let me = null;
   if (signedInPage()) {
     try {
-      const me = await whoAmI();
-      await refreshBriefs(me.id);
+      me = await whoAmI();
     } catch {
       // Offline or signed out: the device's copy stands in, and sync retries later.
     }
   }
   await showStatus();
+  if (!(await unlocked(me))) return;
+  if (me) await Promise.all([refreshBriefs(me.id), keepUnsentKey()]).catch(() => {});
   await recordingForms();
   await fillShellPages();
   await startSyncing();

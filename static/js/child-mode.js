@@ -4,6 +4,7 @@
 // the page keeps the child on it: no links out, Back stays here, leaving asks first, and
 // child-lock.js sends every other page of the app back here until the adult unlocks.
 import { startDrawing } from './drawing.js';
+import { waitingImage } from './media.js';
 import { saveToOutbox } from './outbox.js';
 import { currentLock, lock, release, tryPin, validPin } from './pin.js';
 import { currentUserId } from './store.js';
@@ -82,10 +83,8 @@ async function finish(form, drawing) {
     data: { ...data, mode: drawing.drew() ? 'drawing' : 'written', context: CONTEXT, share_with_team: share },
   };
   const blob = drawing.drew() ? await drawing.picture() : null;
-  const pictures = blob ? [{
-    id: crypto.randomUUID(), userId, entryId: item.id, kind: 'drawing', caption: data.drawing_about ?? '',
-    blob, originalSize: blob.size, status: 'waiting', error: null, createdAt: Date.now(),
-  }] : [];
+  const pictures = blob ? [await waitingImage(userId, item.id, { id: crypto.randomUUID(), blob, originalSize: blob.size },
+    { kind: 'drawing', caption: data.drawing_about ?? '' })] : [];
   await saveToOutbox(userId, [item], null, pictures);
   syncNow();
   form.reset();

@@ -1,8 +1,10 @@
 // Drafts: the visit form saves itself to IndexedDB as the practitioner types, so a reload, a
-// crash or a flat battery loses nothing. "Save visit" turns the draft into outbox items.
+// crash or a flat battery loses nothing. "Save visit" turns the draft into outbox items. What a
+// draft says is sealed (vault.js); whose it is, which child (an id) and when are not.
 import { discardDraftImages } from './media.js';
 import { addRow } from './rows.js';
 import { currentUserId, database } from './store.js';
+import { open, seal } from './vault.js';
 
 const SAVE_DELAY_MS = 400;
 
@@ -80,13 +82,14 @@ export async function keepDrafts(form, childId, images) {
   const earlier = await db.getAll('drafts', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
   let timer;
   const save = async () => {
-    await db.put('drafts', { key, userId, childId, savedAt: Date.now(), fields: snapshot(form) });
+    const sealed = await seal(snapshot(form));
+    await db.put('drafts', { key, userId, childId, savedAt: Date.now(), sealed });
   };
   const banner = document.querySelector('[data-draft-banner]');
   const latest = earlier.sort((a, b) => b.savedAt - a.savedAt)[0];
   if (latest && banner) {
     offerDraft(banner, latest, async () => {
-      restore(form, latest.fields);
+      restore(form, latest.sealed ? await open(latest.sealed) : latest.fields);
       await images.restore(latest.key);
       await save();
       await discardDraft(latest.key);

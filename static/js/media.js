@@ -1,8 +1,10 @@
 // Photos and drawings on the tablet. A chosen image is made small at once (longest side 2,048 px,
 // redrawn in a canvas, which also leaves its EXIF and GPS behind), kept in IndexedDB with the
 // draft, moved to the outbox with its entry on "Save", and sent once its entry has reached the
-// server (POST /api/v1/media, idempotent by the image's id like entries are).
+// server (POST /api/v1/media, idempotent by the image's id like entries are). On the device the
+// picture and its caption are sealed (vault.js); id, owner, entry, status and size are not.
 import { database } from './store.js';
+import { open, openBytes, seal, sealBytes } from './vault.js';
 
 const LONGEST_SIDE = 2048;
 const JPEG_QUALITY = 0.85;
@@ -99,7 +101,11 @@ export class ChosenImages {
     const db = await database();
     if (earlier) await db.delete('media', earlier.id);
     if (this.draftKey) {
-      await db.put('media', { ...chosen, draftKey: this.draftKey, slot, status: 'draft', savedAt: Date.now() });
+      await db.put('media', {
+        id: chosen.id, draftKey: this.draftKey, slot, status: 'draft', savedAt: Date.now(),
+        type: chosen.blob.type, size: chosen.blob.size, originalSize: chosen.originalSize,
+        image: await sealBytes(await chosen.blob.arrayBuffer()),
+      });
     }
     const slotElement = this.#slotElement(slot);
     slotElement.closest('details')?.setAttribute('open', '');
@@ -120,7 +126,7 @@ export class ChosenImages {
     const kept = await db.getAllFromIndex('media', 'byDraft', oldDraftKey);
     for (const record of kept) {
       if (!this.#slotElement(record.slot)) continue;
-      await this.#keep(record.slot, { id: record.id, blob: record.blob, originalSize: record.originalSize });
+      await this.#keep(record.slot, { id: record.id, blob: await imageBlob(record), originalSize: record.originalSize });
     }
   }
 
@@ -132,15 +138,28 @@ export class ChosenImages {
         const owner = slot.slice(0, slot.search(/images-\d+-$/));
         if (owner !== (item.prefix ?? '') || !this.#slotElement(slot)) continue;
         const value = (name) => this.form.elements[`${slot}${name}`];
-        records.push({
-          id: chosen.id, userId, entryId: item.id, blob: chosen.blob, originalSize: chosen.originalSize,
+        records.push(waitingImage(userId, item.id, chosen, {
           kind: [...value('kind')].find((radio) => radio.checked)?.value ?? 'photo',
-          caption: value('caption').value.trim(), status: 'waiting', error: null, createdAt: Date.now(),
-        });
+          caption: value('caption').value.trim(),
+        }));
       }
     }
-    return records;
+    return Promise.all(records);
   }
+}
+
+// An image ready to send once its entry has: { id, blob, originalSize } and { kind, caption }.
+export async function waitingImage(userId, entryId, { id, blob, originalSize }, about) {
+  return {
+    id, userId, entryId, status: 'waiting', createdAt: Date.now(), type: blob.type, size: blob.size,
+    originalSize, sealed: await seal({ ...about, error: null }),
+    image: await sealBytes(await blob.arrayBuffer()),
+  };
+}
+
+// (An image kept before sealing existed holds its blob as it is.)
+export async function imageBlob(record) {
+  return record.image ? new Blob([await openBytes(record.image)], { type: record.type }) : record.blob;
 }
 
 export async function discardDraftImages(draftKey) {
@@ -154,10 +173,19 @@ export async function discardImage(id) {
   await (await database()).delete('media', id);
 }
 
+// Counting needs no key: status and owner are not sealed.
+export async function imageCounts(userId) {
+  const records = userId ? await (await database()).getAllFromIndex('media', 'byUser', userId) : [];
+  const count = (status) => records.filter((record) => record.status === status).length;
+  return { waiting: count('waiting'), rejected: count('rejected') };
+}
+
+// The user's images waiting or refused, with their caption, kind and refusal opened.
 export async function imagesOf(userId) {
   if (!userId) return [];
   const records = await (await database()).getAllFromIndex('media', 'byUser', userId);
-  return records.filter((record) => record.status !== 'draft');
+  return Promise.all(records.filter((record) => record.status !== 'draft')
+    .map(async (record) => (record.sealed ? { ...record, ...(await open(record.sealed)) } : record)));
 }
 
 // Send each waiting image whose entry has left the outbox (the server has it). Answers: kept
@@ -172,7 +200,7 @@ export async function sendImages(me, onSignedOut) {
     body.append('entry_id', record.entryId);
     body.append('kind', record.kind);
     body.append('caption', record.caption);
-    body.append('file', record.blob, `${record.id}.jpg`);
+    body.append('file', await imageBlob(record), record.id);
     const response = await fetch('/api/v1/media', {
       method: 'POST', credentials: 'same-origin', cache: 'no-store',
       headers: { 'X-CSRFToken': me.csrf_token }, body,
@@ -183,7 +211,9 @@ export async function sendImages(me, onSignedOut) {
     if (response.ok) {
       await db.delete('media', record.id);
     } else if (answer.error !== 'entry_not_synced') {
-      await db.put('media', { ...record, status: 'rejected', error: answer.message ?? `The server answered ${response.status}.` });
+      const error = answer.message ?? `The server answered ${response.status}.`;
+      const { kind, caption, sealed, image, ...clear } = record;
+      await db.put('media', { ...clear, sealed: await seal({ kind, caption, error }), image, status: 'rejected' });
     }
   }
 }

@@ -3,7 +3,8 @@
 import { briefOf, briefsOf } from './caseload.js';
 import { discardImage, imagesOf } from './media.js';
 import { discard, itemsOf, resend } from './outbox.js';
-import { currentUserId } from './store.js';
+import { downloadUnsent, stuckCount } from './rescue.js';
+import { currentUserId, getMeta } from './store.js';
 import { syncNow } from './sync.js';
 
 const childIdInPath = () => window.location.pathname.match(/^\/cases\/([0-9a-f-]{36})/)?.[1];
@@ -104,9 +105,31 @@ function imageLine(record, redraw) {
   return line;
 }
 
+async function renderStuck(userId) {
+  const stuck = await stuckCount(userId);
+  const section = document.querySelector('[data-stuck]');
+  section.hidden = stuck === 0;
+  const hours = (await getMeta('stuckHours')) ?? 24;
+  section.querySelector('[data-stuck-count]').textContent =
+    `${stuck === 1 ? '1 entry or image has' : `${stuck} entries and images have`} waited more than ${hours} hours to reach the server.`;
+}
+
+function offerExport() {
+  const problem = document.querySelector('[data-export-problem]');
+  document.querySelector('[data-export-unsent]')?.addEventListener('click', async () => {
+    problem.hidden = true;
+    try {
+      await downloadUnsent(await currentUserId());
+    } catch (error) {
+      Object.assign(problem, { textContent: error.message, hidden: false });
+    }
+  });
+}
+
 async function renderOutbox() {
   const redraw = renderOutbox;
   const userId = await currentUserId();
+  await renderStuck(userId);
   const images = await imagesOf(userId);
   document.querySelector('[data-outbox="images"]').replaceChildren(
     ...(images.length ? images.map((record) => imageLine(record, redraw)) : [element('li', 'No images waiting.')]));
@@ -125,6 +148,7 @@ export function fillShellPages() {
   const child = document.querySelector('[data-offline-child]');
   if (child) return renderChild(child);
   if (document.querySelector('[data-outbox]')) {
+    offerExport();
     document.querySelector('[data-sync-now]').addEventListener('click', async () => {
       await syncNow();
       await renderOutbox();

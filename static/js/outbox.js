@@ -1,21 +1,36 @@
 // The outbox: entries saved on the device and not yet confirmed by the server. An item leaves
 // only when the server answered "created" or "duplicate" for it, or when the practitioner
 // explicitly discards it (never on a network error, never on a 500: see workbox issue 2599).
+// What an item says is sealed (vault.js); its id, owner, order and status stay readable, so the
+// device can count and order what waits without unlocking anything.
 import { database } from './store.js';
+import { open, seal } from './vault.js';
 
 let sequence = 0;
 
+async function sealed(record) {
+  const { item, errors, prefix, ...clear } = record;
+  return { ...clear, sealed: await seal({ item, errors, prefix }) };
+}
+
+// A record written by the release before sealing existed is read as it is, and sealed when
+// it is next written (a refusal); waiting, it is sent and gone.
+async function opened(record) {
+  const { sealed: content, ...clear } = record;
+  return content ? { ...clear, ...(await open(content)) } : clear;
+}
+
 // Save items and their images, and clear the draft, in one transaction: all of it, or none.
+// (Everything is sealed first: a transaction cannot wait for Web Crypto and stay open.)
 export async function saveToOutbox(userId, items, draftKey, images = []) {
+  const base = Date.now() * 1000;
+  const records = await Promise.all(items.map(({ prefix, ...item }) => sealed({
+    id: item.id, userId, seq: base + (sequence++ % 1000), createdAt: Date.now(),
+    status: 'waiting', attempts: 0, errors: null, prefix, item,
+  })));
   const db = await database();
   const tx = db.transaction(['outbox', 'drafts', 'media'], 'readwrite');
-  const base = Date.now() * 1000;
-  for (const { prefix, ...item } of items) {
-    tx.objectStore('outbox').put({
-      id: item.id, userId, seq: base + (sequence++ % 1000), createdAt: Date.now(),
-      status: 'waiting', errors: null, attempts: 0, prefix, item,
-    });
-  }
+  records.forEach((record) => tx.objectStore('outbox').put(record));
   const media = tx.objectStore('media');
   images.forEach((image) => media.put(image));
   if (draftKey) {
@@ -28,42 +43,55 @@ export async function saveToOutbox(userId, items, draftKey, images = []) {
   await tx.done;
 }
 
+const ofUser = (userId) => IDBKeyRange.bound([userId, 0], [userId, Infinity]);
+
+// Counting needs no key: status and owner are not sealed.
+export async function countOf(userId, status) {
+  const records = await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId));
+  return records.filter((record) => record.status === status).length;
+}
+
 export async function itemsOf(userId) {
-  const db = await database();
-  return db.getAllFromIndex('outbox', 'byUser', IDBKeyRange.bound([userId, 0], [userId, Infinity]));
+  const records = await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId));
+  return Promise.all(records.map(opened));
 }
 
 export async function waitingOf(userId) {
   return (await itemsOf(userId)).filter((record) => record.status === 'waiting');
 }
 
-// Apply the server's answers, one transaction for the whole batch.
+// Apply the server's answers: refusals are sealed again with their reasons, then written
+// with the deletions in one transaction.
 export async function settle(results) {
   const db = await database();
-  const tx = db.transaction('outbox', 'readwrite');
-  for (const result of results) {
-    const record = await tx.store.get(result.id);
+  const kept = new Set(['created', 'duplicate']);
+  const refused = [];
+  for (const result of results.filter((answer) => !kept.has(answer.status))) {
+    const record = await db.get('outbox', result.id);
     if (!record) continue;
-    if (result.status === 'created' || result.status === 'duplicate') {
-      await tx.store.delete(result.id);
-    } else {
-      record.status = 'rejected';
-      record.errors = result.errors ?? { item: [`The server answered “${result.status}”.`] };
-      await tx.store.put(record);
-    }
+    refused.push(await sealed({
+      ...(await opened(record)), status: 'rejected',
+      errors: result.errors ?? { item: [`The server answered “${result.status}”.`] },
+    }));
   }
+  const tx = db.transaction('outbox', 'readwrite');
+  results.filter((answer) => kept.has(answer.status)).forEach((answer) => tx.store.delete(answer.id));
+  refused.forEach((record) => tx.store.put(record));
   await tx.done;
 }
 
 export async function resend(id, item) {
   const db = await database();
-  const record = await db.get('outbox', id);
-  await db.put('outbox', { ...record, item: item ?? record.item, status: 'waiting', errors: null });
+  const record = await opened(await db.get('outbox', id));
+  await db.put('outbox', await sealed({ ...record, item: item ?? record.item, status: 'waiting', errors: null }));
 }
 
 export async function recordsOf(ids) {
   const db = await database();
-  return Promise.all(ids.map((id) => db.get('outbox', id)));
+  return Promise.all(ids.map(async (id) => {
+    const record = await db.get('outbox', id);
+    return record && opened(record);
+  }));
 }
 
 // An entry discarded from the device takes its images with it (they could never be sent).

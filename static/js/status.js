@@ -1,7 +1,8 @@
 // The sync status, always visible: online or not, how many entries wait, when the last sync
 // succeeded, and which items were refused and need the practitioner.
-import { imagesOf } from './media.js';
-import { itemsOf } from './outbox.js';
+import { imageCounts } from './media.js';
+import { countOf } from './outbox.js';
+import { stuckCount } from './rescue.js';
 import { currentUserId, getMeta } from './store.js';
 import { onSyncChange } from './sync.js';
 
@@ -16,7 +17,7 @@ function since(timestamp) {
   return new Date(timestamp).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' });
 }
 
-function describe({ online, waiting, imagesWaiting, rejected, imagesRejected, lastSyncAt, state, warning }) {
+function describe({ online, waiting, imagesWaiting, rejected, imagesRejected, stuck, lastSyncAt, state, warning }) {
   const parts = [online ? 'Online' : 'Offline'];
   const unsent = [waiting && entries(waiting), imagesWaiting && images(imagesWaiting)].filter(Boolean);
   parts.push(unsent.length ? `${unsent.join(' and ')} waiting to send` : 'Nothing waiting');
@@ -25,7 +26,9 @@ function describe({ online, waiting, imagesWaiting, rejected, imagesRejected, la
   if (state === 'retrying') parts.push('will try again shortly');
   if (warning) parts.push(warning);
   const needing = [rejected && entries(rejected), imagesRejected && images(imagesRejected)].filter(Boolean);
-  const attention = needing.length && `${needing.join(' and ')} need${rejected + imagesRejected === 1 ? 's' : ''} your attention`;
+  const refused = needing.length ? `${needing.join(' and ')} need${rejected + imagesRejected === 1 ? 's' : ''} your attention` : '';
+  const late = stuck ? `${stuck === 1 ? '1 item has' : `${stuck} items have`} waited too long: export for your supervisor` : '';
+  const attention = [refused, late].filter(Boolean).join(' · ');
   return { text: parts.join(' · '), attention };
 }
 
@@ -34,21 +37,22 @@ export async function refreshStatus(extra = {}) {
   if (!element) return;
   lastState = extra.state ?? lastState;
   const userId = await currentUserId();
-  const items = userId ? await itemsOf(userId) : [];
-  const media = userId ? await imagesOf(userId) : [];
+  const waiting = userId ? await countOf(userId, 'waiting') : 0;
+  const pictures = await imageCounts(userId);
   const summary = describe({
     online: navigator.onLine,
-    waiting: items.filter((record) => record.status === 'waiting').length,
-    imagesWaiting: media.filter((record) => record.status === 'waiting').length,
-    rejected: items.filter((record) => record.status === 'rejected').length,
-    imagesRejected: media.filter((record) => record.status === 'rejected').length,
+    waiting,
+    imagesWaiting: pictures.waiting,
+    rejected: userId ? await countOf(userId, 'rejected') : 0,
+    imagesRejected: pictures.rejected,
+    stuck: await stuckCount(userId),
     lastSyncAt: await getMeta('lastSyncAt'),
     state: lastState,
     warning: await getMeta('storageWarning'),
   });
   element.replaceChildren(Object.assign(document.createElement('span'), { textContent: summary.text }));
-  element.dataset.waiting = String(items.filter((record) => record.status === 'waiting').length);
-  element.dataset.imagesWaiting = String(media.filter((record) => record.status === 'waiting').length);
+  element.dataset.waiting = String(waiting);
+  element.dataset.imagesWaiting = String(pictures.waiting);
   if (summary.attention) {
     const link = Object.assign(document.createElement('a'), {
       href: '/outbox', className: 'needs-attention', textContent: summary.attention,

@@ -23,6 +23,10 @@ const UPGRADES = [
     media.createIndex('byDraft', 'draftKey');
     media.createIndex('byEntry', 'entryId');
   },
+  // Each user's wrapped data key (vault.js): what their offline passphrase unlocks.
+  (db) => {
+    db.createObjectStore('vaults', { keyPath: 'userId' });
+  },
 ];
 
 export function database() {

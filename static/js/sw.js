@@ -40,6 +40,32 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
+// The unwrapped device key (vault.js), in memory only, so that moving from page to page does not
+// ask for the passphrase again. Open pages touch it to keep this worker awake; untouched for the
+// lock time, or when the browser ends this worker, it is gone and the next page asks again.
+let vault = null;
+let vaultTimer;
+const LOCK_MS = 15 * 60 * 1000;
+
+function forgetVaultLater(lockMs) {
+  clearTimeout(vaultTimer);
+  vaultTimer = setTimeout(() => { vault = null; }, lockMs);
+}
+
+self.addEventListener('message', (event) => {
+  const { type, userId, key, lockMs } = event.data ?? {};
+  if (type === 'vault:keep') {
+    vault = { userId, key, lockMs: lockMs ?? LOCK_MS };
+    forgetVaultLater(vault.lockMs);
+  } else if (type === 'vault:touch' && vault) {
+    forgetVaultLater(vault.lockMs);
+  } else if (type === 'vault:ask') {
+    event.ports[0]?.postMessage({ key: vault?.userId === userId ? vault.key : null });
+  } else if (type === 'vault:forget') {
+    vault = null;
+  }
+});
+
 // Background Sync (Chromium only): wake an open page to send its outbox.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'dailylife-outbox') return;

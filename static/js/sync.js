@@ -1,8 +1,8 @@
 // Sending the outbox: on page load, on the `online` event, on a back-off timer while items
 // wait (a server outage fires no event), from "Send now", and by Background Sync where the
 // browser has it (iPadOS Safari has none, so nothing relies on it).
-import { imagesOf, sendImages } from './media.js';
-import { settle, waitingOf } from './outbox.js';
+import { imageCounts, sendImages } from './media.js';
+import { countOf, settle, waitingOf } from './outbox.js';
 import { currentUserId, deviceId, setMeta } from './store.js';
 
 const FIRST_RETRY_MS = 5_000;
@@ -24,6 +24,8 @@ export async function whoAmI() {
   if (!response.ok) throw new Error(`me answered ${response.status}`);
   const me = await response.json();
   await setMeta('currentUser', me.id);
+  await setMeta('lockSeconds', me.offline_lock_seconds);
+  await setMeta('stuckHours', me.stuck_hours);
   return me;
 }
 
@@ -52,8 +54,7 @@ async function sendAll() {
 
 // Entries and images still to send: while there are any, failures are retried.
 async function stillWaiting(userId) {
-  const images = await imagesOf(userId);
-  return (await waitingOf(userId)).length + images.filter((image) => image.status === 'waiting').length;
+  return (await countOf(userId, 'waiting')) + (await imageCounts(userId)).waiting;
 }
 
 // After the first failure wait FIRST_RETRY_MS, then twice as long each time (jittered).

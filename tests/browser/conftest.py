@@ -21,6 +21,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dailylife.extensions import db
@@ -267,9 +268,30 @@ def sign_in(request) -> Callable:
         if urlsplit(page.url).path == "/login":
             message = page.locator(".flash, .error-message").all_inner_texts()
             raise AssertionError(f"signing in as {user.email} failed: {message}")
+        open_device(page)
         return page
 
     return sign_in_
+
+
+#: The offline passphrase the test users choose on a new device.
+PASSPHRASE = "tea and toast at four"
+
+
+def open_device(page, passphrase: str = PASSPHRASE) -> None:
+    """Do what the app asks before it shows the user's data: choose the offline passphrase (the
+    first sign-in on this device), or type it (locked); pages that hold no data ask nothing."""
+    page.wait_for_selector("html[data-device]", state="attached")
+    state = page.get_attribute("html", "data-device")
+    if state == "choose":
+        page.get_by_label("Offline passphrase", exact=True).fill(passphrase)
+        page.get_by_label("The same passphrase again").fill(passphrase)
+        page.get_by_role("button", name="Set passphrase").click()
+    elif state == "unlock":
+        page.get_by_label("Offline passphrase", exact=True).fill(passphrase)
+        page.get_by_role("button", name="Unlock").click()
+    if state in ("choose", "unlock"):
+        expect(page.locator("html")).to_have_attribute("data-device", "unlocked")
 
 
 @pytest.fixture

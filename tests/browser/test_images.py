@@ -13,7 +13,7 @@ from dailylife.extensions import db
 from dailylife.media.models import Media
 from dailylife.media.operations import path_of
 
-from .test_offline import (READ_STORE, fill_visit, save_visit, visit_page, wait_for_app,
+from .test_offline import (fill_visit, save_visit, visit_page, wait_for_app,
                            wait_for_draft, wait_for_outbox, wait_until)
 
 SLOT = "observations-0-images-0-"
@@ -24,9 +24,15 @@ MEDIA_COUNT = """async (wanted) => {
 
 
 def media_records(page) -> list[dict]:
-    """The device's image records, without their blobs (which do not cross into Python)."""
-    return page.evaluate(f"""async () => ({READ_STORE})('media').then((records) =>
-        records.map(({{ blob, ...record }}) => ({{ ...record, size: blob.size, type: blob.type }})))""")
+    """The device's image records as the app reads them (caption and kind unsealed), without
+    the sealed picture itself."""
+    return page.evaluate("""async () => {
+        const { database } = await import('/static/js/store.js');
+        const { open } = await import('/static/js/vault.js');
+        const records = await (await database()).getAll('media');
+        return Promise.all(records.map(async ({ image, sealed, ...record }) => (
+            { ...record, ...(sealed ? await open(sealed) : {}) })));
+    }""")
 
 
 def kept_media() -> list[Media]:

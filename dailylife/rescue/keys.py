@@ -1,0 +1,60 @@
+"""The server's key pair for files of unsent entries.
+
+The private key stays on the server, in ``DAILYLIFE_RESCUE_KEY_FILE`` (every instance must read
+the same file); the tablets keep only the public key. Made on first use when the file does not
+exist, written so that two workers starting together cannot end up with two different keys.
+"""
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import current_app
+
+KEY_BITS = 3072
+
+
+def private_key() -> rsa.RSAPrivateKey:
+    cached = current_app.extensions.get("dailylife_rescue_key")
+    if cached is None:
+        path = Path(current_app.config["RESCUE_KEY_FILE"])
+        if not path.exists():
+            _create(path)
+        cached = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        current_app.extensions["dailylife_rescue_key"] = cached
+    return cached
+
+
+def public_key_spki() -> bytes:
+    return private_key().public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_id() -> str:
+    """A short name for the key, so that a file locked with another key is told apart."""
+    return hashlib.sha256(public_key_spki()).hexdigest()[:16]
+
+
+def public_key_json() -> dict:
+    return {"key_id": key_id(), "spki": base64.b64encode(public_key_spki()).decode("ascii"),
+            "algorithm": "RSA-OAEP-256"}
+
+
+def _create(path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(pem)
+    try:
+        os.link(partial, path)  # fails if another worker made the key first: theirs stands
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink()

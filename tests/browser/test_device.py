@@ -1,0 +1,203 @@
+"""What a lost, shared or unattended tablet gives away: nothing readable without the offline
+passphrase, nothing of one practitioner to the next, nothing after signing out, and it locks
+itself when left alone."""
+
+import io
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from .conftest import PASSPHRASE, open_device
+from .test_offline import (READ_META, fill_visit, outbox, outbox_ids, record_visit, save_visit,
+                           stored_ids, visit_page, wait_for_app, wait_for_draft, wait_for_key,
+                           wait_for_outbox, wait_until)
+
+MARKER = "Quokka-7731-marker"
+STORES = ["outbox", "drafts", "briefs", "media", "vaults", "meta"]
+RAW_RECORDS = """async () => {
+    const { database } = await import('/static/js/store.js');
+    const db = await database();
+    const stores = %s;
+    const all = {};
+    for (const store of stores) all[store] = await db.getAll(store);
+    return all;
+}""" % STORES
+RAW_COUNT = """async (store) => {
+    const { database } = await import('/static/js/store.js');
+    return (await database()).count(store);
+}"""
+CACHED_TEXT = """async () => {
+    const texts = [];
+    for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) texts.push(await (await cache.match(request)).text());
+    }
+    return texts.join('\\n');
+}"""
+READ_WITHOUT_KEY = """async () => {
+    const { currentUserId } = await import('/static/js/store.js');
+    const { itemsOf } = await import('/static/js/outbox.js');
+    const { briefsOf } = await import('/static/js/caseload.js');
+    const userId = await currentUserId();
+    try {
+        if ((await itemsOf(userId)).length + (await briefsOf(userId)).length === 0) return 'nothing held';
+        return 'read';
+    } catch (error) {
+        return error.constructor.name;
+    }
+}"""
+
+
+def raw_dump(page) -> str:
+    """Every record of every store as the browser holds it (sealed parts are ArrayBuffers)."""
+    return str(page.evaluate(RAW_RECORDS))
+
+
+def files_holding(folder: Path, text: str) -> list[str]:
+    forms = [text.encode("utf-8"), text.encode("utf-16-le")]
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
+                  if path.is_file() and any(form in path.read_bytes() for form in forms))
+
+
+def record_offline_with_marker(page, live_server, child) -> None:
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    page.context.set_offline(True)
+    live_server.stop()
+    fill_visit(page, observation=f"{MARKER}: no food in the flat.", words=f"{MARKER} is my dog.")
+    save_visit(page, child)
+    page.goto(visit_page(child))
+    wait_for_key(page)  # the form keeps drafts once the page holds the key
+    page.fill("#analysis", f"Unfinished: {MARKER}")
+    wait_for_draft(page, "analysis", f"Unfinished: {MARKER}")
+
+
+def test_nothing_recorded_offline_is_readable_in_the_browser_profile(
+        world, live_server, launch_persistent, sign_in, tmp_path):
+    browser = launch_persistent()
+    page = sign_in(browser.new_page(), world.practitioner)
+    record_offline_with_marker(page, live_server, world.child)
+    assert len(outbox(page)) == 4 and MARKER in str(outbox(page)), "the app itself reads them"
+    assert MARKER not in raw_dump(page)
+    browser.close()  # everything the browser keeps is on disk now
+    assert files_holding(tmp_path / "profile", MARKER) == []
+
+
+def test_the_right_passphrase_unlocks_and_five_wrong_ones_keep_what_waits(
+        world, live_server, launch_persistent, sign_in):
+    child = world.child
+    browser = launch_persistent()
+    page = sign_in(browser.new_page(), world.practitioner)
+    record_offline_with_marker(page, live_server, child)
+    recorded = sorted(record["id"] for record in outbox(page))
+    browser.close()
+
+    again = launch_persistent(offline=True)
+    page = again.new_page()
+    page.goto("/outbox")
+    expect(page.locator("html")).to_have_attribute("data-device", "unlock")
+    assert page.evaluate(READ_WITHOUT_KEY) == "Locked"
+    passphrase = page.get_by_label("Offline passphrase", exact=True)
+    for attempt in range(1, 5):
+        passphrase.fill(f"not it {attempt}")
+        page.get_by_role("button", name="Unlock").click()
+        expect(page.get_by_role("alert")).to_contain_text("not the passphrase")
+    expect(page.get_by_role("alert")).to_contain_text("One more wrong try")
+    assert page.evaluate(RAW_COUNT, "drafts") == 1
+    passphrase.fill("not it 5")
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("alert")).to_contain_text("have been removed")
+    assert (page.evaluate(RAW_COUNT, "drafts"), page.evaluate(RAW_COUNT, "briefs")) == (0, 0)
+    assert page.evaluate(RAW_COUNT, "outbox") == 4, "what waits to be sent is kept, sealed"
+
+    open_device(page)  # the right passphrase still opens it
+    expect(page.locator("[data-outbox=waiting] li")).to_have_count(4)
+    live_server.start()
+    again.set_offline(False)
+    wait_for_outbox(page, 0)
+    assert stored_ids(child) == recorded
+
+
+def test_signing_out_with_nothing_waiting_leaves_nothing_personal_on_the_tablet(
+        world, page, sign_in):
+    sign_in(page, world.practitioner)
+    record_visit(page, world.child, observation=f"{MARKER}: all well.", words="Fine.")
+    wait_for_outbox(page, 0)
+    wait_for_app(page)
+    with page.expect_response("**/logout") as signed_out:
+        page.get_by_role("button", name="Sign out").click()
+    assert signed_out.value.all_headers()["clear-site-data"] == '"cache", "cookies"'
+    expect(page).to_have_url(re.compile(r"/login$"))
+    for store in ("outbox", "drafts", "briefs", "media", "vaults"):
+        assert page.evaluate(RAW_COUNT, store) == 0, store
+    cached = page.evaluate(CACHED_TEXT)
+    assert cached, "the app shell stays, for the next practitioner"
+    for personal in (MARKER, world.child.name, world.practitioner.display_name):
+        assert personal not in cached
+
+
+def test_the_tablet_locks_itself_when_left_alone(app, world, page, sign_in):
+    sign_in(page, world.practitioner)
+    app.config["OFFLINE_LOCK_SECONDS"] = 2  # read by the next page from GET /api/v1/me
+    page.goto("/cases")
+    expect(page.locator("html")).to_have_attribute("data-device", "unlock", timeout=10_000)
+    expect(page.get_by_role("dialog")).to_contain_text("Unlock dailylife on this tablet")
+    assert page.evaluate(READ_WITHOUT_KEY) == "Locked"
+    page.get_by_label("Offline passphrase", exact=True).fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator("html")).to_have_attribute("data-device", "unlocked")
+
+
+AGE_THE_OUTBOX = """async (hours) => {
+    const { database } = await import('/static/js/store.js');
+    const db = await database();
+    for (const store of ['outbox', 'media']) {
+        for (const record of await db.getAll(store)) {
+            await db.put(store, { ...record, createdAt: record.createdAt - hours * 3600 * 1000 });
+        }
+    }
+}"""
+
+
+def test_entries_stuck_on_the_tablet_are_exported_sealed_and_imported_by_the_supervisor(
+        world, live_server, page, sign_in, client_for, tmp_path):
+    sign_in(page, world.practitioner)
+    child = world.child
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    wait_until(page, READ_META, "unsentKey")  # kept while online, for the day it is not
+    page.context.set_offline(True)
+    live_server.stop()
+    fill_visit(page, observation=f"{MARKER}: the boiler is broken.", words="I am cold at night.")
+    save_visit(page, child)
+    recorded = outbox_ids(page)
+    page.goto("/outbox")
+    wait_for_key(page)
+    expect(page.locator("[data-stuck]")).to_be_hidden()  # a fresh entry is not stuck
+
+    page.evaluate(AGE_THE_OUTBOX, 25)  # a day and an hour later, still no connection
+    page.reload()
+    wait_for_key(page)
+    stuck = page.locator("[data-stuck]")
+    expect(stuck).to_contain_text("4 entries and images have waited more than 24 hours")
+    expect(page.locator("#sync-status")).to_contain_text("waited too long")
+    with page.expect_download() as exported:
+        stuck.get_by_role("button", name="Export for my supervisor").click()
+    assert re.fullmatch(r"dailylife-unsent-\d{4}-\d\d-\d\d\.dailylife",
+                        exported.value.suggested_filename)
+    content = Path(exported.value.path()).read_bytes()
+    assert MARKER.encode() not in content and b"cold at night" not in content
+    assert outbox_ids(page) == recorded, "exporting removes nothing from the tablet"
+
+    answer = client_for(world.supervisor).post_form(
+        "/team/unsent", {"unsent_file": (io.BytesIO(content), "stuck.dailylife")},
+        content_type="multipart/form-data")
+    assert "4 added" in answer.get_data(as_text=True)
+    assert stored_ids(child) == recorded
+
+    live_server.start()  # the tablet's signal comes back: its copies arrive as duplicates
+    page.context.set_offline(False)
+    page.reload()
+    wait_for_outbox(page, 0)
+    assert stored_ids(child) == recorded
