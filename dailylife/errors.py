@@ -13,7 +13,8 @@ MESSAGES = {
     404: "There is nothing here, or you do not have access to it.",
     405: "That action is not available here.",
     409: "That conflicts with what is already recorded.",
-    413: "What you sent is too large.",
+    413: "What you sent is larger than this server accepts. Nothing of it was saved; send it in "
+         "smaller parts, or ask your system administrator.",
     429: "Too many attempts. Wait a few minutes, then try again.",
     500: "Something went wrong on our side. Nothing you had already saved has been lost. "
          "Try again; if it keeps happening, tell your system administrator.",

@@ -370,6 +370,17 @@ def test_without_javascript_a_damaged_image_saves_nothing_and_says_why(world, pr
     assert media_count() == 0
 
 
+def test_without_javascript_a_visit_too_large_to_read_gets_a_page_that_says_so(
+        app, world, practitioner):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # small, so the test client keeps it in memory
+    response = practitioner.post_form(f"/cases/{world.child.id}/visits/new", visit_form(**{
+        "images-0-file": (io.BytesIO(sample_images.plain(300, 200) + b"x" * 128 * 1024),
+                          "IMG_3.jpg")}), content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "larger than this server accepts" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 0
+
+
 def test_a_caption_without_an_image_is_questioned(world, practitioner):
     response = practitioner.post_form(f"/cases/{world.child.id}/observations/new", {
         "occurred_at": (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),

@@ -82,4 +82,6 @@ def logout():
 
 @bp.app_context_processor
 def sign_out_form():
-    return {"sign_out_form": ConfirmForm() if current_user.is_authenticated else None}
+    """Never bound to the request: the page may be answering a form too large to read."""
+    return {"sign_out_form": ConfirmForm(formdata=None) if current_user.is_authenticated
+            else None}
