@@ -67,6 +67,7 @@ def test_a_supervisor_imports_a_practitioners_stuck_visit_into_the_chronology(
     assert answer.status_code == 200
     page = answer.get_data(as_text=True)
     assert "Imported from Pat Practitioner" in page and "2 added" in page
+    assert "exported them on Tue 1 Dec 2026, 09:00" in page
     stored_visit, stored_words = stored(visit["id"]), stored(words["id"])
     assert stored_visit.author_id == stored_words.author_id == world.practitioner.id
     assert stored_words.visit_id == stored_visit.id and stored_visit.device_id == "tablet-7"
@@ -146,6 +147,15 @@ def test_a_file_locked_for_another_server_says_so(world, client_for):
     answer = import_file(client_for(world.supervisor), content)
     assert answer.status_code == 422
     assert "locked for another dailylife server" in answer.get_data(as_text=True)
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_what_to_do(app, world, client_for):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # small, so the test client keeps it in memory
+    content = seal(unsent(world.practitioner, item(world.child))) + b" " * (128 * 1024)
+    answer = import_file(client_for(world.supervisor), content)
+    assert answer.status_code == 413
+    assert "larger than 0.0625 MB" in answer.get_data(as_text=True)
+    assert entries_of(world.child) == []
 
 
 def test_importing_without_choosing_a_file_asks_for_one(world, client_for):

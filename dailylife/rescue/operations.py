@@ -9,6 +9,7 @@ imported twice, or imported and later synced from the mended tablet, stores each
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 
@@ -29,7 +30,8 @@ from dailylife.sync.items import Result, process_batch
 @dataclass
 class ImportReport:
     author: User
-    exported_at: str | None
+    #: When the tablet made the file, if it says so in a form we can read.
+    exported_at: datetime | None
     entries: list[Result] = field(default_factory=list)
     images: list[Result] = field(default_factory=list)
 
@@ -42,7 +44,7 @@ def import_unsent(supervisor, unsent: Unsent) -> ImportReport:
     if author is None or supervisor.team_id is None or author.team_id != supervisor.team_id:
         raise FileRefused("These entries were recorded by someone outside your team: their own "
                           "team's supervisor can import the file.")
-    report = ImportReport(author=author, exported_at=unsent.exported_at)
+    report = ImportReport(author=author, exported_at=_moment(unsent.exported_at))
     limit = current_app.config["SYNC_MAX_ITEMS"]
     for start in range(0, len(unsent.items), limit):
         report.entries += _import_items(supervisor, author, unsent.items[start:start + limit],
@@ -52,6 +54,14 @@ def import_unsent(supervisor, unsent: Unsent) -> ImportReport:
                  device=unsent.device_id, exported_at=str(unsent.exported_at)[:40],
                  **{status: str(count) for status, count in report.counts().items()})
     return report
+
+
+def _moment(text) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def _import_items(supervisor, author, items: list, device_id: str | None) -> list[Result]:
