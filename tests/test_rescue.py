@@ -42,7 +42,8 @@ def seal(contents: dict, *, key_id: str | None = None) -> bytes:
 
 
 def unsent(user, *items, images=()):
-    return {"user_id": str(user.id), "device_id": "tablet-7", "exported_at": "2026-12-01T09:00Z",
+    return {"user_id": str(user.id), "author_proof": keys.author_proof(user.id),
+            "device_id": "tablet-7", "exported_at": "2026-12-01T09:00Z",
             "items": list(items), "images": list(images)}
 
 
@@ -108,6 +109,17 @@ def test_a_file_from_someone_outside_the_team_is_refused_whole(
     assert answer.status_code == 422
     assert "outside your team" in answer.get_data(as_text=True)
     assert entries_of(world.other_child) == []
+
+
+def test_a_file_cannot_pass_off_entries_as_a_colleagues(world, client_for):
+    """Anyone can encrypt to the public key: the proof the server gave the colleague's tablet is
+    what a forger does not have."""
+    forged = {**unsent(world.practitioner, item(world.child)),
+              "author_proof": keys.author_proof(world.other_practitioner.id)}
+    answer = import_file(client_for(world.supervisor), seal(forged))
+    assert answer.status_code == 422
+    assert "does not carry the proof" in answer.get_data(as_text=True)
+    assert entries_of(world.child) == []
 
 
 def test_an_entry_about_another_teams_child_is_not_imported(world, client_for):
@@ -190,3 +202,4 @@ def test_the_tablet_gets_the_servers_public_key_and_nothing_that_opens_files(wor
     assert key.key_size == 3072 and published["algorithm"] == "RSA-OAEP-256"
     assert len(published["key_id"]) == 16
     assert "PRIVATE" not in json.dumps(published)
+    assert published["author_proof"] == keys.author_proof(world.practitioner.id)

@@ -7,7 +7,9 @@ exist, written so that two workers starting together cannot end up with two diff
 
 import base64
 import hashlib
+import hmac
 import os
+import uuid
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -41,6 +43,18 @@ def key_id() -> str:
 def public_key_json() -> dict:
     return {"key_id": key_id(), "spki": base64.b64encode(public_key_spki()).decode("ascii"),
             "algorithm": "RSA-OAEP-256"}
+
+
+def author_proof(user_id: uuid.UUID) -> str:
+    """Given to each user's tablet and written into their exports, so that a file cannot claim
+    to hold someone else's entries: anyone may encrypt to the public key, but only this server
+    (its SECRET_KEY) makes a user's proof."""
+    message = f"dailylife-unsent-author:{user_id}".encode()
+    return hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def proves_author(user_id: uuid.UUID, proof) -> bool:
+    return isinstance(proof, str) and hmac.compare_digest(proof, author_proof(user_id))
 
 
 def _create(path: Path) -> None:

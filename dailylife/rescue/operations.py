@@ -23,6 +23,7 @@ from dailylife.media.forms import CAPTION_LENGTH
 from dailylife.media.models import MediaKind
 from dailylife.media.processing import ImageRefused
 from dailylife.people.models import User
+from dailylife.rescue import keys
 from dailylife.rescue.unsent_file import FileRefused, Unsent, image_bytes
 from dailylife.sync.items import Result, process_batch
 
@@ -40,6 +41,10 @@ class ImportReport:
 
 
 def import_unsent(supervisor, unsent: Unsent) -> ImportReport:
+    if not keys.proves_author(unsent.user_id, unsent.author_proof):
+        raise FileRefused("This file does not carry the proof of whose entries it holds that "
+                          "this server gave their tablet, so it cannot be imported. Ask for it "
+                          "to be exported again from the practitioner's own tablet.")
     author = db.session.get(User, unsent.user_id)
     if author is None or supervisor.team_id is None or author.team_id != supervisor.team_id:
         raise FileRefused("These entries were recorded by someone outside your team: their own "

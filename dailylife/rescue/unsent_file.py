@@ -3,7 +3,8 @@
 On the outside, JSON: ``format``, ``key_id`` (which server key it was made for), ``wrapped_key``
 (a fresh AES-256 key, wrapped with RSA-OAEP-SHA-256 to the server's public key), ``iv`` and
 ``ciphertext`` (AES-GCM, authenticated with the format name), all binary parts in base64. Inside,
-JSON: ``user_id`` (whose entries), ``device_id``, ``exported_at``, ``items`` (sync items, exactly
+JSON: ``user_id`` (whose entries), ``author_proof`` (the proof the server gave that user's tablet,
+see ``keys.author_proof``), ``device_id``, ``exported_at``, ``items`` (sync items, exactly
 as ``POST /api/v1/sync`` takes them) and ``images`` (``id``, ``entry_id``, ``kind``, ``caption``,
 ``data`` in base64). Only the server's private key opens it; a changed byte makes it unopenable.
 """
@@ -39,6 +40,7 @@ class FileRefused(Exception):
 @dataclass
 class Unsent:
     user_id: uuid.UUID
+    author_proof: str | None
     device_id: str | None
     exported_at: str | None
     items: list
@@ -93,7 +95,9 @@ def _contents(inner) -> Unsent:
     images = inner.get("images", [])
     if not all(isinstance(image, dict) for image in images):
         raise FileRefused(DAMAGED)
-    return Unsent(user_id=user_id, device_id=device_id, exported_at=inner.get("exported_at"),
+    proof = inner.get("author_proof")
+    return Unsent(user_id=user_id, author_proof=proof if isinstance(proof, str) else None,
+                  device_id=device_id, exported_at=inner.get("exported_at"),
                   items=inner["items"], images=images)
 
 

@@ -73,7 +73,7 @@ def me():
 @requires(Action.SIGNED_IN)
 def unsent_key():
     """The public key a tablet locks a file of unsent entries with (rescue/unsent_file.py)."""
-    return jsonify(keys.public_key_json())
+    return jsonify(**keys.public_key_json(), author_proof=keys.author_proof(current_user.id))
 
 
 @bp.get("/cases")

@@ -164,7 +164,7 @@ async function start() {
   }
   await showStatus();
   if (!(await unlocked(me))) return;
-  if (me) await Promise.all([refreshBriefs(me.id), keepUnsentKey()]).catch(() => {});
+  if (me) await Promise.all([refreshBriefs(me.id), keepUnsentKey(me.id)]).catch(() => {});
   await recordingForms();
   await fillShellPages();
   await startSyncing();

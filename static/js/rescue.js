@@ -7,15 +7,20 @@
 import { imageBlob, imagesOf } from './media.js';
 import { itemsOf } from './outbox.js';
 import { database, deviceId, getMeta, setMeta } from './store.js';
+import { open, seal } from './vault.js';
 
 const FORMAT = 'dailylife-unsent/1';
 const encoder = new TextEncoder();
 
-// The server's public key, kept for the day the tablet is out of signal (it is not secret).
-export async function keepUnsentKey() {
-  if (await getMeta('unsentKey')) return;
+// Kept for the day the tablet is out of signal: the server's public key (not secret), and the
+// user's proof that an export holds their own entries (sealed: it speaks for them).
+export async function keepUnsentKey(userId) {
+  if (await getMeta(`unsentProof|${userId}`)) return;
   const response = await fetch('/api/v1/unsent-key', { credentials: 'same-origin', cache: 'no-store' });
-  if (response.ok) await setMeta('unsentKey', await response.json());
+  if (!response.ok) return;
+  const { author_proof: proof, ...published } = await response.json();
+  await setMeta('unsentKey', published);
+  await setMeta(`unsentProof|${userId}`, await seal(proof));
 }
 
 // How many of the user's entries and images have waited longer than the stuck time; counting
@@ -41,11 +46,11 @@ function base64(bytes) {
 
 const bytesOf = (text) => Uint8Array.from(atob(text), (character) => character.charCodeAt(0));
 
-async function contentsFor(userId) {
+async function contentsFor(userId, proof) {
   const records = await itemsOf(userId);
   const images = await imagesOf(userId);
   return {
-    user_id: userId, device_id: await deviceId(), exported_at: new Date().toISOString(),
+    user_id: userId, author_proof: proof, device_id: await deviceId(), exported_at: new Date().toISOString(),
     items: records.map((record) => record.item),
     images: await Promise.all(images.map(async (record) => ({
       id: record.id, entry_id: record.entryId, kind: record.kind, caption: record.caption,
@@ -57,11 +62,12 @@ async function contentsFor(userId) {
 // Everything of the user's that has not reached the server, as a file only the server opens.
 export async function exportUnsent(userId) {
   const published = await getMeta('unsentKey');
-  if (!published) throw new Error('This tablet does not have the server’s key yet: it is fetched the next time you sign in online.');
+  const proof = await getMeta(`unsentProof|${userId}`);
+  if (!published || !proof) throw new Error('This tablet does not have the server’s key yet: it is fetched the next time you sign in online.');
   const serverKey = await crypto.subtle.importKey('spki', bytesOf(published.spki), { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['wrapKey']);
   const fileKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const plain = encoder.encode(JSON.stringify(await contentsFor(userId)));
+  const plain = encoder.encode(JSON.stringify(await contentsFor(userId, await open(proof))));
   const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(FORMAT) }, fileKey, plain);
   const wrapped = await crypto.subtle.wrapKey('raw', fileKey, serverKey, { name: 'RSA-OAEP' });
   const file = JSON.stringify({

@@ -51,6 +51,10 @@ export async function setMeta(key, value) {
   await (await database()).put('meta', { key, value });
 }
 
+export async function forgetMeta(key) {
+  await (await database()).delete('meta', key);
+}
+
 // The user whose data the device shows and sends: the last one the server confirmed.
 export const currentUserId = () => getMeta('currentUser');
 

@@ -4,7 +4,7 @@
 // user), so the passphrase can change without sealing everything again. Unwrapped, the key
 // lives only in memory: this page's, and the service worker's while open pages keep it awake,
 // so that going from page to page does not ask again. Nothing here is ever written unwrapped.
-import { database } from './store.js';
+import { database, forgetMeta } from './store.js';
 
 const ITERATIONS = 600_000;
 export const MAX_FAILURES = 5;
@@ -122,7 +122,9 @@ export async function openBytes(sealed) {
 export const seal = (value) => sealBytes(encoder.encode(JSON.stringify(value)));
 export const open = async (sealed) => JSON.parse(decoder.decode(await openBytes(sealed)));
 
+// The key goes, and what only it opened that is not a record of theirs (rescue.js's proof).
 export async function forgetVault(userId) {
   await (await database()).delete('vaults', userId);
+  await forgetMeta(`unsentProof|${userId}`);
   if (unlockedFor(userId)) lock();
 }

@@ -166,7 +166,7 @@ def test_entries_stuck_on_the_tablet_are_exported_sealed_and_imported_by_the_sup
     child = world.child
     page.goto(visit_page(child))
     wait_for_app(page)
-    wait_until(page, READ_META, "unsentKey")  # kept while online, for the day it is not
+    wait_until(page, READ_META, f"unsentProof|{world.practitioner.id}")  # kept while online
     page.context.set_offline(True)
     live_server.stop()
     fill_visit(page, observation=f"{MARKER}: the boiler is broken.", words="I am cold at night.")
