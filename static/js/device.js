@@ -4,7 +4,7 @@
 // user's drafts and offline caseload, never what waits to be sent (it stays sealed for the right
 // passphrase). Signing out with nothing unsent removes everything of the user from the tablet.
 import { database, getMeta } from './store.js';
-import { MAX_FAILURES, createVault, forgetVault, hasVault, lock, resume, setLockTime, touch, unlock, unlockedFor } from './vault.js';
+import { MAX_FAILURES, changePassphrase, createVault, forgetVault, hasVault, lock, resume, setLockTime, touch, unlock, unlockedFor } from './vault.js';
 
 const MIN_LENGTH = 8;
 const HIDDEN_LOCK_MS = 5 * 60 * 1000;
@@ -40,6 +40,11 @@ function dialog(state, heading, explanation) {
   return { box, form, say };
 }
 
+function closeDialog(box) {
+  box.close();
+  box.remove();
+}
+
 function chooseNewPassphrase(userId) {
   const { box, form, say } = dialog('choose', 'Choose an offline passphrase for this tablet',
     `What you record is kept on this tablet, locked by this passphrase, until it is sent. You will need it to open dailylife without a connection. Use at least ${MIN_LENGTH} characters: a few words are easy to remember and hard to guess.`);
@@ -52,9 +57,31 @@ function chooseNewPassphrase(userId) {
       if (passphrase.value.length < MIN_LENGTH) return say(`Use at least ${MIN_LENGTH} characters.`);
       if (passphrase.value !== again.value) return say('The two passphrases are not the same. Type it again in both boxes.');
       await createVault(userId, passphrase.value);
-      box.close();
-      box.remove();
+      closeDialog(box);
       return resolve();
+    });
+  });
+}
+
+// "Change offline passphrase" (on Waiting to send): the current one, then the new one twice.
+export function offerPassphraseChange(button, userId) {
+  button.addEventListener('click', () => {
+    const { box, form, say } = dialog('change', 'Change your offline passphrase', 'The new passphrase opens what this tablet keeps for you from now on.');
+    const [currentField, current] = passphraseField('current-passphrase', 'Current offline passphrase', 'current-password');
+    const [firstField, next] = passphraseField('changed-passphrase', 'New offline passphrase', 'new-password');
+    const [secondField, again] = passphraseField('changed-passphrase-again', 'The new passphrase again', 'new-password');
+    const cancel = element('button', { type: 'button', className: 'button-quiet', textContent: 'Cancel' });
+    form.append(currentField, firstField, secondField, element('button', { type: 'submit', className: 'button', textContent: 'Change passphrase' }), cancel);
+    const done = () => { closeDialog(box); showState('unlocked'); };
+    cancel.addEventListener('click', done);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (next.value.length < MIN_LENGTH) return say(`Use at least ${MIN_LENGTH} characters.`);
+      if (next.value !== again.value) return say('The two new passphrases are not the same. Type it again in both boxes.');
+      say('');
+      if (!(await changePassphrase(userId, current.value, next.value))) return say('That is not your current passphrase.');
+      done();
+      return window.alert('Your offline passphrase has been changed.');
     });
   });
 }
@@ -73,8 +100,7 @@ function askPassphrase(userId) {
       const answer = await unlock(userId, passphrase.value).finally(() => { submit.disabled = false; });
       passphrase.value = '';
       if (answer.ok) {
-        box.close();
-        box.remove();
+        closeDialog(box);
         return resolve();
       }
       if (answer.failures >= MAX_FAILURES) {
@@ -94,8 +120,7 @@ function askPassphrase(userId) {
       if (!window.confirm(warning)) return;
       await wipe(userId, { keepUnsent: false });
       await forgetVault(userId);
-      box.close();
-      box.remove();
+      closeDialog(box);
       await chooseNewPassphrase(userId);
       resolve();
     });

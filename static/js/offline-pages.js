@@ -3,6 +3,7 @@
 import { briefOf, briefsOf } from './caseload.js';
 import { discardImage, imagesOf } from './media.js';
 import { discard, itemsOf, resend } from './outbox.js';
+import { offerPassphraseChange } from './device.js';
 import { downloadUnsent, stuckCount } from './rescue.js';
 import { currentUserId, getMeta } from './store.js';
 import { syncNow } from './sync.js';
@@ -149,6 +150,7 @@ export function fillShellPages() {
   if (child) return renderChild(child);
   if (document.querySelector('[data-outbox]')) {
     offerExport();
+    currentUserId().then((userId) => offerPassphraseChange(document.querySelector('[data-change-passphrase]'), userId));
     document.querySelector('[data-sync-now]').addEventListener('click', async () => {
       await syncNow();
       await renderOutbox();

@@ -62,6 +62,25 @@ export async function unlock(userId, passphrase) {
   }
 }
 
+// A new passphrase wraps the same data key: nothing sealed needs sealing again. Answers false
+// when the current passphrase is wrong (not counted as a failed unlock: the key is in memory).
+export async function changePassphrase(userId, current, next) {
+  const db = await database();
+  const vault = await db.get('vaults', userId);
+  let dataKey;
+  try {
+    dataKey = await crypto.subtle.unwrapKey('raw', vault.wrapped, await wrappingKey(current, vault.salt, vault.iterations),
+      { name: 'AES-GCM', iv: vault.iv }, { name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
+  } catch {
+    return false;
+  }
+  const salt = random(16);
+  const iv = random(12);
+  const wrapped = await crypto.subtle.wrapKey('raw', dataKey, await wrappingKey(next, salt, ITERATIONS), { name: 'AES-GCM', iv });
+  await db.put('vaults', { ...vault, salt, iv, iterations: ITERATIONS, wrapped, failures: 0 });
+  return true;
+}
+
 // The service worker, once active (on the very first page it may still be installing).
 const toWorker = (message) => navigator.serviceWorker?.ready.then((registration) => registration.active?.postMessage(message));
 

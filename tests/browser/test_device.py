@@ -201,3 +201,34 @@ def test_entries_stuck_on_the_tablet_are_exported_sealed_and_imported_by_the_sup
     page.reload()
     wait_for_outbox(page, 0)
     assert stored_ids(child) == recorded
+
+
+def test_a_changed_passphrase_opens_the_tablet_and_the_old_one_no_longer_does(
+        world, live_server, launch_persistent, sign_in):
+    browser = launch_persistent()
+    page = sign_in(browser.new_page(), world.practitioner)
+    record_offline_with_marker(page, live_server, world.child)
+    page.goto("/outbox")
+    wait_for_key(page)
+    page.get_by_role("button", name="Change offline passphrase").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Current offline passphrase").fill("not the one")
+    dialog.get_by_label("New offline passphrase").fill("porridge before the bus")
+    dialog.get_by_label("The new passphrase again").fill("porridge before the bus")
+    dialog.get_by_role("button", name="Change passphrase").click()
+    expect(dialog.get_by_role("alert")).to_have_text("That is not your current passphrase.")
+    dialog.get_by_label("Current offline passphrase").fill(PASSPHRASE)
+    page.once("dialog", lambda alert: alert.accept())
+    dialog.get_by_role("button", name="Change passphrase").click()
+    expect(page.locator("html")).to_have_attribute("data-device", "unlocked")
+    browser.close()
+
+    again = launch_persistent(offline=True)
+    page = again.new_page()
+    page.goto("/outbox")
+    expect(page.locator("html")).to_have_attribute("data-device", "unlock")
+    page.get_by_label("Offline passphrase", exact=True).fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("alert")).to_contain_text("not the passphrase")
+    open_device(page, "porridge before the bus")
+    assert MARKER in str(outbox(page)), "the same key opens what was sealed before the change"
