@@ -9,9 +9,10 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from .conftest import PASSPHRASE, open_device
-from .test_offline import (READ_META, fill_visit, outbox, outbox_ids, record_visit, save_visit,
-                           stored_ids, visit_page, wait_for_app, wait_for_draft, wait_for_key,
-                           wait_for_outbox, wait_until)
+from .test_offline import (READ_META, fill_visit, open_visit_form_then_lose_signal, outbox,
+                           outbox_ids, record_visit, save_visit, stored_ids, visit_page,
+                           wait_for_app, wait_for_draft, wait_for_key, wait_for_outbox,
+                           wait_until)
 
 MARKER = "Quokka-7731-marker"
 STORES = ["outbox", "drafts", "briefs", "media", "vaults", "meta"]
@@ -61,10 +62,7 @@ def files_holding(folder: Path, text: str) -> list[str]:
 
 
 def record_offline_with_marker(page, live_server, child) -> None:
-    page.goto(visit_page(child))
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
+    open_visit_form_then_lose_signal(page, live_server, child)
     fill_visit(page, observation=f"{MARKER}: no food in the flat.", words=f"{MARKER} is my dog.")
     save_visit(page, child)
     page.goto(visit_page(child))

@@ -13,8 +13,8 @@ from dailylife.extensions import db
 from dailylife.media.models import Media
 from dailylife.media.operations import path_of
 
-from .test_offline import (fill_visit, save_visit, visit_page, wait_for_app,
-                           wait_for_draft, wait_for_outbox, wait_until)
+from .test_offline import (fill_visit, open_visit_form_then_lose_signal, save_visit, visit_page,
+                           wait_for_app, wait_for_draft, wait_for_outbox, wait_until)
 
 SLOT = "observations-0-images-0-"
 MEDIA_COUNT = """async (wanted) => {
@@ -58,10 +58,7 @@ def test_a_photo_taken_offline_reaches_the_chronology_after_its_visit(
         app, world, live_server, signed_in_page):
     child = world.child
     page = signed_in_page(world.practitioner)
-    page.goto(visit_page(child))
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
+    open_visit_form_then_lose_signal(page, live_server, child)
     live_server.forget_requests()
 
     original = sample_images.phone_photo(3000, 2000)  # turned upright: 2000 wide, 3000 high

@@ -173,6 +173,23 @@ def save_visit(page, child) -> None:
         page.locator("input[name=save]").click()
 
 
+def open_visit_form_then_lose_signal(page, live_server, child) -> None:
+    """Open the visit form with a signal, then lose it: a real outage and the browser's own
+    switch, as BROWSER-TESTS.md says."""
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    page.context.set_offline(True)
+    live_server.stop()
+
+
+def record_visit_offline(page, live_server, child, *, observation: str, words: str) -> list[str]:
+    """A whole visit recorded out of signal: the ids now in the outbox."""
+    open_visit_form_then_lose_signal(page, live_server, child)
+    fill_visit(page, observation=observation, words=words)
+    save_visit(page, child)
+    return sorted(record["id"] for record in outbox(page))
+
+
 # The app attaches the draft and outbox handlers after its first network calls; a page whose
 # status already says "will try again shortly" has them (its first sync came after them).
 
@@ -310,13 +327,8 @@ def test_the_same_batch_sent_three_times_at_once_is_stored_once(
         world, live_server, signed_in_page):
     child = world.child
     page = signed_in_page(world.practitioner)
-    page.goto(visit_page(child))
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
-    fill_visit(page, observation="Amy showed me her drawings.", words="This is my dog.")
-    save_visit(page, child)
-    recorded = sorted(record["id"] for record in outbox(page))
+    recorded = record_visit_offline(page, live_server, child, words="This is my dog.",
+                                    observation="Amy showed me her drawings.")
 
     # The app's own sync waits: only the three sends by hand go through.
     page.context.route("**/api/v1/sync", lambda route: (
@@ -384,10 +396,7 @@ def test_a_refused_item_stays_on_the_tablet_to_be_corrected_or_discarded_and_the
         world, live_server, signed_in_page):
     child = world.child
     page = signed_in_page(world.practitioner)
-    page.goto(visit_page(child))
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
+    open_visit_form_then_lose_signal(page, live_server, child)
     fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
     refuse_category(page)
     save_visit(page, child)
@@ -563,13 +572,8 @@ def test_a_session_that_ended_offline_keeps_the_outbox_until_the_practitioner_si
         world, live_server, signed_in_page, sign_in):
     child = world.child
     page = signed_in_page(world.practitioner)
-    page.goto(visit_page(child))
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
-    fill_visit(page, observation="Amy's room had a new lock.", words="It's my private space.")
-    save_visit(page, child)
-    recorded = sorted(record["id"] for record in outbox(page))
+    recorded = record_visit_offline(page, live_server, child, words="It's my private space.",
+                                    observation="Amy's room had a new lock.")
 
     # Meanwhile the session ends on the server (idle too long, or ended by an administrator).
     db.session.execute(sa.update(UserSession).where(UserSession.user_id == world.practitioner.id)
