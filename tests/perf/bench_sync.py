@@ -19,7 +19,8 @@ For each engine and each of three rounds, on fresh databases built through the m
 It prints the median items per second of the three rounds and the ratio endpoint / baseline.
 Targets (from the issue): at least 2,000 items/s through the endpoint on SQLite, and a ratio of at
 least 0.2 on every engine. The exit status is 1 when a target is missed. Figures move with the
-machine's load (check ``uptime``). It is not a pytest test (pytest collects only ``test_*.py``).
+machine's load, so each round also prints its own ratio and the one-minute load average as it
+ended. It is not a pytest test (pytest collects only ``test_*.py``).
 """
 
 import argparse
@@ -103,7 +104,9 @@ def measure(engine: str, scratch: Path) -> tuple[str, float, float]:
         with fresh_database(engine, scratch, child_ids) as url:
             baseline_rates.append(run_baseline(url, scratch, items))
         print(f"{engine} round {round_number}: endpoint {endpoint_rates[-1]:,.0f} items/s, "
-              f"baseline {baseline_rates[-1]:,.0f} items/s", flush=True)
+              f"baseline {baseline_rates[-1]:,.0f} items/s, "
+              f"ratio {endpoint_rates[-1] / baseline_rates[-1]:.2f}, "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
     return engine, statistics.median(endpoint_rates), statistics.median(baseline_rates)
 
 
