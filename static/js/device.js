@@ -115,7 +115,7 @@ function askPassphrase(userId) {
     forgotten.addEventListener('click', async () => {
       const unsent = await unsentWords(userId);
       const warning = unsent
-        ? `${unsent} of yours on this tablet have not reached the server and will be lost for good. Ask your supervisor first if you can. Remove everything of yours from this tablet and choose a new passphrase?`
+        ? `${unsent} of yours on this tablet have not reached the server and will be lost for good: nobody, not even your supervisor, can open them without the passphrase. If it may still come back to you, cancel and try again later. Remove everything of yours from this tablet and choose a new passphrase?`
         : 'Remove your offline data from this tablet and choose a new passphrase?';
       if (!window.confirm(warning)) return;
       await wipe(userId, { keepUnsent: false });
