@@ -59,6 +59,15 @@ def gzip_size(url: str, cookie: str = "") -> int:
         return len(gzip.compress(response.read(), compresslevel=6))
 
 
+def choose_passphrase(page) -> None:
+    """The first sign-in on a device asks for the offline passphrase before showing anything."""
+    page.wait_for_selector("html[data-device=choose]", state="attached")
+    page.fill("#new-passphrase", "tea and toast at four")
+    page.fill("#new-passphrase-again", "tea and toast at four")
+    page.click("button:has-text('Set passphrase')")
+    page.wait_for_selector("html[data-device=unlocked]", state="attached")
+
+
 def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -79,6 +88,7 @@ def main() -> int:
             page.fill("input[name=password]", "demo-password")
             page.click("button:has-text('Sign in')")
             page.wait_for_url("**/cases")
+            choose_passphrase(page)
             page.wait_for_function("navigator.serviceWorker.controller !== null")
             sw = urllib.request.urlopen(f"{base}/sw.js").read().decode()
             precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", sw).group(1))
@@ -88,10 +98,11 @@ def main() -> int:
             total_kb = sum(sizes.values()) / 1024
             server.shutdown()
             context.set_offline(True)
-            timings = []
+            timings, shown = [], []
             for _ in range(options.repeat):
                 page.reload()
                 page.wait_for_selector("[data-offline-caseload] li")
+                shown.append(page.evaluate("performance.now()"))
                 timings.append(page.evaluate(
                     "performance.getEntriesByType('navigation')[0].loadEventEnd"))
             browser.close()
@@ -101,6 +112,9 @@ def main() -> int:
     print(f"app shell, gzip total: {total_kb:.1f} KB (target < {SIZE_TARGET_KB} KB)")
     print(f"offline reload, median of {options.repeat}: {reload_ms:.0f} ms "
           f"(min {min(timings):.0f}, max {max(timings):.0f}; target < {RELOAD_TARGET_MS} ms)")
+    print(f"offline reload until the caseload is shown (its briefs unsealed with the key the "
+          f"service worker holds), median: {statistics.median(shown):.0f} ms (an upper bound: "
+          f"it includes the benchmark's own polling)")
     return 0 if total_kb < SIZE_TARGET_KB and reload_ms < RELOAD_TARGET_MS else 1
 
 
