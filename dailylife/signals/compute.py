@@ -90,8 +90,8 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     oversight = queries.by_child_evidence(queries.light_by_ids(), _present(
         row.oversight_id for row in rows.values()))
     evidence = {
-        "engagement_no_access": queries.by_child_evidence(queries.no_access_visits(shape), ids,
-                                                          **moments),
+        "engagement_no_access": queries.by_child_evidence(queries.no_access_visits(shape), [
+            i for i, row in rows.items() if rules.no_access_raised(row, limits)], **moments),
         "report_unverified": queries.by_child_evidence(queries.unchecked_report(), [
             i for i, row in rows.items() if rules.unchecked_possible(row)], **moments),
     }

@@ -1,6 +1,6 @@
 """The vocabulary of the signal queries: SQL expressions for what an entry says now.
 
-Each fact about a child is a correlated subquery (``seek``) that walks
+Each fact about a child is a correlated subquery (``seek``, ``count``) that walks
 ``ix_entry_child_kind`` (one child, one kind, newest first) and stops at the first entry that
 answers it, so the database's work follows the number of children, not the length of their
 records. Entries are read as they read now: a withdrawn entry (entered in error) is left out, and
@@ -122,6 +122,22 @@ def seek(kind: Kind, conditions=lambda entry: [], column: str = "occurred_at", o
     return (sa.select(getattr(entry, column)).where(*where)
             .order_by(entry.occurred_at.desc()).offset(offset).limit(1)
             .correlate(Child).scalar_subquery())
+
+
+def count(kind: Kind, conditions):
+    entry, where = _current(kind, conditions)
+    return (sa.select(sa.func.count()).select_from(entry).where(*where)
+            .correlate(Child).scalar_subquery())
+
+
+def since(boundary):
+    """Entries at or after ``boundary`` (a moment, or a subquery that may be NULL)."""
+    return lambda entry: [entry.occurred_at >= sa.func.coalesce(boundary, EARLIEST)]
+
+
+def both(*conditions):
+    return lambda entry: [clause for condition in conditions
+                          for clause in _clauses(condition, entry)]
 
 
 def answered(escalation):

@@ -113,9 +113,14 @@ def without_jit() -> None:
 def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
     """One row per child: the facts the rules read (see ``rules``), for a reader who may or may
     not open the confidential advocate notes."""
+    nth_visit = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
     columns = {
         "voice_at": facts.seek(Kind.VOICE, facts.opened_by(read_confidential)),
-        "nth_visit_at": facts.seek(Kind.VISIT, offset=limits.no_access_run - 1),
+        "no_access_recent": facts.count(Kind.VISIT, facts.both(facts.since(NO_ACCESS_SINCE),
+                                                               facts.no_access)),
+        "nth_visit_at": nth_visit,
+        "no_access_run": facts.count(Kind.VISIT, facts.both(facts.since(nth_visit),
+                                                           facts.no_access)),
         "oversight_id": facts.seek(Kind.OVERSIGHT, column="id"),
         "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
         **report_counts(),
@@ -210,9 +215,7 @@ def seen_visits(limits: Limits) -> sa.Select:
 
 @functools.cache
 def no_access_visits(limits: Limits) -> sa.Select:
-    """No-access visits since the earlier of ``no_access_since`` and the last run of visits:
-    both ways ``engagement_no_access`` counts them, and its evidence, in one walk of the visits
-    (counting them in the fact row walked the same visits twice more)."""
+    """No-access visits since the earlier of ``no_access_since`` and the last run of visits."""
     run_start = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
     boundary = sa.case((run_start < NO_ACCESS_SINCE, run_start), else_=NO_ACCESS_SINCE)
     starts, on = _from(boundary, Kind.VISIT)

@@ -1,7 +1,8 @@
 """The rules: what each signal means, read from one child's facts as of ``now``.
 
 Each rule returns a ``Signal`` with the entries that raised it, or None. The facts come from
-``queries`` (a row per child, and the entries that explain).
+``queries`` (a row per child, and the entries that explain); ``no_access_raised`` is shared with
+``compute``, which loads the explaining visits only for the children it picks.
 """
 
 import json
@@ -112,20 +113,21 @@ def not_seen_alone(f: ChildFacts, clock: Clock) -> Signal | None:
                   f"{f.child.known_as} was seen.", [visit for visit, _ in visits])
 
 
+def no_access_raised(row, limits: Thresholds) -> bool:
+    return (row.no_access_recent >= limits.no_access_visits
+            or (row.nth_visit_at is not None and row.no_access_run == limits.no_access_run))
+
+
 def engagement_no_access(f: ChildFacts, clock: Clock) -> Signal | None:
-    """Counted from the no-access visits since the earlier of the window's start and the
-    R-th latest visit (``queries.no_access_visits``), which are also its evidence."""
-    limits, visits = clock.limits, f.evidence["engagement_no_access"]
-    since = clock.days_ago(limits.no_access_days)
-    recent = sum(visit.occurred_at >= since for visit in visits)
-    if recent >= limits.no_access_visits:
-        detail = f"{recent} visits with no access in the last {limits.no_access_days} days."
-    elif f.row.nth_visit_at is not None and limits.no_access_run == sum(
-            visit.occurred_at >= f.row.nth_visit_at for visit in visits):
-        detail = f"The last {limits.no_access_run} visits all had no access."
-    else:
+    limits = clock.limits
+    if not no_access_raised(f.row, limits):
         return None
-    return Signal("engagement_no_access", detail, visits)
+    if f.row.no_access_recent >= limits.no_access_visits:
+        detail = (f"{f.row.no_access_recent} visits with no access in the last "
+                  f"{limits.no_access_days} days.")
+    else:
+        detail = f"The last {limits.no_access_run} visits all had no access."
+    return Signal("engagement_no_access", detail, f.evidence["engagement_no_access"])
 
 
 def voice_missing(f: ChildFacts, clock: Clock) -> Signal | None:
