@@ -459,3 +459,16 @@ def test_thresholds_come_from_configuration(app, world):
     app.config["NOT_SEEN_ALONE_VISITS"] = 1
     visit(world.practitioner, world.child, ago(2), alone=False)
     assert "not_seen_alone" in signals(world.child)
+
+
+def test_signals_for_many_children_at_once_are_each_childs_own_and_only_theirs(
+        world, make_child):
+    overdue, seen, unasked = (make_child(world.team_a, name=name) for name in (
+        "Ben Overdue", "Cal Seen", "Dot Unasked"))
+    visit(world.practitioner, overdue, ago(40))
+    visit(world.practitioner, seen, ago(1))
+    db.session.expire_all()
+    found = compute.for_children([overdue, seen], reader=world.supervisor)
+    assert set(found) == {overdue.id, seen.id}
+    assert "visit_overdue" in {signal.id for signal in found[overdue.id]}
+    assert "visit_overdue" not in {signal.id for signal in found[seen.id]}

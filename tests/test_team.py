@@ -12,6 +12,7 @@ from dailylife.entries import operations
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate
 from dailylife.extensions import db
+from dailylife.people.models import Role
 
 
 def ago(days: float):
@@ -176,3 +177,17 @@ def test_the_sync_api_refuses_an_answer_to_another_childs_escalation(world, clie
         "/api/v1/sync", {"device_id": "tablet", "items": [oversight]})
     (result,) = response.get_json()["results"]
     assert result["status"] == "rejected" and "answers" in result["errors"]
+
+
+def test_a_child_held_by_a_practitioner_of_another_team_shows_them_with_their_caseload(
+        world, make_user, allocate, client_for):
+    outsider = make_user(Role.PRACTITIONER, team=world.team_b, name="Xan Elsewhere")
+    allocate(outsider, world.child)
+    html = client_for(world.supervisor).get("/team").get_data(as_text=True)
+    row = html[html.index(f'id="child-{world.child.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Pat Practitioner" in row and "Xan Elsewhere" in row
+    workers = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>(\d+)</td>",
+                         section(html, "practitioners-heading"))
+    assert dict(workers) == {"Olu Other": "0", "Pat Practitioner": "1", "Xan Elsewhere": "1"}
+    assert [name for name, _ in workers] == sorted(name for name, _ in workers)

@@ -5,7 +5,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from dailylife.children.models import Child
 from dailylife.clock import local_today
@@ -59,29 +58,39 @@ def for_team(supervisor: User) -> Dashboard:
     children = db.session.scalars(
         sa.select(Child).where(Child.team_id == team_id).order_by(Child.name)).all()
     signals = compute.for_children(children, reader=supervisor)
-    allocated = _practitioners_by_child([child.id for child in children])
-    rows = sorted((ChildRow(child, signals[child.id], allocated.get(child.id, []))
+    allocated = _allocated([child.id for child in children])
+    people = _people(team_id, {user_id for held in allocated.values() for user_id in held})
+    rows = sorted((ChildRow(child, signals[child.id],
+                            [people[user_id] for user_id in allocated.get(child.id, [])])
                    for child in children), key=ChildRow.urgency)
-    return Dashboard(rows, _practitioner_rows(team_id, rows))
+    members = [user for user in people.values() if user.team_id == team_id
+               and user.role is Role.PRACTITIONER and user.active]
+    return Dashboard(rows, _practitioner_rows(members, rows))
 
 
-def _practitioners_by_child(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[User]]:
+def _allocated(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """child id -> the ids of its practitioners today: plain rows, not one User loaded again for
+    every child it holds (the ORM's identity check for each repeat cost more than the query)."""
     today = local_today()
-    allocations = db.session.scalars(
-        sa.select(Allocation).options(joinedload(Allocation.user)).where(
-            Allocation.child_id.in_(child_ids), Allocation.case_role == CaseRole.PRACTITIONER,
-            Allocation.start_date <= today,
-            sa.or_(Allocation.end_date.is_(None), Allocation.end_date >= today)))
     found = defaultdict(list)
-    for allocation in allocations:
-        found[allocation.child_id].append(allocation.user)
+    for child_id, user_id in db.session.execute(
+            sa.select(Allocation.child_id, Allocation.user_id).where(
+                Allocation.child_id.in_(child_ids), Allocation.case_role == CaseRole.PRACTITIONER,
+                Allocation.start_date <= today,
+                sa.or_(Allocation.end_date.is_(None), Allocation.end_date >= today))):
+        found[child_id].append(user_id)
     return found
 
 
-def _practitioner_rows(team_id: uuid.UUID, rows: list[ChildRow]) -> list[PractitionerRow]:
+def _people(team_id: uuid.UUID, holders: set[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """The team's active practitioners and whoever holds one of its children, in one query."""
+    return {user.id: user for user in db.session.scalars(sa.select(User).where(sa.or_(
+        sa.and_(User.team_id == team_id, User.role == Role.PRACTITIONER, User.active),
+        User.id.in_(holders))))}
+
+
+def _practitioner_rows(members: list[User], rows: list[ChildRow]) -> list[PractitionerRow]:
     """The team's practitioners (and anyone else holding one of its children), by name."""
-    members = db.session.scalars(sa.select(User).where(
-        User.team_id == team_id, User.role == Role.PRACTITIONER, User.active)).all()
     practitioners = {user.id: PractitionerRow(user) for user in members}
     for row in rows:
         for user in row.practitioners:
