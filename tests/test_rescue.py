@@ -57,6 +57,11 @@ def entries_of(child):
     return db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id)).all()
 
 
+def test_the_team_dashboard_shows_the_supervisor_where_to_import_a_file(world, client_for):
+    page = client_for(world.supervisor).get("/team").get_data(as_text=True)
+    assert f'href="{IMPORT}"' in page
+
+
 def test_a_supervisor_imports_a_practitioners_stuck_visit_into_the_chronology(
         world, client_for):
     visit = item(world.child, "visit")
