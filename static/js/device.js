@@ -3,6 +3,7 @@
 // without use or after the tab was hidden for long. Five wrong passphrases in a row remove the
 // user's drafts and offline caseload, never what waits to be sent (it stays sealed for the right
 // passphrase). Signing out with nothing unsent removes everything of the user from the tablet.
+import { ofUser } from './outbox.js';
 import { database, getMeta } from './store.js';
 import { MAX_FAILURES, changePassphrase, createVault, forgetVault, hasVault, lock, resume, setLockTime, touch, unlock, unlockedFor } from './vault.js';
 
@@ -136,7 +137,7 @@ async function resetFailures(userId) {
 async function keysOf(store, userId) {
   const db = await database();
   if (store === 'drafts') return db.getAllKeys('drafts', IDBKeyRange.bound(`${userId}|`, `${userId}|\uffff`));
-  if (store === 'outbox') return db.getAllKeysFromIndex('outbox', 'byUser', IDBKeyRange.bound([userId, 0], [userId, Infinity]));
+  if (store === 'outbox') return db.getAllKeysFromIndex('outbox', 'byUser', ofUser(userId));
   return db.getAllKeysFromIndex(store, 'byUser', userId);
 }
 

@@ -3,7 +3,7 @@
 // draft, moved to the outbox with its entry on "Save", and sent once its entry has reached the
 // server (POST /api/v1/media, idempotent by the image's id like entries are). On the device the
 // picture and its caption are sealed (vault.js); id, owner, entry, status and size are not.
-import { database } from './store.js';
+import { database, tally } from './store.js';
 import { open, openBytes, seal, sealBytes } from './vault.js';
 
 const LONGEST_SIDE = 2048;
@@ -173,11 +173,9 @@ export async function discardImage(id) {
   await (await database()).delete('media', id);
 }
 
-// Counting needs no key: status and owner are not sealed.
-export async function imageCounts(userId) {
-  const records = userId ? await (await database()).getAllFromIndex('media', 'byUser', userId) : [];
-  const count = (status) => records.filter((record) => record.status === status).length;
-  return { waiting: count('waiting'), rejected: count('rejected') };
+export async function imageCounts(userId, stuckBefore) {
+  if (!userId) return tally([]);
+  return tally(await (await database()).getAllFromIndex('media', 'byUser', userId), stuckBefore);
 }
 
 // The user's images waiting or refused, with their caption, kind and refusal opened.

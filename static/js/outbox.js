@@ -3,7 +3,7 @@
 // explicitly discards it (never on a network error, never on a 500: see workbox issue 2599).
 // What an item says is sealed (vault.js); its id, owner, order and status stay readable, so the
 // device can count and order what waits without unlocking anything.
-import { database } from './store.js';
+import { database, tally } from './store.js';
 import { open, seal } from './vault.js';
 
 let sequence = 0;
@@ -43,12 +43,12 @@ export async function saveToOutbox(userId, items, draftKey, images = []) {
   await tx.done;
 }
 
-const ofUser = (userId) => IDBKeyRange.bound([userId, 0], [userId, Infinity]);
+// The byUser index's range for one user's items (it is ordered by [userId, seq]).
+export const ofUser = (userId) => IDBKeyRange.bound([userId, 0], [userId, Infinity]);
 
-// Counting needs no key: status and owner are not sealed.
-export async function countOf(userId, status) {
-  const records = await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId));
-  return records.filter((record) => record.status === status).length;
+export async function countsOf(userId, stuckBefore) {
+  if (!userId) return tally([]);
+  return tally(await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId)), stuckBefore);
 }
 
 export async function itemsOf(userId) {

@@ -4,9 +4,9 @@
 // the server's public key, so only the server opens it (dailylife/rescue/unsent_file.py). The
 // entries stay on the tablet until the server has them; importing and later syncing both count
 // each entry once.
-import { imageBlob, imagesOf } from './media.js';
-import { itemsOf } from './outbox.js';
-import { database, deviceId, getMeta, setMeta } from './store.js';
+import { imageBlob, imageCounts, imagesOf } from './media.js';
+import { countsOf, itemsOf } from './outbox.js';
+import { deviceId, getMeta, setMeta } from './store.js';
 import { open, seal } from './vault.js';
 
 const FORMAT = 'dailylife-unsent/1';
@@ -23,16 +23,15 @@ export async function keepUnsentKey(userId) {
   await setMeta(`unsentProof|${userId}`, await seal(proof));
 }
 
-// How many of the user's entries and images have waited longer than the stuck time; counting
-// needs no key (owner, status and time are not sealed).
+// What was written before this has waited too long (the server's stuck time).
+export async function stuckBefore() {
+  return Date.now() - ((await getMeta('stuckHours')) ?? 24) * 3600 * 1000;
+}
+
+// How many of the user's entries and images have waited longer than the stuck time.
 export async function stuckCount(userId) {
-  if (!userId) return 0;
-  const hours = (await getMeta('stuckHours')) ?? 24;
-  const before = Date.now() - hours * 3600 * 1000;
-  const db = await database();
-  const entries = await db.getAllFromIndex('outbox', 'byUser', IDBKeyRange.bound([userId, 0], [userId, Infinity]));
-  const images = await db.getAllFromIndex('media', 'byUser', userId);
-  return [...entries, ...images].filter((record) => record.status !== 'draft' && record.createdAt < before).length;
+  const before = await stuckBefore();
+  return (await countsOf(userId, before)).stuck + (await imageCounts(userId, before)).stuck;
 }
 
 function base64(bytes) {

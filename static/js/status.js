@@ -1,8 +1,8 @@
 // The sync status, always visible: online or not, how many entries wait, when the last sync
 // succeeded, and which items were refused and need the practitioner.
 import { imageCounts } from './media.js';
-import { countOf } from './outbox.js';
-import { stuckCount } from './rescue.js';
+import { countsOf } from './outbox.js';
+import { stuckBefore } from './rescue.js';
 import { currentUserId, getMeta } from './store.js';
 import { onSyncChange } from './sync.js';
 
@@ -37,21 +37,22 @@ export async function refreshStatus(extra = {}) {
   if (!element) return;
   lastState = extra.state ?? lastState;
   const userId = await currentUserId();
-  const waiting = userId ? await countOf(userId, 'waiting') : 0;
-  const pictures = await imageCounts(userId);
+  const before = await stuckBefore();
+  const entries = await countsOf(userId, before);
+  const pictures = await imageCounts(userId, before);
   const summary = describe({
     online: navigator.onLine,
-    waiting,
+    waiting: entries.waiting,
     imagesWaiting: pictures.waiting,
-    rejected: userId ? await countOf(userId, 'rejected') : 0,
+    rejected: entries.rejected,
     imagesRejected: pictures.rejected,
-    stuck: await stuckCount(userId),
+    stuck: entries.stuck + pictures.stuck,
     lastSyncAt: await getMeta('lastSyncAt'),
     state: lastState,
     warning: await getMeta('storageWarning'),
   });
   element.replaceChildren(Object.assign(document.createElement('span'), { textContent: summary.text }));
-  element.dataset.waiting = String(waiting);
+  element.dataset.waiting = String(entries.waiting);
   element.dataset.imagesWaiting = String(pictures.waiting);
   if (summary.attention) {
     const link = Object.assign(document.createElement('a'), {

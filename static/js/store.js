@@ -55,6 +55,18 @@ export async function forgetMeta(key) {
   await (await database()).delete('meta', key);
 }
 
+// What a user's waiting records of one store (outbox, media) come to, without opening any:
+// owner, status and times are not sealed. `stuck`: those written before `stuckBefore`.
+export function tally(records, stuckBefore = -Infinity) {
+  const counts = { waiting: 0, rejected: 0, stuck: 0 };
+  for (const { status, createdAt } of records) {
+    if (status !== 'waiting' && status !== 'rejected') continue;
+    counts[status] += 1;
+    if (createdAt < stuckBefore) counts.stuck += 1;
+  }
+  return counts;
+}
+
 // The user whose data the device shows and sends: the last one the server confirmed.
 export const currentUserId = () => getMeta('currentUser');
 

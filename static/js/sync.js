@@ -2,7 +2,7 @@
 // wait (a server outage fires no event), from "Send now", and by Background Sync where the
 // browser has it (iPadOS Safari has none, so nothing relies on it).
 import { imageCounts, sendImages } from './media.js';
-import { countOf, settle, waitingOf } from './outbox.js';
+import { countsOf, settle, waitingOf } from './outbox.js';
 import { currentUserId, deviceId, setMeta } from './store.js';
 
 const FIRST_RETRY_MS = 5_000;
@@ -54,7 +54,7 @@ async function sendAll() {
 
 // Entries and images still to send: while there are any, failures are retried.
 async function stillWaiting(userId) {
-  return (await countOf(userId, 'waiting')) + (await imageCounts(userId)).waiting;
+  return (await countsOf(userId)).waiting + (await imageCounts(userId)).waiting;
 }
 
 // After the first failure wait FIRST_RETRY_MS, then twice as long each time (jittered).
