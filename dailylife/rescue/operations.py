@@ -31,7 +31,6 @@ from dailylife.sync.items import Result, process_batch
 @dataclass
 class ImportReport:
     author: User
-    #: When the tablet made the file, if it says so in a form we can read.
     exported_at: datetime | None
     entries: list[Result] = field(default_factory=list)
     images: list[Result] = field(default_factory=list)
@@ -49,24 +48,17 @@ def import_unsent(supervisor, unsent: Unsent) -> ImportReport:
     if author is None or supervisor.team_id is None or author.team_id != supervisor.team_id:
         raise FileRefused("These entries were recorded by someone outside your team: their own "
                           "team's supervisor can import the file.")
-    report = ImportReport(author=author, exported_at=_moment(unsent.exported_at))
+    report = ImportReport(author=author, exported_at=unsent.exported_at)
     limit = current_app.config["SYNC_MAX_ITEMS"]
     for start in range(0, len(unsent.items), limit):
         report.entries += _import_items(supervisor, author, unsent.items[start:start + limit],
                                         unsent.device_id)
     report.images = [_import_image(author, image) for image in unsent.images]
     audit.record("import_unsent", actor=supervisor, author=str(author.id),
-                 device=unsent.device_id, exported_at=str(unsent.exported_at)[:40],
+                 device=unsent.device_id,
+                 exported_at=unsent.exported_at.isoformat() if unsent.exported_at else None,
                  **{status: str(count) for status, count in report.counts().items()})
     return report
-
-
-def _moment(text) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _import_items(supervisor, author, items: list, device_id: str | None) -> list[Result]:

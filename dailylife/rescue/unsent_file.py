@@ -14,6 +14,7 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -42,7 +43,8 @@ class Unsent:
     user_id: uuid.UUID
     author_proof: str | None
     device_id: str | None
-    exported_at: str | None
+    #: When the tablet made the file, if it says so in a form we can read.
+    exported_at: datetime | None
     items: list
     images: list[dict]
 
@@ -97,8 +99,16 @@ def _contents(inner) -> Unsent:
         raise FileRefused(DAMAGED)
     proof = inner.get("author_proof")
     return Unsent(user_id=user_id, author_proof=proof if isinstance(proof, str) else None,
-                  device_id=device_id, exported_at=inner.get("exported_at"),
+                  device_id=device_id, exported_at=_moment(inner.get("exported_at")),
                   items=inner["items"], images=images)
+
+
+def _moment(text) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def image_bytes(image: dict) -> bytes | None:

@@ -8,8 +8,8 @@ from dailylife import audit
 from dailylife.access import Action, requires, sign_in_needed, visible_children_query
 from dailylife.children.models import Child
 from dailylife.errors import respond
-from dailylife.rescue import keys
 from dailylife.extensions import csrf, db
+from dailylife.rescue import keys
 from dailylife.sync import briefs
 from dailylife.sync.items import process_batch
 
