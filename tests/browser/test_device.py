@@ -230,3 +230,36 @@ def test_a_changed_passphrase_opens_the_tablet_and_the_old_one_no_longer_does(
     expect(page.get_by_role("alert")).to_contain_text("not the passphrase")
     open_device(page, "porridge before the bus")
     assert MARKER in str(outbox(page)), "the same key opens what was sealed before the change"
+
+
+def test_a_forgotten_passphrase_removes_the_users_data_only_after_saying_what_is_lost(
+        world, live_server, launch_persistent, sign_in):
+    browser = launch_persistent()
+    page = sign_in(browser.new_page(), world.practitioner)
+    record_offline_with_marker(page, live_server, world.child)
+    browser.close()
+
+    again = launch_persistent(offline=True)
+    page = again.new_page()
+    page.goto("/outbox")
+    expect(page.locator("html")).to_have_attribute("data-device", "unlock")
+    warnings = []
+
+    def answer(dialog):
+        warnings.append(dialog.message)
+        dialog.dismiss() if len(warnings) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    forgotten = page.get_by_role("button", name="I have forgotten it")
+    forgotten.click()
+    expect(page.locator("html")).to_have_attribute("data-device", "unlock")  # "Cancel": kept
+    assert "4 entries and 1 draft of yours on this tablet" in warnings[0]
+    assert "lost for good" in warnings[0]
+    assert page.evaluate(RAW_COUNT, "outbox") == 4
+
+    forgotten.click()
+    open_device(page, "a fresh start at last")  # the first sign-in again: a new passphrase
+    assert len(warnings) == 2
+    for store in ("outbox", "drafts", "briefs", "media"):
+        assert page.evaluate(RAW_COUNT, store) == 0, store
+    assert page.evaluate(RAW_COUNT, "vaults") == 1
