@@ -122,6 +122,24 @@ def ctx(app):
         yield
 
 
+@pytest.fixture
+def count_statements(ctx):
+    """``count_statements(action)``: how many SQL statements ``action()`` sends, and its result."""
+    def count(action):
+        sent = []
+
+        def note(*_):
+            sent.append(1)
+
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            result = action()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+        return len(sent), result
+    return count
+
+
 class AppClient(FlaskClient):
     """A test client that does what a browser does: carries the CSRF token in forms.
 

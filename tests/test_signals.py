@@ -1,6 +1,7 @@
 """Practice signals (issue 7): each raised and cleared by the entries that should raise and clear
 it, at its threshold, in working days where the rule counts them."""
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -438,6 +439,61 @@ def test_signals_computed_for_no_one_in_particular_leave_confidential_notes_out(
     assert "late_recording" not in signals(world.child)
 
 
+# Kept between requests ---------------------------------------------------------------------------
+
+def ids(found) -> set:
+    return {signal.id for signal in found}
+
+
+def test_signals_are_kept_until_something_is_written_about_the_child(
+        world, make_child, count_statements):
+    child = make_child(world.team_a, created_at=ago(60))
+    visit(world.practitioner, child, ago(40))
+    assert "visit_overdue" in ids(compute.for_child(child))
+    sent, found = count_statements(lambda: compute.for_child(child))
+    assert sent == 1 and "visit_overdue" in ids(found), "only the record's stamp is read again"
+    visit(world.practitioner, child, ago(1))
+    sent, found = count_statements(lambda: compute.for_child(child))
+    assert sent > 1 and "visit_overdue" not in ids(found)
+
+
+def test_entries_sent_from_a_tablet_renew_the_kept_signals(world, make_child, allocate,
+                                                           client_for):
+    child = make_child(world.team_a, created_at=ago(60))
+    allocate(world.practitioner, child)
+    assert "visit_overdue" in signals(child)
+    moment = (utcnow() - timedelta(hours=3)).isoformat()
+    response = client_for(world.practitioner).post_json("/api/v1/sync", {
+        "device_id": "tablet-1", "items": [{
+            "id": str(uuid.uuid4()), "kind": "visit", "child_id": str(child.id),
+            "occurred_at": moment, "recorded_at": moment, "visit_id": None, "amends_id": None,
+            "data": {"type": "planned", "child_seen": True, "seen_alone": True}}]})
+    assert [result["status"] for result in response.get_json()["results"]] == ["created"]
+    assert "visit_overdue" not in signals(child)
+
+
+def test_signals_computed_from_a_write_that_was_rolled_back_are_not_kept(world, make_child):
+    child = make_child(world.team_a, created_at=ago(60))
+    assert "visit_overdue" in signals(child)
+    clean, errors = validate("visit", {"type": "planned", "child_seen": True, "seen_alone": True})
+    assert not errors
+    operations.add_entry(author=world.practitioner, child=child, kind="visit", data=clean,
+                         occurred_at=ago(1))
+    assert "visit_overdue" not in ids(compute.for_child(child)), "the write is seen before commit"
+    db.session.rollback()
+    assert "visit_overdue" in signals(child)
+
+
+def test_a_change_to_the_child_or_a_new_day_computes_the_signals_again(world, make_child):
+    child = make_child(world.team_a, created_at=ago(100))
+    visit(world.practitioner, child, at("2026-09-01"))
+    assert "visit_overdue" in signals(child, at("2026-10-13"))
+    child.legal_status = "looked_after"
+    db.session.commit()
+    assert "visit_overdue" not in signals(child, at("2026-10-13")), "42 days, not 10 working days"
+    assert "visit_overdue" in signals(child, at("2026-10-14"))
+
+
 # Configuration -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["0", "-3", "ten", "true", "2.5"])
@@ -456,8 +512,9 @@ def test_the_app_refuses_to_start_with_an_unknown_bank_holiday_calendar(monkeypa
 
 
 def test_thresholds_come_from_configuration(app, world):
-    app.config["NOT_SEEN_ALONE_VISITS"] = 1
     visit(world.practitioner, world.child, ago(2), alone=False)
+    assert "not_seen_alone" not in signals(world.child)
+    app.config["NOT_SEEN_ALONE_VISITS"] = 1
     assert "not_seen_alone" in signals(world.child)
 
 

@@ -421,22 +421,14 @@ def test_the_brief_reads_visits_words_and_reports_as_the_record_reads_now(world,
 
 
 def test_the_caseload_briefs_take_as_many_statements_for_many_children_as_for_one(
-        world, client_for, make_child, allocate):
+        world, client_for, make_child, allocate, count_statements):
     """Each fact of the briefs is one statement for the whole caseload, not one per child."""
     supervisor, worker = client_for(world.supervisor), client_for(world.practitioner)
 
     def statements() -> int:
-        seen = []
-
-        def count(*_):
-            seen.append(1)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert len(supervisor.get("/api/v1/cases").get_json()["cases"]) == len(children)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen)
+        sent, cases = count_statements(lambda: supervisor.get("/api/v1/cases").get_json())
+        assert len(cases["cases"]) == len(children)
+        return sent
 
     def with_history(child):
         report = {"category": "education", "text": "Mum says.", "source": "parent_reported"}

@@ -37,6 +37,10 @@ class Child(db.Model):
     #: The team responsible for the case: its supervisor oversees the child.
     team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("team.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Made anew by every write of an entry about the child (``entries.operations``), never
+    #: reused, so that signals computed from the record can be kept until it changes
+    #: (``signals.kept``). None until the first entry written after the column was added.
+    record_stamp: Mapped[uuid.UUID | None]
 
     team: Mapped["Team"] = relationship()  # noqa: F821
     allocations: Mapped[list["Allocation"]] = relationship(back_populates="child")  # noqa: F821

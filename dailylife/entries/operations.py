@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dailylife import audit
+from dailylife.children.models import Child
 from dailylife.clock import utcnow
 from dailylife.entries import references
 from dailylife.entries.forms import REPORTED_SOURCES
@@ -45,6 +46,7 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     entry = Entry(**row)
     db.session.add(entry)
     _audit_creation(audit.record, author, row)
+    restamp([child.id])
     return entry
 
 
@@ -93,7 +95,16 @@ class Writes:
         trail, self.trail = self.trail, audit.Trail()
         if entries:
             db.session.execute(Entry.__table__.insert(), entries)
+            restamp({row["child_id"] for row in entries})
         trail.write()
+
+
+def restamp(child_ids) -> None:
+    """Give these children's records a new stamp, in the transaction that writes to them: signals
+    kept from the old one are recomputed (``signals.kept``). A fresh UUID, not a counter, so that
+    a stamp seen in a transaction that was rolled back is never seen again."""
+    db.session.execute(Child.__table__.update().where(Child.id.in_(sorted(child_ids)))
+                       .values(record_stamp=uuid.uuid4()))
 
 
 def _audit_creation(audit_event, author, row: dict) -> None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from dailylife.access import Action, actions_on
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
-from dailylife.signals import queries, rules
+from dailylife.signals import kept, queries, rules
 from dailylife.signals.facts import Evidence
 from dailylife.signals.rules import ChildFacts, Clock, Signal
 from dailylife.signals.settings import Thresholds
@@ -54,20 +54,38 @@ def _signed_in():
 
 def _computed(children: list[tuple[Child, set[Action]]], now=None
               ) -> dict[uuid.UUID, list[Signal]]:
-    """Signals of each child as a reader with those actions on it sees them: the children are
-    gathered in two batches at most, those whose confidential advocate notes the reader opens and
-    the others."""
+    """Signals of each child as a reader with those actions on it sees them: kept ones where the
+    record has not changed (``kept``), the rest computed in two batches at most, those whose
+    confidential advocate notes the reader opens and the others."""
     if not children:
         return {}
     clock = clock_at(now)
-    queries.without_jit()
-    groups = defaultdict(list)
+    store = kept.for_app()
+    stamps = kept.stamps([child.id for child, _ in children])
+    found, groups = {}, defaultdict(list)
     for child, actions in children:
-        groups[Action.READ_CONFIDENTIAL in actions].append(child)
-    found = {}
+        key = (child.id, Action.READ_CONFIDENTIAL in actions)
+        basis = kept.basis(child, stamps.get(child.id), clock)
+        signals = store.get(key, basis)
+        if signals is None:
+            groups[key[1]].append((child, basis))
+        else:
+            found[child.id] = signals
     for read_confidential, group in groups.items():
-        found.update((child_facts.child.id, rules.signals_of(child_facts, clock))
-                     for child_facts in gather(group, clock, read_confidential))
+        computed = _fresh([child for child, _ in group], clock, read_confidential)
+        for child, basis in group:
+            store.put((child.id, read_confidential), basis, computed[child.id])
+        found.update(computed)
+    return found
+
+
+def _fresh(children: list[Child], clock: Clock, read_confidential: bool
+           ) -> dict[uuid.UUID, list[Signal]]:
+    """Signals computed from the record: the facts of all the children, the rules of each, then
+    the acknowledgements of the children with a signal."""
+    queries.without_jit()
+    found = {child_facts.child.id: rules.signals_of(child_facts, clock)
+             for child_facts in gather(children, clock, read_confidential)}
     acknowledgements = queries.by_child_versions(
         queries.acknowledgements(), [child_id for child_id, signals in found.items() if signals])
     for child_id, signals in found.items():

@@ -6,6 +6,7 @@ Each rule returns a ``Signal`` with the entries that raised it, or None. The fac
 """
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,22 @@ from dailylife.signals.settings import VISIT_INTERVALS, Thresholds
 from dailylife.signals.workdays import add_working_days, working_days_after
 
 
+@dataclass(frozen=True)
+class Note:
+    """An entry a signal quotes, as it reads now: plain data, not the ORM's rows, so that computed
+    signals can be kept between requests (``kept``)."""
+
+    id: uuid.UUID
+    occurred_at: datetime
+    author_name: str
+    data: dict
+
+    @classmethod
+    def of(cls, version: Version) -> "Note":
+        entry = version.entry
+        return cls(entry.id, entry.occurred_at, entry.author.display_name, dict(version.data))
+
+
 @dataclass
 class Signal:
     id: str
@@ -27,9 +44,9 @@ class Signal:
     evidence: list[Evidence] = field(default_factory=list)
     urgency: Urgency | None = None
     #: The newest oversight that acknowledged it after its evidence reached the record.
-    acknowledgement: Version | None = None
-    #: The whole entries, where a page shows what they say (an escalation's reason and need).
-    entries: list[Version] = field(default_factory=list)
+    acknowledgement: Note | None = None
+    #: The entries a page quotes (an escalation's reason and need).
+    entries: list[Note] = field(default_factory=list)
 
     def __post_init__(self):
         self.urgency = self.urgency or SIGNALS[self.id][1]
@@ -225,7 +242,8 @@ def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
     newest = f.escalations[0]
     return Signal("escalation_open", f"Raised {day(clock.day_of(newest.entry.occurred_at))} by "
                   f"{newest.entry.author.display_name}: {newest.data['reason']}",
-                  [_evidence(version) for version in f.escalations], entries=f.escalations)
+                  [_evidence(version) for version in f.escalations],
+                  entries=[Note.of(version) for version in f.escalations])
 
 
 def _evidence(version: Version) -> Evidence:
@@ -248,6 +266,6 @@ def acknowledge(signals: list[Signal], oversight: list[Version]) -> None:
     for signal in signals:
         evidence_at = max((item.received_at for item in signal.evidence), default=None)
         signal.acknowledgement = next(
-            (version for version in oversight
+            (Note.of(version) for version in oversight
              if signal.id in (version.data.get("acknowledges") or [])
              and (evidence_at is None or version.entry.received_at >= evidence_at)), None)
