@@ -280,9 +280,10 @@ def forget_kept(app) -> None:
 
 def record_for(app, count: int) -> None:
     """An observation for ``count`` children picked at random, through the app's write path."""
+    picked = RANDOM.sample(team_children(app), count)
     with app.app_context():
         author = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR))
-        for child_id in RANDOM.sample(team_children(app), count):
+        for child_id in picked:
             entry_operations.add_entry(author=author, child=db.session.get(Child, child_id),
                                  kind="observation", occurred_at=utcnow(), data={
                                      "category": "behaviour", "source": "observed",
@@ -335,12 +336,14 @@ def statements(client, url: str, before=lambda: None) -> int:
 
 
 def signal_computation(repeat: int) -> tuple[float, Counter]:
-    supervisor = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR))
-    children = db.session.scalars(
-        sa.select(Child).where(Child.team_id == supervisor.team_id)).all()
+    """CPU time of computing every child's signals, each time in a new session as a request has."""
     times = []
     for _ in range(repeat):
+        db.session.close()
         forget_kept(current_app)
+        supervisor = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR))
+        children = db.session.scalars(
+            sa.select(Child).where(Child.team_id == supervisor.team_id)).all()
         started = time.thread_time()
         found = compute.for_children(children, reader=supervisor)
         times.append((time.thread_time() - started) * 1000)
