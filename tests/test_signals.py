@@ -13,7 +13,7 @@ from dailylife.config import UnsafeConfiguration
 from dailylife.entries import history, operations
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
-from dailylife.signals import compute
+from dailylife.signals import compute, kept
 from dailylife.signals.settings import bank_holidays
 from dailylife.signals.workdays import add_working_days, working_days_after
 
@@ -443,6 +443,17 @@ def test_signals_computed_for_no_one_in_particular_leave_confidential_notes_out(
 
 def ids(found) -> set:
     return {signal.id for signal in found}
+
+
+def test_kept_signals_hold_a_bounded_number_of_children_dropping_the_least_recently_used():
+    store = kept.KeptSignals(capacity=2)
+    store.put(("amy", True), "monday", ["a"])
+    store.put(("ben", True), "monday", ["b"])
+    assert store.get(("amy", True), "monday") == ["a"]
+    store.put(("cal", True), "monday", ["c"])
+    assert store.get(("ben", True), "monday") is None, "Ben was the least recently used"
+    assert store.get(("amy", True), "monday") == ["a"] and store.get(("cal", True), "monday")
+    assert store.get(("amy", True), "tuesday") is None, "kept only for what it was computed from"
 
 
 def test_signals_are_kept_until_something_is_written_about_the_child(
