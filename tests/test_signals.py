@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dailylife import create_app
+from dailylife.children import kept
 from dailylife.clock import utcnow
 from dailylife.config import UnsafeConfiguration
 from dailylife.entries import history, operations
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
-from dailylife.signals import compute, kept
+from dailylife.signals import compute
 from dailylife.signals.settings import bank_holidays
 from dailylife.signals.workdays import add_working_days, working_days_after
 
@@ -445,8 +446,8 @@ def ids(found) -> set:
     return {signal.id for signal in found}
 
 
-def test_kept_signals_hold_a_bounded_number_of_children_dropping_the_least_recently_used():
-    store = kept.KeptSignals(capacity=2)
+def test_what_is_kept_is_bounded_dropping_the_least_recently_used():
+    store = kept.Kept(capacity=2)
     store.put(("amy", True), "monday", ["a"])
     store.put(("ben", True), "monday", ["b"])
     assert store.get(("amy", True), "monday") == ["a"]

@@ -420,6 +420,18 @@ def test_the_brief_reads_visits_words_and_reports_as_the_record_reads_now(world,
         assert brief_as(client_for(reader))["last_words"].startswith(note["occurred_at"][:19])
 
 
+def test_the_caseload_briefs_read_a_childs_record_again_only_once_it_has_changed(
+        world, client_for, count_statements):
+    worker = client_for(world.practitioner)
+    first, brief = count_statements(lambda: brief_as(worker))
+    again, kept = count_statements(lambda: brief_as(worker))
+    assert again < first and kept == brief and brief["household"] == []
+    assert statuses(sync(worker, item(world.child, "household_change", data={
+        "change": "joined", "name": "Dean", "relationship": "lodger"}))) == ["created"]
+    changed, brief = count_statements(lambda: brief_as(worker))
+    assert changed > again and [member["name"] for member in brief["household"]] == ["Dean"]
+
+
 def test_the_caseload_briefs_take_as_many_statements_for_many_children_as_for_one(
         world, client_for, make_child, allocate, count_statements):
     """Each fact of the briefs is one statement for the whole caseload, not one per child."""

@@ -38,8 +38,8 @@ class Child(db.Model):
     team_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("team.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Made anew by every write of an entry about the child (``entries.operations``), never
-    #: reused, so that signals computed from the record can be kept until it changes
-    #: (``signals.kept``). None until the first entry written after the column was added.
+    #: reused, so that what is computed from the record can be kept until it changes
+    #: (``children.kept``). None until the first entry written after the column was added.
     record_stamp: Mapped[uuid.UUID | None]
 
     team: Mapped["Team"] = relationship()  # noqa: F821

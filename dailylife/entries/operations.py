@@ -100,9 +100,9 @@ class Writes:
 
 
 def restamp(child_ids) -> None:
-    """Give these children's records a new stamp, in the transaction that writes to them: signals
-    kept from the old one are recomputed (``signals.kept``). A fresh UUID, not a counter, so that
-    a stamp seen in a transaction that was rolled back is never seen again."""
+    """Give these children's records a new stamp, in the transaction that writes to them: what
+    was kept from the old one is computed again (``children.kept``). A fresh UUID, not a
+    counter, so that a stamp seen in a transaction that was rolled back is never seen again."""
     db.session.execute(Child.__table__.update().where(Child.id.in_(sorted(child_ids)))
                        .values(record_stamp=uuid.uuid4()))
 

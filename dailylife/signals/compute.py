@@ -9,9 +9,10 @@ from flask import current_app, has_request_context
 from flask_login import current_user
 
 from dailylife.access import Action, actions_on
+from dailylife.children import kept
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
-from dailylife.signals import kept, queries, rules
+from dailylife.signals import queries, rules
 from dailylife.signals.facts import Evidence
 from dailylife.signals.rules import ChildFacts, Clock, Signal
 from dailylife.signals.settings import Thresholds
@@ -54,18 +55,18 @@ def _signed_in():
 
 def _computed(children: list[tuple[Child, set[Action]]], now=None
               ) -> dict[uuid.UUID, list[Signal]]:
-    """Signals of each child as a reader with those actions on it sees them: kept ones where the
-    record has not changed (``kept``), the rest computed in two batches at most, those whose
-    confidential advocate notes the reader opens and the others."""
+    """Signals of each child as a reader with those actions on it sees them: kept ones where
+    nothing they follow from has changed (``children.kept``), the rest computed in two batches at
+    most, those whose confidential advocate notes the reader opens and the others."""
     if not children:
         return {}
     clock = clock_at(now)
-    store = kept.for_app()
+    store = kept.for_app("signals")
     stamps = kept.stamps([child.id for child, _ in children])
     found, groups = {}, defaultdict(list)
     for child, actions in children:
         key = (child.id, Action.READ_CONFIDENTIAL in actions)
-        basis = kept.basis(child, stamps.get(child.id), clock)
+        basis = _basis(child, stamps.get(child.id), clock)
         signals = store.get(key, basis)
         if signals is None:
             groups[key[1]].append((child, basis))
@@ -77,6 +78,13 @@ def _computed(children: list[tuple[Child, set[Action]]], now=None
             store.put((child.id, read_confidential), basis, computed[child.id])
         found.update(computed)
     return found
+
+
+def _basis(child: Child, stamp: uuid.UUID | None, clock: Clock) -> tuple:
+    """What a child's signals follow from: its record (by stamp), the fields of the child the
+    rules read, the day and the thresholds in force."""
+    return (stamp, clock.today, tuple(clock.limits.values.items()), child.legal_status,
+            child.visit_interval_days, child.created_at, child.known_as)
 
 
 def _fresh(children: list[Child], clock: Clock, read_confidential: bool

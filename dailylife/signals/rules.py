@@ -23,7 +23,7 @@ from dailylife.signals.workdays import add_working_days, working_days_after
 @dataclass(frozen=True)
 class Note:
     """An entry a signal quotes, as it reads now: plain data, not the ORM's rows, so that computed
-    signals can be kept between requests (``kept``)."""
+    signals can be kept between requests (``children.kept``)."""
 
     id: uuid.UUID
     occurred_at: datetime

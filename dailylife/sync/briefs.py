@@ -2,11 +2,12 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import g
 
 from dailylife.access import Action, actions_on, visible_children_query
-from dailylife.children import summary
+from dailylife.children import kept, summary
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.signals import compute as signals
@@ -28,22 +29,12 @@ def brief_for(user, child) -> dict:
         "first_language": child.first_language, "communication_needs": child.communication_needs,
         #: What this user may do for the child, so that the offline pages offer only that.
         "actions": sorted(allowed),
+        **caseload.record[child.id],
     }
-    if Action.READ_VOICE in allowed:
-        brief["last_words"] = _moment(caseload.voices[child.id])
     if Action.READ_RECORD in allowed:
-        last_visit, last_seen_alone = caseload.visits[child.id]
-        brief.update(
-            legal_status=child.legal_status.value, legal_status_label=child.legal_status.label,
-            household=[{"name": member.name, "relationship": member.relationship,
-                        "since": member.since.isoformat(), "risk_factors": member.risk_factors}
-                       for member in caseload.households[child.id]],
-            last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
-            unverified=[{"id": str(version.entry.id), "occurred_at": _moment(version),
-                         "source_detail": version.data.get("source_detail"),
-                         "text": version.data["text"]}
-                        for version in caseload.unverified[child.id]],
-            signals=[signal.id for signal in caseload.signals[child.id]])
+        brief.update(legal_status=child.legal_status.value,
+                     legal_status_label=child.legal_status.label,
+                     signals=[signal.id for signal in caseload.signals[child.id]])
     return brief
 
 
@@ -52,10 +43,8 @@ class Caseload:
     """What the briefs say about every child the user may open, by child id."""
 
     actions: dict[uuid.UUID, set[Action]]
-    voices: dict
-    visits: dict
-    households: dict
-    unverified: dict
+    #: The part of each brief read from the child's record, as the user may read it.
+    record: dict[uuid.UUID, dict]
     signals: dict
 
 
@@ -67,21 +56,76 @@ def caseload_of(user) -> Caseload:
     if "caseload" not in g:
         children = db.session.scalars(visible_children_query(user)).all()
         actions = {child.id: actions_on(user, child) for child in children}
-        readers = [child_id for child_id, allowed in actions.items()
-                   if Action.READ_RECORD in allowed]
         g.caseload = Caseload(
-            actions=actions, voices=_voices(actions), visits=summary.latest_visits(readers),
-            households=summary.households(readers), unverified=summary.unverified_reports(readers),
+            actions=actions, record=_record_parts(actions),
             signals=signals.readable([(child, actions[child.id]) for child in children]))
     return g.caseload
 
 
-def _voices(actions: dict[uuid.UUID, set[Action]]) -> dict:
+class Reads(NamedTuple):
+    """What of a child's record a user reads: its words (with the confidential advocate notes or
+    not) and the rest of the record."""
+
+    voice: bool
+    confidential: bool
+    record: bool
+
+    @classmethod
+    def of(cls, allowed: set[Action]) -> "Reads":
+        return cls(Action.READ_VOICE in allowed, Action.READ_CONFIDENTIAL in allowed,
+                   Action.READ_RECORD in allowed)
+
+
+def _record_parts(actions: dict[uuid.UUID, set[Action]]) -> dict[uuid.UUID, dict]:
+    """The record's part of each brief: kept where the child's record has not changed
+    (``children.kept``), the others read together."""
+    store, stamps = kept.for_app("briefs"), kept.stamps(list(actions))
+    found, missing = {}, {}
+    for child_id, allowed in actions.items():
+        reads = Reads.of(allowed)
+        part = store.get((child_id, reads), (stamps.get(child_id),))
+        if part is None:
+            missing[child_id] = reads
+        else:
+            found[child_id] = part
+    for child_id, part in _read_record(missing).items():
+        store.put((child_id, missing[child_id]), (stamps.get(child_id),), part)
+        found[child_id] = part
+    return found
+
+
+def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
+    """The record's part of each child's brief, each fact one statement for all the children."""
+    voices = _voices(reads)
+    readers = [child_id for child_id, what in reads.items() if what.record]
+    visits, households = summary.latest_visits(readers), summary.households(readers)
+    unverified = summary.unverified_reports(readers)
+    parts = {}
+    for child_id, what in reads.items():
+        part = parts[child_id] = {}
+        if what.voice:
+            part["last_words"] = _moment(voices[child_id])
+        if what.record:
+            last_visit, last_seen_alone = visits[child_id]
+            part.update(
+                household=[{"name": member.name, "relationship": member.relationship,
+                            "since": member.since.isoformat(),
+                            "risk_factors": list(member.risk_factors)}
+                           for member in households[child_id]],
+                last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
+                unverified=[{"id": str(version.entry.id), "occurred_at": _moment(version),
+                             "source_detail": version.data.get("source_detail"),
+                             "text": version.data["text"]}
+                            for version in unverified[child_id]])
+    return parts
+
+
+def _voices(reads: dict[uuid.UUID, Reads]) -> dict:
     """The latest words of each child whose words the user reads, in two batches at most: the
     children whose confidential advocate notes the user opens, and the others."""
     found = {}
     for read_confidential in (True, False):
         found.update(summary.latest_voices(
-            [child_id for child_id, allowed in actions.items() if Action.READ_VOICE in allowed
-             and (Action.READ_CONFIDENTIAL in allowed) is read_confidential], read_confidential))
+            [child_id for child_id, what in reads.items()
+             if what.voice and what.confidential is read_confidential], read_confidential))
     return found
