@@ -24,9 +24,9 @@ statements of one render each way, the time of the signal computation alone with
 computed, and how many of each signal the team has. It then does the same for the supervisor's
 caseload briefs (``GET /api/v1/cases``, which every signed-in page load on the tablet calls),
 ``--cases-repeat`` times with every child changed and with nothing changed: median wall clock and
-statements per call (reported, no target). The
-exit status is 1 when the middle case (a tenth changed) misses the target. It is
-not a pytest test (pytest collects test_*.py).
+statements per call (reported, no target). It says for each way whether the dashboard met the
+target; the exit status is 1 when the middle case (a tenth changed) misses it. It is not a pytest
+test (pytest collects test_*.py).
 """
 
 import argparse
@@ -50,14 +50,14 @@ sys.path.insert(0, str(PERF))
 
 import bench_chronology as chronology_bench  # noqa: E402
 from dailylife import create_app  # noqa: E402
+from dailylife.children import kept  # noqa: E402
 from dailylife.children.models import Child, LegalStatus  # noqa: E402
 from dailylife.clock import local_today, utcnow  # noqa: E402
+from dailylife.entries import operations as entry_operations  # noqa: E402
 from dailylife.entries.models import Entry  # noqa: E402
 from dailylife.extensions import db  # noqa: E402
 from dailylife.people import operations  # noqa: E402
 from dailylife.people.models import Allocation, CaseRole, Role, User  # noqa: E402
-from dailylife.entries import operations as entry_operations  # noqa: E402
-from dailylife.children import kept  # noqa: E402
 from dailylife.signals import compute  # noqa: E402
 
 TARGET_MS = 150
@@ -264,11 +264,10 @@ def measure(app, engine: str, repeat: int, cases_repeat: int) -> int:
         print(f"  {name}: wall clock {statistics.median(wall):.1f} ms (CPU "
               f"{statistics.median(cpu):.1f} ms); SQL statements "
               f"{statements(client, '/api/v1/cases', before_each)}")
-    typical = medians[f"{changed} children changed since the last view"]
-    met = typical < TARGET_MS
-    print(f"\ntarget (/team with {changed} children changed): under {TARGET_MS} ms: "
-          f"{'met' if met else 'MISSED'}")
-    return 0 if met else 1
+    print(f"\ntarget (/team under {TARGET_MS} ms):")
+    for name, wall_ms in medians.items():
+        print(f"  {name}: {'met' if wall_ms < TARGET_MS else 'MISSED'}")
+    return 0 if medians[f"{changed} children changed since the last view"] < TARGET_MS else 1
 
 
 def team_children(app) -> list[uuid.UUID]:
@@ -288,10 +287,10 @@ def record_for(app, count: int) -> None:
     with app.app_context():
         author = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR))
         for child_id in picked:
-            entry_operations.add_entry(author=author, child=db.session.get(Child, child_id),
-                                 kind="observation", occurred_at=utcnow(), data={
-                                     "category": "behaviour", "source": "observed",
-                                     "text": "Played in the garden."})
+            entry_operations.add_entry(
+                author=author, child=db.session.get(Child, child_id), kind="observation",
+                occurred_at=utcnow(), data={"category": "behaviour", "source": "observed",
+                                            "text": "Played in the garden."})
         db.session.commit()
 
 
