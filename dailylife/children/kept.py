@@ -57,6 +57,16 @@ class Kept:
             while len(self._kept) > self.capacity:
                 self._kept.popitem(last=False)
 
+    def recall(self, wanted: dict[tuple, tuple], compute) -> dict:
+        """key -> value for each key of ``wanted`` (key -> basis): kept values where the basis is
+        the same, the others from one call of ``compute(keys)`` (-> key -> value), then kept."""
+        found = {key: self.get(key, basis) for key, basis in wanted.items()}
+        missing = [key for key, value in found.items() if value is None]
+        for key, value in (compute(missing) if missing else {}).items():
+            self.put(key, wanted[key], value)
+            found[key] = value
+        return found
+
 
 def for_app(name: str) -> Kept:
     """The app's store of one kind of thing (``signals``, ``briefs``)."""

@@ -61,23 +61,21 @@ def _computed(children: list[tuple[Child, set[Action]]], now=None
     if not children:
         return {}
     clock = clock_at(now)
-    store = kept.for_app("signals")
     stamps = kept.stamps([child.id for child, _ in children])
-    found, groups = {}, defaultdict(list)
-    for child, actions in children:
-        key = (child.id, Action.READ_CONFIDENTIAL in actions)
-        basis = _basis(child, stamps.get(child.id), clock)
-        signals = store.get(key, basis)
-        if signals is None:
-            groups[key[1]].append((child, basis))
-        else:
-            found[child.id] = signals
-    for read_confidential, group in groups.items():
-        computed = _fresh([child for child, _ in group], clock, read_confidential)
-        for child, basis in group:
-            store.put((child.id, read_confidential), basis, computed[child.id])
-        found.update(computed)
-    return found
+    by_id = {child.id: child for child, _ in children}
+    wanted = {(child.id, Action.READ_CONFIDENTIAL in actions):
+              _basis(child, stamps.get(child.id), clock) for child, actions in children}
+
+    def compute(keys):
+        groups = defaultdict(list)
+        for child_id, read_confidential in keys:
+            groups[read_confidential].append(by_id[child_id])
+        return {(child_id, read_confidential): signals
+                for read_confidential, group in groups.items()
+                for child_id, signals in _fresh(group, clock, read_confidential).items()}
+
+    return {child_id: signals for (child_id, _), signals
+            in kept.for_app("signals").recall(wanted, compute).items()}
 
 
 def _basis(child: Child, stamp: uuid.UUID | None, clock: Clock) -> tuple:

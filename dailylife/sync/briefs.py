@@ -79,19 +79,16 @@ class Reads(NamedTuple):
 def _record_parts(actions: dict[uuid.UUID, set[Action]]) -> dict[uuid.UUID, dict]:
     """The record's part of each brief: kept where the child's record has not changed
     (``children.kept``), the others read together."""
-    store, stamps = kept.for_app("briefs"), kept.stamps(list(actions))
-    found, missing = {}, {}
-    for child_id, allowed in actions.items():
-        reads = Reads.of(allowed)
-        part = store.get((child_id, reads), (stamps.get(child_id),))
-        if part is None:
-            missing[child_id] = reads
-        else:
-            found[child_id] = part
-    for child_id, part in _read_record(missing).items():
-        store.put((child_id, missing[child_id]), (stamps.get(child_id),), part)
-        found[child_id] = part
-    return found
+    stamps = kept.stamps(list(actions))
+    wanted = {(child_id, Reads.of(allowed)): (stamps.get(child_id),)
+              for child_id, allowed in actions.items()}
+
+    def compute(keys):
+        parts = _read_record(dict(keys))
+        return {(child_id, reads): parts[child_id] for child_id, reads in keys}
+
+    return {child_id: part for (child_id, _), part
+            in kept.for_app("briefs").recall(wanted, compute).items()}
 
 
 def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
