@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.access import enforce_declared_access
     from dailylife.children.views import bp as children_bp
     from dailylife.chronology.views import bp as chronology_bp
+    from dailylife.entries.rules import bp as rules_bp
     from dailylife.entries.views import bp as entries_bp
     from dailylife.media.views import api as media_api_bp
     from dailylife.media.views import bp as media_bp
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(chronology_bp)
     app.register_blueprint(voice_bp)
     app.register_blueprint(entries_bp)
+    app.register_blueprint(rules_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(media_api_bp)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from dailylife import audit
 from dailylife.children.models import Child
 from dailylife.clock import local_today
+from dailylife.entries.kinds import KINDS
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.media.models import Media
@@ -186,12 +187,8 @@ def enforce_declared_access():
     return None
 
 
-#: Which action writing each kind of entry needs.
-WRITE_ACTION = {
-    "visit": Action.RECORD, "observation": Action.RECORD, "household_change": Action.RECORD,
-    "escalation": Action.RECORD, "voice": Action.RECORD_VOICE,
-    "oversight": Action.RECORD_OVERSIGHT,
-}
+#: Which action writing each kind of entry needs, as its declaration says.
+WRITE_ACTION = {name: Action(declaration.action) for name, declaration in KINDS.items()}
 
 
 def can_read_entry(user, child: Child, entry) -> bool:

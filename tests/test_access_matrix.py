@@ -188,6 +188,10 @@ ACCESS = {
     "pwa.child_mode_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
+    # The rules of each kind of entry, for the tablet: no personal data (test_kinds.py).
+    "rules.rules_document": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
 }
 
 #: Served to anyone, and not part of the access table.

@@ -263,9 +263,9 @@ def test_the_child_page_shows_household_last_seen_alone_and_latest_words(world, 
     assert "Record a visit" in html
 
 
-def test_a_kind_form_reused_for_item_after_item_judges_each_as_a_fresh_one_would():
-    """A sync batch makes each kind's form once (KindForms): no answer or error of one item may
-    carry over to the next, whatever came before it."""
+def test_items_of_every_kind_are_judged_one_after_another_each_on_its_own_answers():
+    """A sync batch judges item after item with each kind's schema compiled once: no answer or
+    error of one item may carry over to the next, whatever came before it."""
     items = [
         ("observation", {"category": "health", "text": "Bruise on arm.", "source": "observed",
                          "significant": True, "impact": "Worried.", "action_taken": "Referral."}),
@@ -283,9 +283,8 @@ def test_a_kind_form_reused_for_item_after_item_judges_each_as_a_fresh_one_would
         ("oversight", {"summary": "Plan.", "actions": [{"action": "", "owner": "Pat"}]}),
         ("oversight", {"summary": "No actions this time."}),
     ]
-    forms = payload.KindForms()
-    reused = [payload.validate(kind, data, forms) for kind, data in items]
-    assert reused == [payload.validate(kind, data) for kind, data in items]
+    reused = [payload.validate(kind, data) for kind, data in items]
+    assert reused[::-1] == [payload.validate(kind, data) for kind, data in reversed(items)]
     assert [bool(errors) for _, errors in reused] == [
         False, True, False, False, True, False, False, False, False, False, True, False]
     assert reused[3][0] == {"category": "behaviour", "text": "Calm.", "source": "observed",

@@ -15,6 +15,7 @@ from dailylife.entries import history, operations
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
 from dailylife.signals import compute
+from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 from dailylife.signals.settings import bank_holidays
 from dailylife.signals.workdays import add_working_days, working_days_after
 
@@ -358,7 +359,7 @@ def test_an_acknowledgement_made_before_new_evidence_does_not_cover_it(world):
 
 def test_an_unknown_signal_cannot_be_acknowledged():
     _, errors = validate("oversight", {"summary": "x", "acknowledges": ["feeling_lucky"]})
-    assert "Unknown practice signal: feeling_lucky." in errors["acknowledges"]
+    assert errors["acknowledges"] == ["Choose from: " + ", ".join(ACKNOWLEDGEABLE) + "."]
 
 
 # Where signals show ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from dailylife.access import Action, actions_on
 from dailylife.clock import local_today
-from dailylife.entries.forms import REPORTED_SOURCES
+from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db

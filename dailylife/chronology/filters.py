@@ -15,7 +15,7 @@ from wtforms.validators import Optional, ValidationError
 from dailylife.access import unsealed_clause
 from dailylife.clock import from_local
 from dailylife.entries.fields import ChoiceField
-from dailylife.entries.forms import CATEGORIES, SOURCES
+from dailylife.entries.kinds import CATEGORIES, SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import Allocation, Role, User

@@ -12,25 +12,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dailylife.clock import local_zone
-from dailylife.entries.forms import (CATEGORIES, FEELINGS, MODES, RISK_FACTORS, SOURCES,
-                                     THREE_HOUSES, TRIANGULATION, VISIT_TYPES)
 from dailylife.entries.history import Version, versions
-from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import AMENDMENT_ONLY_KEYS
+from dailylife.entries.kinds import ALL_KINDS
+from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.people.models import Role
-
-#: Words for the codes stored in entries (the CSV's typed columns keep the codes).
-LABELS = {
-    "category": dict(CATEGORIES),
-    "source": dict(SOURCES),
-    "triangulation": dict(TRIANGULATION),
-    "mode": dict(MODES),
-    "type": dict(VISIT_TYPES),
-    "risk_factors": dict(RISK_FACTORS),
-    "feeling": dict(FEELINGS),
-}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -82,58 +68,5 @@ def _load_corrected(entries: list[Entry]) -> list[Entry]:
 
 
 def summary(version: Version) -> str:
-    return SUMMARIES[version.entry.kind](version.data)
-
-
-def _visit(data: dict) -> str:
-    parts = [f"Visit: {LABELS['type'][data['type']]}.", _seen(data), data.get("analysis")]
-    return " ".join(part for part in parts if part)
-
-
-def _seen(data: dict) -> str:
-    if not data.get("child_seen"):
-        return "Child not seen."
-    if data.get("seen_alone"):
-        return "Child seen, and seen alone."
-    if data.get("seen_alone") is False:
-        reason = data.get("seen_alone_reason")
-        return f"Child seen, not seen alone: {reason}" if reason else "Child seen, not seen alone."
-    return "Child seen."
-
-
-def _household_change(data: dict) -> str:
-    text = f"{data['name']} {data['change']} ({data['relationship']})."
-    risks = [LABELS["risk_factors"][risk] for risk in data.get("risk_factors") or []]
-    return f"{text} Known risk factors: {', '.join(risks)}." if risks else text
-
-
-def _amendment(data: dict) -> str:
-    if data.get("withdrawn"):
-        return f"Withdrawn (entered in error): {data['reason']}"
-    if data.get("triangulation"):
-        return (f"Checked: {data['triangulation']} by {data.get('triangulation_by', '')}: "
-                f"{data['reason']}")
-    corrected = [key for key in data if key not in AMENDMENT_ONLY_KEYS]
-    return f"Corrected ({', '.join(corrected)}): {data['reason']}"
-
-
-def _voice(data: dict) -> str:
-    """The child's words first, then what else they gave: their three houses, a feeling."""
-    parts = [data.get("words")]
-    parts += [f"{label}: {data[key]}" for key, label in THREE_HOUSES if data.get(key)]
-    if data.get("feeling"):
-        parts.append(f"Feeling: {LABELS['feeling'].get(data['feeling'], data['feeling'])}")
-    if data.get("drawing_about"):
-        parts.append(f"About their drawing: {data['drawing_about']}")
-    return "\n".join(part for part in parts if part)
-
-
-SUMMARIES = {
-    Kind.VISIT: _visit,
-    Kind.OBSERVATION: lambda data: data["text"],
-    Kind.VOICE: _voice,
-    Kind.HOUSEHOLD_CHANGE: _household_change,
-    Kind.OVERSIGHT: lambda data: data["summary"],
-    Kind.ESCALATION: lambda data: data["reason"],
-    Kind.AMENDMENT: _amendment,
-}
+    """The entry's main text, as its kind's declaration says it."""
+    return ALL_KINDS[version.entry.kind.value].summary(version.data)

@@ -6,8 +6,9 @@ from flask_login import current_user
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import export, filters, keyset, pdf
-from dailylife.chronology.rows import LABELS, rows_for
+from dailylife.chronology.rows import rows_for
 from dailylife.clock import local_today
+from dailylife.entries.kinds import LABELS
 from dailylife.media.operations import images_of
 
 bp = Blueprint("chronology", __name__)

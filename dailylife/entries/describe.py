@@ -1,18 +1,18 @@
-"""Entries in words: the labels and choice names of their forms, for pages and exports."""
+"""Entries in words: the questions and answer labels of their declarations, for pages and exports."""
 
 from functools import cache
 
-from dailylife.entries.forms import AMENDMENT_META_KEYS, KIND_FORMS, TRIANGULATION
+from dailylife.entries.declare import Choice, Many
+from dailylife.entries.kinds import AMENDMENT_META_KEYS, KINDS, TRIANGULATION
 
 
 @cache
 def _labels(kind: str) -> dict[str, tuple[str, dict]]:
-    """key -> (question, {stored value: answer as shown}) for one kind's form."""
+    """key -> (question, {stored value: answer as shown}) for one kind's questions."""
     labels = {}
-    for field in KIND_FORMS[kind]():
-        choices = getattr(field, "choices", None)
-        choices = dict(choices) if isinstance(choices, dict) else {}
-        labels[field.short_name] = (field.label.text, choices)
+    for question in KINDS[kind].questions:
+        options = question.answer.options if isinstance(question.answer, (Choice, Many)) else ()
+        labels[question.name] = (question.label, dict(options))
     labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
     labels["triangulation_by"] = ("Checked with", {})
     return labels
@@ -35,8 +35,8 @@ def _list_item(item, choices: dict) -> str:
 
 
 def described(kind: str, data: dict) -> list[tuple[str, str]]:
-    """(question, answer) pairs in the form's order, for the answers that were given."""
-    if kind not in KIND_FORMS:
+    """(question, answer) pairs in the declaration's order, for the answers that were given."""
+    if kind not in KINDS:
         return [(key, answer(value, {})) for key, value in data.items() if value is not None]
     labels = _labels(kind)
     ordered = [key for key in labels if key in data] + [key for key in data if key not in labels]

@@ -39,10 +39,6 @@ class YesNoField(RadioField):
     def _value(self):
         return {True: "yes", False: "no"}.get(self.data, "")
 
-    def pre_validate(self, form):
-        if self.data not in (True, False, None):
-            raise ValidationError("Answer yes or no.")
-
 
 class TickField(BooleanField):
     """A tick box that is ticked (True) or says nothing (None): unticked, it adds no key to an
@@ -66,26 +62,3 @@ class LinesField(TextAreaField):
 
     def _value(self):
         return "\n".join(self.data or [])
-
-
-class AnswerRequired:
-    """For YesNoField: the question must be answered (False is an answer)."""
-
-    def __init__(self, message="Answer yes or no."):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data is None:
-            raise ValidationError(self.message)
-
-
-class NotBlank:
-    """Text must hold something other than spaces; it is stored exactly as typed."""
-
-    def __init__(self, message):
-        self.message = message
-        self.field_flags = {"required": True}
-
-    def __call__(self, form, field):
-        if not (field.data or "").strip():
-            raise ValidationError(self.message)

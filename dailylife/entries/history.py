@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import AMENDMENT_ONLY_KEYS
+from dailylife.entries.kinds import AMENDMENT_META_KEYS
 from dailylife.extensions import db
 
 
@@ -63,7 +63,7 @@ def apply(entry: Entry, amendments: list[Entry]) -> Version:
         conflicting = conflicting or (based_on is not None and based_on != latest)
         withdrawn = withdrawn or bool(amendment.data.get("withdrawn"))
         data.update({key: value for key, value in amendment.data.items()
-                     if key not in AMENDMENT_ONLY_KEYS})
+                     if key not in AMENDMENT_META_KEYS})
         latest = str(amendment.id)
     return Version(entry=entry, data=data, amendments=list(amendments), withdrawn=withdrawn,
                    conflicting=conflicting)

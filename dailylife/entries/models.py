@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailylife.clock import utcnow
+from dailylife.entries.kinds import ALL_KINDS
 from dailylife.extensions import append_only, db, stored_enum
 
 
@@ -27,9 +28,7 @@ class Kind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"visit": "Visit", "observation": "Observation", "voice": "Child's own words",
-                "household_change": "Household change", "oversight": "Management oversight",
-                "amendment": "Amendment", "escalation": "Escalation"}[self.value]
+        return ALL_KINDS[self.value].label
 
 
 JSONData = sa.JSON().with_variant(JSONB(), "postgresql")

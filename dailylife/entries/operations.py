@@ -6,13 +6,13 @@ Each function adds rows and an audit event per entry, or holds them back for one
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from dailylife import audit
 from dailylife.children.models import Child
 from dailylife.clock import utcnow
 from dailylife.entries import references
-from dailylife.entries.forms import REPORTED_SOURCES
+from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 
@@ -30,11 +30,20 @@ class EntryRefused(ValueError):
         self.errors = errors
 
 
+#: Nothing in a child's record happened before this (a year 1 date breaks time zone arithmetic).
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=timezone.utc)
+MOMENT_MISSING = "Give the date and time it happened."
+MOMENT_IN_FUTURE = "This is in the future. Give the date and time it actually happened."
+MOMENT_TOO_EARLY = "This is before 1900. Give the date and time it actually happened."
+
+
 def occurred_at_problem(occurred_at: datetime | None) -> str | None:
     if occurred_at is None:
-        return "Give the date and time it happened."
+        return MOMENT_MISSING
     if occurred_at > utcnow() + CLOCK_TOLERANCE:
-        return "This is in the future. Give the date and time it actually happened."
+        return MOMENT_IN_FUTURE
+    if occurred_at < EARLIEST_MOMENT:
+        return MOMENT_TOO_EARLY
     return None
 
 

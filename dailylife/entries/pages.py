@@ -1,17 +1,13 @@
 """Page forms: a kind form plus what only the HTML page needs (when, CSRF, buttons)."""
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, SubmitField
+from wtforms import FieldList, FormField, HiddenField, SelectField, SubmitField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired
 
-from dailylife.entries.forms import (KIND_FORMS, AmendmentMetaForm, EscalationForm,
-                                     HouseholdChangeForm, ObservationForm, OversightForm,
-                                     TriangulationForm, VisitForm, VoiceForm)
+from dailylife.entries.declare import ROWS_LIMIT
+from dailylife.entries.forms import KIND_FORMS, AmendmentMetaForm, TriangulationForm
 from dailylife.media.forms import DrawingSlot, chosen, image_slots
-
-#: Upper bounds that keep one page's post a sane size.
-MAX_ROWS = 50
 
 
 class OccurredAtMixin:
@@ -20,19 +16,19 @@ class OccurredAtMixin:
         validators=[InputRequired("Give the date and time it happened.")])
 
 
-class ObservationRow(ObservationForm):
+class ObservationRow(KIND_FORMS["observation"]):
     images = image_slots()
 
 
-class VoiceRow(VoiceForm):
+class VoiceRow(KIND_FORMS["voice"]):
     images = image_slots(DrawingSlot)
 
 
-class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
+class RecordVisitForm(OccurredAtMixin, FlaskForm, KIND_FORMS["visit"]):
     images = image_slots()
-    observations = FieldList(FormField(ObservationRow), min_entries=1, max_entries=MAX_ROWS)
-    voice = FieldList(FormField(VoiceRow), min_entries=1, max_entries=MAX_ROWS)
-    household_changes = FieldList(FormField(HouseholdChangeForm), max_entries=MAX_ROWS)
+    observations = FieldList(FormField(ObservationRow), min_entries=1, max_entries=ROWS_LIMIT)
+    voice = FieldList(FormField(VoiceRow), min_entries=1, max_entries=ROWS_LIMIT)
+    household_changes = FieldList(FormField(KIND_FORMS["household_change"]), max_entries=ROWS_LIMIT)
     add_observation = SubmitField("Add another observation")
     add_voice = SubmitField("Add more of the child's words")
     add_household_change = SubmitField("Add a household change")
@@ -42,7 +38,10 @@ class RecordVisitForm(OccurredAtMixin, FlaskForm, VisitForm):
     ROW_LISTS = {"add_observation": "observations", "add_voice": "voice",
                  "add_household_change": "household_changes"}
     ROW_FORMS = {"observations": ObservationRow, "voice": VoiceRow,
-                 "household_changes": HouseholdChangeForm}
+                 "household_changes": KIND_FORMS["household_change"]}
+    #: The kind of entry each row list records.
+    ROW_KINDS = {"observations": "observation", "voice": "voice",
+                 "household_changes": "household_change"}
 
     @classmethod
     def row_templates(cls) -> dict:
@@ -86,26 +85,28 @@ def images_of(form) -> list:
     return [chosen(form.images) if "images" in form else []]
 
 
-class ObservationPage(OccurredAtMixin, FlaskForm, ObservationForm):
+class ObservationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["observation"]):
     images = image_slots()
     save = SubmitField("Save observation")
 
 
-class VoicePage(OccurredAtMixin, FlaskForm, VoiceForm):
+class VoicePage(OccurredAtMixin, FlaskForm, KIND_FORMS["voice"]):
     images = image_slots(DrawingSlot)
     save = SubmitField("Save the child's words")
 
 
-class HouseholdChangePage(OccurredAtMixin, FlaskForm, HouseholdChangeForm):
+class HouseholdChangePage(OccurredAtMixin, FlaskForm, KIND_FORMS["household_change"]):
     save = SubmitField("Save household change")
 
 
-class OversightPage(OccurredAtMixin, FlaskForm, OversightForm):
+class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
+    #: The escalations of the child this oversight may answer (the page sets the choices).
+    answers = SelectField("Answers the escalation", choices={}, validate_choice=False)
     add_action = SubmitField("Add an action")
     save = SubmitField("Save oversight")
 
 
-class EscalationPage(OccurredAtMixin, FlaskForm, EscalationForm):
+class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
     save = SubmitField("Escalate to my supervisor")
 
 

@@ -7,10 +7,11 @@ from dailylife import access
 from dailylife.access import Action, requires
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
-from dailylife.entries.forms import (EscalationForm, HouseholdChangeForm, ObservationForm,
-                                     OversightForm, VisitForm, VoiceForm)
+from dailylife.entries.kinds import KINDS
 from dailylife.entries.models import Kind
-from dailylife.entries.payload import form_data, validate_amendment
+from dailylife.entries.payload import (answers_of, check_page, form_values, show_errors,
+                                       validate_amendment)
+from dailylife.entries.rules import rules_url
 from dailylife.media import pages as media_pages
 from dailylife.media.operations import images_of
 from dailylife.signals import supervision
@@ -19,7 +20,8 @@ bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
 
 @bp.app_context_processor
 def entry_words():
-    return {"describe": describe.described, "corrections": describe.corrections}
+    return {"describe": describe.described, "corrections": describe.corrections,
+            "entry_kinds": KINDS, "entry_rules_url": rules_url}
 
 
 #: Field errors are sent back with 400, so a client that is not a browser sees the failure too.
@@ -60,21 +62,31 @@ def record_visit(child):
         return _visit_page(child, form)
     else:
         form.drop_blank_rows()
-        if form.validate():
+        answered = form.validate()  # first: validating a form clears the messages put at fields
+        parts = _checked_visit(form)
+        if answered and parts is not None:
             occurred_at = _occurred_at(form)
             images = media_pages.process_slots(pages.images_by_entry(form))
             if occurred_at is not None and images is not None:
                 saved = operations.record_visit(current_user, child, operations.VisitParts(
-                    occurred_at=occurred_at, visit=form_data(form, VisitForm),
-                    observations=[form_data(row.form, ObservationForm)
-                                  for row in form.observations],
-                    voices=[form_data(row.form, VoiceForm) for row in form.voice],
-                    household_changes=[form_data(row.form) for row in form.household_changes]))
+                    occurred_at=occurred_at, **parts))
                 kept = media_pages.attach_all(current_user, saved, images)
                 return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries"
                                      f"{_and_images(kept)}." + _voice_reminder(child, form))
         return _visit_page(child, form, INVALID)
     return _visit_page(child, form)
+
+
+def _checked_visit(form) -> dict | None:
+    """The visit and each of its rows judged by their kinds, every message put at its field:
+    the ``VisitParts`` answers, or None if any part fails."""
+    visit = check_page(form, "visit")
+    rows = {list_name: [check_page(row.form, kind) for row in getattr(form, list_name)]
+            for list_name, kind in form.ROW_KINDS.items()}
+    if visit is None or any(None in checked for checked in rows.values()):
+        return None
+    return dict(visit=visit, observations=rows["observations"], voices=rows["voice"],
+                household_changes=rows["household_changes"])
 
 
 def _and_images(kept: int) -> str:
@@ -100,23 +112,24 @@ SINGLE_ENTRY_PAGES = {
 }
 
 
-def _single_entry(child, kind: Kind, form, kind_form):
+def _single_entry(child, kind: Kind, form):
     """One entry on its own (a phone call from school, a household change heard of later)."""
     heading, saved_message = SINGLE_ENTRY_PAGES[kind]
     page = dict(child=child, form=form, kind=kind.value, heading=heading)
     if request.method == "GET":
         form.occurred_at.data = _now_local()
         return render_template("entries/new_entry.html", **page)
-    if form.validate():
+    answered = form.validate()  # first: validating a form clears the messages put at fields
+    data = check_page(form, kind.value)
+    if answered and data is not None:
         occurred_at = _occurred_at(form)
         images = media_pages.process_slots(pages.images_of(form))
         if occurred_at is not None and images is not None:
             try:
                 entry = operations.add_entry(author=current_user, child=child, kind=kind,
-                                             data=form_data(form, kind_form),
-                                             occurred_at=occurred_at)
+                                             data=data, occurred_at=occurred_at)
             except operations.EntryRefused as refused:
-                _show_errors(form, refused.errors)
+                show_errors(refused.errors, form, fallback=form.occurred_at)
             else:
                 media_pages.attach_all(current_user, [entry], images)
                 return _after_saving(child, saved_message)
@@ -126,26 +139,25 @@ def _single_entry(child, kind: Kind, form, kind_form):
 @bp.route("/observations/new", methods=["GET", "POST"])
 @requires(Action.RECORD)
 def new_observation(child):
-    return _single_entry(child, Kind.OBSERVATION, pages.ObservationPage(), ObservationForm)
+    return _single_entry(child, Kind.OBSERVATION, pages.ObservationPage())
 
 
 @bp.route("/voice/new", methods=["GET", "POST"])
 @requires(Action.RECORD_VOICE)
 def new_voice(child):
-    return _single_entry(child, Kind.VOICE, pages.VoicePage(), VoiceForm)
+    return _single_entry(child, Kind.VOICE, pages.VoicePage())
 
 
 @bp.route("/household/new", methods=["GET", "POST"])
 @requires(Action.RECORD)
 def new_household_change(child):
-    return _single_entry(child, Kind.HOUSEHOLD_CHANGE, pages.HouseholdChangePage(),
-                         HouseholdChangeForm)
+    return _single_entry(child, Kind.HOUSEHOLD_CHANGE, pages.HouseholdChangePage())
 
 
 @bp.route("/escalations/new", methods=["GET", "POST"])
 @requires(Action.RECORD)
 def new_escalation(child):
-    return _single_entry(child, Kind.ESCALATION, pages.EscalationPage(), EscalationForm)
+    return _single_entry(child, Kind.ESCALATION, pages.EscalationPage())
 
 
 @bp.route("/oversight/new", methods=["GET", "POST"])
@@ -161,7 +173,7 @@ def new_oversight(child):
                                kind="oversight", heading=heading)
     if request.method == "POST":
         form.actions.entries = [row for row in form.actions.entries if not pages.is_blank(row.form)]
-    return _single_entry(child, Kind.OVERSIGHT, form, OversightForm)
+    return _single_entry(child, Kind.OVERSIGHT, form)
 
 
 @bp.get("/entries/<uuid:entry_id>")
@@ -184,17 +196,18 @@ def _needs_triangulation(entry) -> bool:
 def amend(child, entry_id):
     entry = access.entry_or_404(child, entry_id, check=access.can_amend)
     version = history.version_of(entry)
-    form = pages.amend_page_for(entry.kind.value)(
-        data={"correction": version.data, "based_on": str(version.latest_id)})
+    questions = KINDS[entry.kind.value].questions
+    form = pages.amend_page_for(entry.kind.value)(data={
+        "correction": form_values(questions, version.data), "based_on": str(version.latest_id)})
     if request.method == "POST" and form.validate_on_submit():
-        answers = {**form_data(form.correction.form, keep_empty=True),
+        answers = {**answers_of(form.correction.form, questions, keep_empty=True),
                    "reason": form.reason.data, "withdrawn": form.withdrawn.data,
                    "based_on": form.based_on.data}
         clean, errors = validate_amendment(version, answers)
         if not errors:
             operations.amend_entry(author=current_user, version=version, data=clean)
             return _after_saving(child, "Correction saved; the original is kept in the history.")
-        _show_errors(form, errors)
+        show_errors(errors, form.correction.form, form, fallback=form.reason)
     status = INVALID if request.method == "POST" else 200
     return render_template("entries/amend.html", child=child, version=version, form=form), status
 
@@ -214,16 +227,8 @@ def triangulate(child, entry_id):
         if not errors:
             operations.amend_entry(author=current_user, version=version, data=clean)
             return _after_saving(child, "Recorded. The original report is kept as it was.")
-        _show_errors(form, errors)
+        show_errors(errors, form, fallback=form.reason)
     status = INVALID if request.method == "POST" else 200
     return render_template("entries/triangulate.html", child=child, version=version,
                            form=form), status
-
-
-def _show_errors(form, errors: dict) -> None:
-    """Put errors found on the whole correction next to the fields they concern."""
-    for name, messages in errors.items():
-        target = form.correction.form if "correction" in form._fields else form
-        field = target._fields.get(name) or form._fields.get(name) or form.reason
-        field.errors = [*field.errors, *messages]
 

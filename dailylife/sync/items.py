@@ -18,7 +18,7 @@ from dailylife.children.models import Child
 from dailylife.clock import utcnow
 from dailylife.entries import history, operations, references
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import KindForms, validate, validate_amendment
+from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
 
 ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
@@ -62,7 +62,6 @@ class Batch:
         #: The children the items name, in one query; then whom the user may write about.
         self.stored_children = _named_children(items)
         self.children: dict[tuple, Child | None] = {}
-        self.forms = KindForms()
         self.writes = operations.Writes()
         #: Whose entries these are: each entry reads it, so the user itself, not the proxy.
         self.author = author
@@ -126,7 +125,7 @@ class Batch:
             data, errors = validate_amendment(version, item.get("data"))
         else:
             version = None
-            data, errors = validate(kind, item.get("data"), self.forms)
+            data, errors = validate(kind, item.get("data"))
         try:
             envelope["visit_id"] = self._visit(item, child)
         except Refusal as refusal:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from dailylife.chronology.rows import summary
-from dailylife.entries.forms import REPORTED_SOURCES, TIMES_OF_DAY
+from dailylife.entries.kinds import REPORTED_SOURCES, TIMES_OF_DAY
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db

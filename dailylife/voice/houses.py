@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dailylife.access import unsealed_clause
-from dailylife.entries.forms import THREE_HOUSES
+from dailylife.entries.kinds import THREE_HOUSES
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db

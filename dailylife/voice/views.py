@@ -6,9 +6,9 @@ from flask_login import current_user
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import keyset
-from dailylife.chronology.rows import LABELS, rows_for, summary
+from dailylife.chronology.rows import rows_for, summary
 from dailylife.clock import local_today, to_local, utcnow
-from dailylife.entries.forms import FEELINGS, THREE_HOUSES
+from dailylife.entries.kinds import FEELINGS, LABELS, THREE_HOUSES
 from dailylife.entries.models import Entry, Kind
 from dailylife.media.operations import images_of
 from dailylife.voice import day, houses

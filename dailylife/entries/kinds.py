@@ -1,0 +1,342 @@
+"""Every kind of entry, declared once: its questions, answers, limits, messages, when each question
+applies, what a user needs to write it, and what it says in the chronology.
+
+Adding a kind or a question is one edit here (plus its layout in ``templates/entries/_fields.html``):
+the page forms, the server's validation, the JSON Schema the tablet validates with before it saves
+anything, the words on pages and in exports, and the access table are all derived from this.
+The ``data`` keys are those of DESIGN.md section 4.
+"""
+
+from dailylife.entries.declare import (Choice, Day, KindDeclaration, Lines, Many, Number,
+                                       Question, Reference, Rows, Rule, Text, Tick, YesNo, when,
+                                       NOT_BLANK)
+from dailylife.signals.catalogue import ACKNOWLEDGEABLE
+
+CATEGORIES = (
+    ("behaviour", "Behaviour"),
+    ("interactions", "Interactions with others"),
+    ("presentation", "Presentation (how the child looked)"),
+    ("home_environment", "Home environment"),
+    ("daily_routine", "Daily routine"),
+    ("health", "Health"),
+    ("education", "Education"),
+    ("other", "Other"),
+)
+SOURCES = (
+    ("observed", "I saw or heard it myself"),
+    ("child_said", "The child told me"),
+    ("parent_reported", "A parent or carer told me"),
+    ("other_agency", "Another agency told me"),
+    ("other", "Someone else told me"),
+)
+#: Sources whose information must be checked against what others saw (triangulation).
+REPORTED_SOURCES = ("parent_reported", "other_agency", "other")
+TRIANGULATION = (
+    ("unverified", "Not yet checked"),
+    ("corroborated", "Corroborated by someone else"),
+    ("contradicted", "Contradicted by someone else"),
+)
+TIMES_OF_DAY = (
+    ("morning", "Waking and morning"),
+    ("day", "School or day"),
+    ("after_school", "After school"),
+    ("evening", "Evening and meals"),
+    ("night", "Bedtime and night"),
+    ("weekend", "Weekend"),
+)
+MODES = (
+    ("spoken", "Spoken"),
+    ("written", "Written"),
+    ("drawing", "Drawing"),
+    ("play", "Play"),
+    ("sign", "Sign"),
+    ("behaviour", "Behaviour"),
+    ("interpreter", "Through an interpreter"),
+)
+#: The feelings scale of child mode, saddest first (shown there as faces).
+FEELINGS = (
+    ("very_sad", "Very sad"),
+    ("sad", "Sad"),
+    ("okay", "Okay"),
+    ("happy", "Happy"),
+    ("very_happy", "Very happy"),
+)
+#: The three houses (worries, good things, dreams): a structured way of hearing a child.
+THREE_HOUSES = (
+    ("worries", "House of worries"),
+    ("good_things", "House of good things"),
+    ("dreams", "House of dreams"),
+)
+#: What the child said, showed or chose themselves: a voice entry needs at least one of these.
+CHILD_CONTENT = ("words", "feeling", *(key for key, _ in THREE_HOUSES), "drawing_about")
+VISIT_TYPES = (
+    ("planned", "Planned"),
+    ("unannounced", "Unannounced"),
+    ("no_access", "No access (nobody answered or we were refused)"),
+    ("virtual", "Virtual (video call)"),
+)
+CHANGES = (("joined", "Joined the household"), ("left", "Left the household"))
+RISK_FACTORS = (
+    ("domestic_abuse", "Domestic abuse"),
+    ("substance_misuse", "Substance misuse"),
+    ("parental_mental_health", "Mental health"),
+    ("offending_history", "Offending history"),
+    ("other", "Other"),
+)
+
+#: Words for codes stored in entries, by key (the CSV's typed columns keep the codes).
+LABELS = {
+    "category": dict(CATEGORIES), "source": dict(SOURCES), "triangulation": dict(TRIANGULATION),
+    "mode": dict(MODES), "type": dict(VISIT_TYPES), "risk_factors": dict(RISK_FACTORS),
+    "feeling": dict(FEELINGS),
+}
+
+LONG = Text()
+SHORT = Text(short=True)
+TIME_OF_DAY = Question("time_of_day", "Time of day", Choice(TIMES_OF_DAY, "Not specific"))
+
+SIGNIFICANT = when("significant", True, words="the entry is marked significant")
+SIGNIFICANCE = (
+    Question("significant", "Significant event", Tick()),
+    Question("impact", "Impact on the child", LONG, applies=SIGNIFICANT,
+             required="Say what impact this had on the child (it is marked significant).",
+             help="What this means for the child."),
+    Question("action_taken", "Action taken", LONG, applies=SIGNIFICANT,
+             required="Say what action was taken; write “No action” if none was needed.",
+             help="Write “No action” if none was needed, and why."),
+)
+"""Good chronology practice: a significant event says its impact and the action taken."""
+
+
+def _seen(data: dict) -> str:
+    if not data.get("child_seen"):
+        return "Child not seen."
+    if data.get("seen_alone"):
+        return "Child seen, and seen alone."
+    if data.get("seen_alone") is False:
+        reason = data.get("seen_alone_reason")
+        return f"Child seen, not seen alone: {reason}" if reason else "Child seen, not seen alone."
+    return "Child seen."
+
+
+def _visit_summary(data: dict) -> str:
+    parts = [f"Visit: {LABELS['type'].get(data.get('type'), data.get('type'))}.",
+             _seen(data), data.get("analysis")]
+    return " ".join(part for part in parts if part)
+
+
+CHILD_SEEN = when("child_seen", True, words="the child was seen")
+VISIT = KindDeclaration(
+    "visit", "Visit", fields_macro="visit_entry_fields", summary=_visit_summary,
+    questions=(
+        Question("type", "Type of visit", Choice(VISIT_TYPES), required="Choose the type of visit."),
+        Question("location", "Where", SHORT, help="For example “family home”, “school”."),
+        Question("present", "Who was present", Lines(),
+                 help="One person per line, with their relationship to the child."),
+        Question("child_seen", "Was the child seen?", YesNo(),
+                 required="Say whether the child was seen."),
+        Question("seen_alone", "Was the child seen alone?", YesNo(), applies=CHILD_SEEN,
+                 required="Say whether the child was seen alone.",
+                 not_asked="The child cannot have been seen alone if they were not seen."),
+        Question("seen_alone_reason", "Why was the child not seen alone?", LONG,
+                 applies=CHILD_SEEN & when("seen_alone", False, words="not seen alone"),
+                 required="Say why the child was not seen alone.",
+                 help="If the child was seen but not alone: why not, and what you will do about it."),
+        Question("seen_awake", "Was the child seen awake?", YesNo(not_applicable="Not applicable"),
+                 applies=CHILD_SEEN, help="Especially for babies and young children."),
+        Question("bedroom_seen", "Was the child's bedroom or sleeping space seen?", YesNo()),
+        Question("duration_minutes", "How long (minutes)", Number(
+            1, 1440, "Give the length of the visit in minutes (1 to 1440).")),
+        Question("analysis", "What this visit tells us about the child's daily life", LONG,
+                 help="What does this visit tell you about what life is like for the child — "
+                      "strengths as well as worries?"),
+        Question("what_would_change_my_view", "What would change my view?", LONG,
+                 help="What would you need to see or hear to think differently about this "
+                      "child's situation? (A guard against seeing only what we expect.)"),
+        *SIGNIFICANCE,
+    ),
+    rules=(
+        Rule("child_seen", "A no-access visit cannot have seen the child; choose another type of "
+                           "visit, or answer no.",
+             {"if": when("type", "no_access", words="").schema,
+              "then": {"properties": {"child_seen": {"not": {"const": True}}}}}),
+    ),
+)
+
+REPORTED = when("source", *REPORTED_SOURCES, words="someone reported the information to you")
+OBSERVATION = KindDeclaration(
+    "observation", "Observation", fields_macro="observation_fields",
+    summary=lambda data: data.get("text", ""),
+    questions=(
+        Question("category", "What it is about", Choice(CATEGORIES),
+                 required="Choose what this observation is about."),
+        Question("text", "What was seen or heard", LONG,
+                 required="Write what was seen or heard; an empty observation cannot be saved."),
+        Question("source", "Where it came from", Choice(SOURCES),
+                 required="Say where this information came from."),
+        Question("source_detail", "Who exactly", SHORT, applies=REPORTED,
+                 help="For example “school nurse”, “mother”."),
+        Question("triangulation", "Checked against others?", Choice(TRIANGULATION, "Not checked yet"),
+                 applies=REPORTED,
+                 not_asked="Only information someone reported to you is checked (triangulated); "
+                           "leave this empty for what you saw yourself.",
+                 help="Only for what someone told you. Reported information starts as not yet "
+                      "checked."),
+        TIME_OF_DAY,
+        *SIGNIFICANCE,
+    ),
+)
+
+
+def _voice_summary(data: dict) -> str:
+    """The child's words first, then what else they gave: their three houses, a feeling."""
+    parts = [data.get("words")]
+    parts += [f"{label}: {data[key]}" for key, label in THREE_HOUSES if data.get(key)]
+    if data.get("feeling"):
+        parts.append(f"Feeling: {LABELS['feeling'].get(data['feeling'], data['feeling'])}")
+    if data.get("drawing_about"):
+        parts.append(f"About their drawing: {data['drawing_about']}")
+    return "\n".join(part for part in parts if part)
+
+
+VOICE = KindDeclaration(
+    "voice", "Child's own words", action="record_voice", fields_macro="voice_fields",
+    summary=_voice_summary,
+    questions=(
+        Question("words", "The child's own words", LONG,
+                 help="Verbatim, in the child's own words, or what they showed through play, "
+                      "drawing or behaviour."),
+        Question("mode", "How the child communicated it", Choice(MODES),
+                 required="Say how the child communicated this."),
+        Question("feeling", "How the child said they feel", Choice(FEELINGS, "Not asked")),
+        Question(THREE_HOUSES[0][0], THREE_HOUSES[0][1], LONG,
+                 help="Three houses: what worries the child."),
+        Question(THREE_HOUSES[1][0], THREE_HOUSES[1][1], LONG,
+                 help="What is going well for the child."),
+        Question(THREE_HOUSES[2][0], THREE_HOUSES[2][1], LONG, help="What the child hopes for."),
+        Question("drawing_about", "What the child said about their drawing", LONG,
+                 help="Add the drawing itself under “Photos and drawings”."),
+        Question("context", "Context", LONG, help="Where, with whom, what prompted it."),
+        Question("wishes_feelings", "What the child wants or feels", LONG),
+        TIME_OF_DAY,
+        Question("share_with_team",
+                 "The child agreed this can be shared with the social work team",
+                 Tick(default=True)),
+        *SIGNIFICANCE,
+    ),
+    rules=(
+        Rule("words", "Write the child's words exactly as they said them, or describe what they "
+                      "showed you (or fill in their three houses, or how they said they feel). "
+                      "Nothing of the child's own has been given, so there is nothing to save.",
+             {"anyOf": [{"required": [key], "properties": {key: {"type": "string",
+                                                                 "pattern": NOT_BLANK}}}
+                        for key in CHILD_CONTENT]}),
+    ),
+)
+
+
+def _household_summary(data: dict) -> str:
+    text = f"{data.get('name')} {data.get('change')} ({data.get('relationship')})."
+    risks = [LABELS["risk_factors"].get(risk, risk) for risk in data.get("risk_factors") or []]
+    return f"{text} Known risk factors: {', '.join(risks)}." if risks else text
+
+
+HOUSEHOLD_CHANGE = KindDeclaration(
+    "household_change", "Household change", fields_macro="household_fields",
+    summary=_household_summary,
+    questions=(
+        Question("change", "Change", Choice(CHANGES), required="Say whether someone joined or left."),
+        Question("name", "Name", SHORT,
+                 required="Give the person's name (or what the family calls them)."),
+        Question("relationship", "Relationship to the child", SHORT,
+                 required="Say how this person is related to the child, e.g. “mother's partner”."),
+        Question("risk_factors", "Known risk factors", Many(RISK_FACTORS)),
+        Question("risk_notes", "About those risks", LONG),
+        Question("source", "How we know", SHORT,
+                 help="For example “mother told me”, “police check”."),
+        *SIGNIFICANCE,
+    ),
+)
+
+ACTION = (
+    Question("action", "Action", SHORT, required="Describe the action."),
+    Question("owner", "Who", SHORT, required="Say who will do it."),
+    Question("due", "By when", Day()),
+    #: Ticked in a later supervision: the action is done (see dailylife.signals.supervision).
+    Question("done", "Done", Tick(keep_false=False)),
+)
+OVERSIGHT = KindDeclaration(
+    "oversight", "Management oversight", action="record_oversight",
+    fields_macro="oversight_fields", summary=lambda data: data.get("summary", ""),
+    questions=(
+        Question("summary", "Summary", LONG, required="Write a summary of the oversight.",
+                 help="One line: what the chronology shows for this entry."),
+        Question("whats_happening", "What is happening for the child?", LONG),
+        Question("what_we_know", "What do we know, and how do we know it?", LONG),
+        Question("worries", "What are we worried about?", LONG),
+        Question("working_well", "What is working well?", LONG),
+        Question("what_would_change_our_view", "What would change our view?", LONG),
+        Question("analysis", "Analysis", LONG),
+        Question("decision", "Decision", LONG),
+        Question("actions", "Actions", Rows(ACTION, noun="action")),
+        Question("risk_assessment_reviewed", "The risk assessment was reviewed", Tick()),
+        Question("acknowledges", "Practice signals this decision acknowledges",
+                 Many(tuple(ACKNOWLEDGEABLE.items())),
+                 help="The signal stays until the record changes; your decision is shown with it."),
+        #: The escalation entry this oversight answers (checked against the child when saved).
+        Question("answers", "Answers the escalation", Reference()),
+    ),
+)
+
+ESCALATION = KindDeclaration(
+    "escalation", "Escalation", fields_macro="escalation_fields",
+    summary=lambda data: data.get("reason", ""),
+    questions=(
+        Question("reason", "What worries you", LONG, required="Say what worries you about the child."),
+        Question("need", "What you need from your supervisor", LONG,
+                 help="For example: a decision, a joint visit, advice, a strategy discussion."),
+    ),
+)
+
+AMENDMENT_META = (
+    Question("reason", "Why this is being corrected", LONG,
+             required="Say why the entry is being corrected or withdrawn."),
+    Question("withdrawn", "Withdraw the entry: it was entered in error", Tick()),
+    Question("based_on", "Version corrected", Reference()),
+)
+"""The questions of every correction; the corrected answers are judged by the amended kind."""
+AMENDMENT_META_KEYS = tuple(question.name for question in AMENDMENT_META)
+
+TRIANGULATION_CHECK = (
+    Question("triangulation", "Outcome", Choice(TRIANGULATION[1:]),
+             required="Say whether it was corroborated or contradicted."),
+    Question("triangulation_by", "By whom or what", SHORT,
+             required="Say who or what corroborated or contradicted it, e.g. “school attendance "
+                      "record”."),
+    Question("reason", "What they said or showed", LONG, required="Say what was found."),
+)
+"""Recording that reported information was checked: an amendment-style entry."""
+TRIANGULATION_KEYS = ("triangulation", "triangulation_by")
+
+
+
+def _amendment_summary(data: dict) -> str:
+    if data.get("withdrawn"):
+        return f"Withdrawn (entered in error): {data.get('reason')}"
+    if data.get("triangulation"):
+        return (f"Checked: {data['triangulation']} by {data.get('triangulation_by', '')}: "
+                f"{data.get('reason')}")
+    corrected = [key for key in data if key not in AMENDMENT_META_KEYS]
+    return f"Corrected ({', '.join(corrected)}): {data.get('reason')}"
+
+
+#: A correction of an entry of another kind: its own questions are only the meta ones (the
+#: corrected answers are judged by the amended kind's declaration, see ``entries.payload``).
+AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
+                            summary=_amendment_summary)
+
+#: The kinds a user writes as entries of their own (an amendment corrects one of these).
+KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, OVERSIGHT,
+                                      ESCALATION)}
+#: Every kind stored, amendments included.
+ALL_KINDS = {**KINDS, AMENDMENT.name: AMENDMENT}

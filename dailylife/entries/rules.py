@@ -1,0 +1,58 @@
+"""Every kind's rules, published for the tablet at one versioned URL that the service worker
+precaches with the app shell: before saving anything offline, the tablet validates it with these
+very schemas (``static/js/rules.js``), so what it saves is what the server accepts.
+"""
+
+import hashlib
+import json
+from functools import cache
+
+from flask import Blueprint, current_app, url_for
+
+from dailylife.access import Action, requires
+from dailylife.entries import operations
+from dailylife.entries.kinds import AMENDMENT, KINDS, TRIANGULATION_CHECK
+from dailylife.entries.payload import AMENDMENT_CHECKER, CHECKERS, TRIANGULATION_CHECKER
+
+bp = Blueprint("rules", __name__)
+
+
+def document() -> dict:
+    """The published rules: the envelope's moments, each kind's schema, the correction's checks."""
+    kinds = {name: {"label": declaration.label, "schema": CHECKERS[name].schema}
+             for name, declaration in KINDS.items()}
+    kinds[AMENDMENT.name] = {"label": AMENDMENT.label, "schema": AMENDMENT_CHECKER.schema}
+    return {
+        "envelope": {
+            "earliest": operations.EARLIEST_MOMENT.isoformat().replace("+00:00", "Z"),
+            "ahead_seconds": int(operations.CLOCK_TOLERANCE.total_seconds()),
+            "messages": {"missing": operations.MOMENT_MISSING,
+                         "future": operations.MOMENT_IN_FUTURE,
+                         "too_early": operations.MOMENT_TOO_EARLY},
+        },
+        "kinds": kinds,
+        "checks": {"triangulation": {"label": "Checked against others",
+                                     "schema": TRIANGULATION_CHECKER.schema,
+                                     "fields": [question.name for question in TRIANGULATION_CHECK]}},
+    }
+
+
+@cache
+def published() -> tuple[str, str]:
+    """(the document as JSON, its version): the same for the life of the process."""
+    body = json.dumps(document(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return body, hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def rules_url() -> str:
+    """The document's versioned URL: a release that changes a rule changes it."""
+    return url_for("rules.rules_document", v=published()[1])
+
+
+@bp.get("/rules.json")
+@requires(Action.PUBLIC)
+def rules_document():
+    """No personal data: the rules alone, the same for everyone."""
+    response = current_app.response_class(published()[0], mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
