@@ -26,7 +26,8 @@ SHELLS = {
     "pwa.outbox": r"^/outbox$",
 }
 #: Static files the app needs offline; vendor/axe-core is for tests and stays out.
-STATIC_PATTERNS = ("css/*.css", "js/*.js", "vendor/idb/*.js", "icons/*.png")
+STATIC_PATTERNS = ("css/*.css", "js/*.js", "vendor/idb/*.js", "vendor/@cfworker/json-schema/*.js",
+                   "icons/*.png")
 
 
 def _static_files() -> list[Path]:
