@@ -24,6 +24,12 @@ export function addRow(listName, wanted) {
   list.dispatchEvent(new CustomEvent('rows:added', { bubbles: true, detail: { row } }));
 }
 
+// The offline shell page comes without its first rows (rows.js makes them from the templates):
+// every list starts with as many rows as the server would show.
+for (const list of document.querySelectorAll('[data-rows][data-min-rows]')) {
+  while (list.children.length < Number(list.dataset.minRows)) addRow(list.dataset.rows, nextIndex(list));
+}
+
 document.addEventListener('click', (event) => {
   const button = event.target.closest('[data-add-row]');
   if (!button) return;
