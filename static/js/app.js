@@ -14,6 +14,7 @@ import { askForBackgroundSync, startSyncing, syncNow, whoAmI } from './sync.js';
 import { amendmentItem, singleItem, snapshotAnswers, visitItems } from './items.js';
 import { showErrors } from './form-errors.js';
 import { followApplicability, problemsOf } from './form-rules.js';
+import { publishedRules } from './rules.js';
 
 const NOTICE_KEY = 'dailylife-notice';
 const signedInPage = () => Boolean(document.querySelector('form.sign-out'));
@@ -112,6 +113,7 @@ async function recordingForms() {
   const form = document.querySelector('form[data-draft="visit"], form[data-outbox]');
   if (!form || !userId) return;
   const childId = form.dataset.child || childIdInPath();
+  publishedRules(); // read now, while the page may still have a connection
   if (form.dataset.draft === 'visit') {
     await recordVisitOnDevice(form, childId, userId);
   } else if (form.dataset.outbox === 'amendment') {

@@ -69,8 +69,10 @@ export function problemsIn(schema, data, prefix = '') {
   const errors = {};
   for (const error of validatorFor(schema).validate(data).errors) {
     const rule = ruleAt(schema, error.keywordLocation);
-    if (!rule) continue;
-    const at = segmentsOf(error.instanceLocation).slice(0, rule.depth);
+    const at = segmentsOf(error.instanceLocation).slice(0, rule?.depth);
+    // No rule, or one deeper in the data than the error (the validator sums up the errors of
+    // "additionalProperties" and "items" once more at the parent): a summary, said already.
+    if (!rule || at.length < rule.depth) continue;
     const field = [...at, rule.node['x-field']].filter((part) => part !== '').join('-');
     collect(errors, prefix + field, rule.node['x-message']);
   }
