@@ -37,7 +37,7 @@ function showNotice() {
 
 // The server's reasons for what it refused, at the fields they are about. A refused visit makes
 // its parts refused too ("visit_id"): the visit's own reasons say why.
-export function refusalsOf(form, records) {
+function refusalsOf(form, records) {
   const visitRefused = records.some((record) => record.item.kind === 'visit');
   const errors = {};
   for (const record of records) {

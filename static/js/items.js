@@ -34,8 +34,8 @@ const isEmpty = (value) => value === null || value === '' || (Array.isArray(valu
 
 // A question that does not apply (hidden by form-rules.js) keeps what was typed, unsent.
 const applying = (element) => !element.closest('.field[hidden]');
-const namesIn = (form, { all = false } = {}) => new Set([...form.elements]
-  .filter((element) => element.name && element.type !== 'submit' && (all || applying(element)))
+const namesIn = (form) => new Set([...form.elements]
+  .filter((element) => element.name && element.type !== 'submit' && applying(element))
   .map((element) => element.name));
 
 // Where an element's entry sits in the form: '' for the form's own entry, "observations-0-"

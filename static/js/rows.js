@@ -33,10 +33,10 @@ export function addRow(listName, wanted) {
   const index = String(wanted ?? nextIndex(list));
   const row = template.content.firstElementChild.cloneNode(true);
   row.dataset.index = index;
-  for (const element of row.querySelectorAll('[name], [id], [for], [aria-describedby]')) {
-    for (const attribute of ['name', 'id', 'for', 'aria-describedby']) {
-      const value = element.getAttribute(attribute);
-      if (value) element.setAttribute(attribute, value.replaceAll('__i__', index));
+  // Every attribute that names the row: name, id, for, aria-describedby, data-field, data-image-slot...
+  for (const element of [row, ...row.querySelectorAll('*')]) {
+    for (const { name, value } of [...element.attributes]) {
+      if (value.includes('__i__')) element.setAttribute(name, value.replaceAll('__i__', index));
     }
   }
   row.querySelector('legend').textContent = row.querySelector('legend').textContent.replace('(new)', Number(index) + 1);
