@@ -25,8 +25,11 @@ SHELLS = {
     "pwa.child_mode_shell": r"^/cases/[0-9a-f-]{36}/child-mode$",
     "pwa.outbox": r"^/outbox$",
 }
-#: Static files the app needs offline; vendor/axe-core is for tests and stays out.
-STATIC_PATTERNS = ("css/*.css", "js/*.js", "vendor/idb/*.js", "icons/*.png")
+#: Static files the app needs offline. Left out: vendor/axe-core (tests only), css/online.css
+#: (pages that exist only online) and the large icons (read by the browser when it installs the
+#: app, online).
+STATIC_PATTERNS = ("css/dailylife.css", "js/*.js", "vendor/idb/*.js",
+                   "vendor/@cfworker/json-schema/*.js", "icons/icon-192.png")
 
 
 def _static_files() -> list[Path]:
@@ -109,8 +112,12 @@ def child_shell():
 @bp.get("/shell/visit")
 @requires(Action.PUBLIC)
 def visit_shell():
-    """The real record-visit form, with no child named and no token: it saves to the outbox."""
+    """The real record-visit form, with no child named and no token: it saves to the outbox.
+    Its lists start empty: rows.js makes their first rows from the row templates (the same
+    markup), which keeps the app shell small."""
     form = RecordVisitForm(meta={"csrf": False})
+    for list_name in form.ROW_LISTS.values():
+        form[list_name].entries = []
     return render_template("entries/record_visit.html", child=None, form=form,
                            row_templates=form.row_templates(), shell=True)
 

@@ -29,6 +29,7 @@ def test_the_service_worker_is_served_from_the_root_and_never_cached(app):
     precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", body).group(1))
     assert "/static/css/dailylife.css" in precache and "/static/js/app.js" in precache
     assert "/shell/visit" in precache
+    assert "/static/vendor/@cfworker/json-schema/validator.js" in precache, "validates offline"
     assert not any("axe" in url for url in precache), "test-only files stay out of the cache"
     assert not any(url.startswith(("/cases", "/api")) for url in precache)
 

@@ -11,7 +11,10 @@ import { currentUserId } from './store.js';
 import { protectStorage } from './storage.js';
 import { refreshStatus, showStatus } from './status.js';
 import { askForBackgroundSync, startSyncing, syncNow, whoAmI } from './sync.js';
-import { amendmentItem, offlineProblems, singleItem, snapshotAnswers, visitItems } from './items.js';
+import { amendmentItem, singleItem, snapshotAnswers, visitItems } from './items.js';
+import { showErrors } from './form-errors.js';
+import { followApplicability, problemsOf } from './form-rules.js';
+import { publishedRules } from './rules.js';
 
 const NOTICE_KEY = 'dailylife-notice';
 const signedInPage = () => Boolean(document.querySelector('form.sign-out'));
@@ -32,27 +35,25 @@ function showNotice() {
   document.querySelector('main').prepend(notice);
 }
 
-// Problems go next to their field ([name, ...other names to try]); the rest above the form.
-function showProblems(form, problems) {
-  form.querySelectorAll('[data-offline-error]').forEach((element) => element.remove());
-  for (const [names, message] of problems) {
-    const field = [names].flat().map((name) => form.querySelector(`[data-field="${name}"]`)).find(Boolean);
-    const error = Object.assign(document.createElement('p'), { className: 'error-message', role: 'alert', textContent: message });
-    error.dataset.offlineError = '';
-    if (field) field.append(error);
-    else form.prepend(error);
+// The server's reasons for what it refused, at the fields they are about. A refused visit makes
+// its parts refused too ("visit_id"): the visit's own reasons say why.
+function refusalsOf(form, records) {
+  const visitRefused = records.some((record) => record.item.kind === 'visit');
+  const errors = {};
+  for (const record of records) {
+    for (const [key, messages] of Object.entries(record.errors ?? {})) {
+      if (visitRefused && key === 'visit_id') continue;
+      const prefixed = (record.prefix ?? '') + key;
+      errors[form.querySelector(`[data-field="${CSS.escape(prefixed)}"]`) ? prefixed : key] = messages;
+    }
   }
-  form.querySelector('[data-offline-error]')?.scrollIntoView({ block: 'center' });
+  return errors;
 }
 
 // Online, the server answers at once: show a refusal at the fields, as a plain form post would.
 async function refusalsShown(form, ids) {
   const rejected = (await recordsOf(ids)).filter((record) => record?.status === 'rejected');
-  // A refused visit makes its parts refused too ("visit_id"): the visit's own reasons say why.
-  const visitRefused = rejected.some((record) => record.item.kind === 'visit');
-  showProblems(form, rejected.flatMap((record) => Object.entries(record.errors ?? {})
-    .filter(([key]) => !(visitRefused && key === 'visit_id'))
-    .map(([key, messages]) => [[(record.prefix ?? '') + key, key], messages.join(' ')])));
+  showErrors(form, refusalsOf(form, rejected));
   return rejected.map((record) => record.id);
 }
 
@@ -74,14 +75,14 @@ async function saveOnDevice(form, childId, userId, makeItems, images, draftKey =
   form.addEventListener('submit', async (event) => {
     if (event.submitter?.name !== 'save') return;
     event.preventDefault();
-    const problems = offlineProblems(form).map(([name, message]) => [[name], message]);
-    if (problems.length) {
-      showProblems(form, problems);
+    const items = reuseIds(makeItems(), earlier);
+    const problems = await problemsOf(form, items);
+    if (Object.keys(problems).length) {
+      showErrors(form, problems);
       return;
     }
     // The corrected form replaces what the server refused a moment ago: nothing else is lost.
     await Promise.all(refused.map(discard));
-    const items = reuseIds(makeItems(), earlier);
     await saveToOutbox(userId, items, draftKey, await images.recordsFor(userId, items));
     await protectStorage();
     await askForBackgroundSync();
@@ -100,7 +101,10 @@ async function recordVisitOnDevice(form, childId, userId) {
   const when = form.elements.occurred_at;
   if (!when.value) when.value = localNow();
   const images = new ChosenImages(form);
-  const draftKey = await keepDrafts(form, childId, images);
+  const draftKey = await keepDrafts(form, childId, images, () => {
+    sessionStorage.setItem(NOTICE_KEY, 'Kept as a draft on this tablet: “Record a visit” offers to resume it.');
+    window.location.assign(`/cases/${childId}`);
+  });
   await saveOnDevice(form, childId, userId, () => visitItems(form, childId), images, draftKey);
 }
 
@@ -109,6 +113,7 @@ async function recordingForms() {
   const form = document.querySelector('form[data-draft="visit"], form[data-outbox]');
   if (!form || !userId) return;
   const childId = form.dataset.child || childIdInPath();
+  publishedRules(); // read now, while the page may still have a connection
   if (form.dataset.draft === 'visit') {
     await recordVisitOnDevice(form, childId, userId);
   } else if (form.dataset.outbox === 'amendment') {
@@ -152,6 +157,7 @@ async function unlocked(me) {
 async function start() {
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
   showNotice();
+  document.querySelectorAll('form:has(.field[data-applies-if])').forEach(followApplicability);
   const signOut = document.querySelector('form.sign-out');
   if (signOut) warnBeforeSigningOut(signOut);
   let me = null;

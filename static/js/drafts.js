@@ -71,8 +71,19 @@ function offerDraft(banner, draft, onResume) {
   banner.hidden = false;
 }
 
-// `images` (media.js ChosenImages) keeps the draft's chosen photos and drawings.
-export async function keepDrafts(form, childId, images) {
+// "Keep as draft" always works, whatever the answers: it saves the draft now and leaves.
+function offerKeeping(form, save, onKept) {
+  const button = Object.assign(document.createElement('button'), { type: 'button', className: 'button-quiet', textContent: 'Keep as draft' });
+  button.addEventListener('click', async () => {
+    await save();
+    onKept();
+  });
+  form.querySelector(':scope > .actions').append(button);
+}
+
+// `images` (media.js ChosenImages) keeps the draft's chosen photos and drawings; `onKept` is
+// called once "Keep as draft" has saved it.
+export async function keepDrafts(form, childId, images, onKept) {
   const userId = await currentUserId();
   if (!userId) return null;
   const prefix = draftPrefix(userId, childId);
@@ -99,6 +110,10 @@ export async function keepDrafts(form, childId, images) {
     clearTimeout(timer);
     timer = setTimeout(save, SAVE_DELAY_MS);
   });
+  offerKeeping(form, () => {
+    clearTimeout(timer);
+    return save();
+  }, onKept);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') save();
   });

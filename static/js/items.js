@@ -32,8 +32,33 @@ export function valueOf(form, name) {
 
 const isEmpty = (value) => value === null || value === '' || (Array.isArray(value) && value.length === 0);
 
+// A question that does not apply (hidden by form-rules.js) keeps what was typed, unsent.
+const applying = (element) => !element.closest('.field[hidden]');
 const namesIn = (form) => new Set([...form.elements]
-  .filter((element) => element.name && element.type !== 'submit').map((element) => element.name));
+  .filter((element) => element.name && element.type !== 'submit' && applying(element))
+  .map((element) => element.name));
+
+// Where an element's entry sits in the form: '' for the form's own entry, "observations-0-"
+// for a row of a list, "correction-" for the corrected answers of a correction.
+export function entryPrefix(element) {
+  const row = element.closest('[data-rows] > [data-index]');
+  if (row) return `${row.parentElement.dataset.rows}-${row.dataset.index}-`;
+  return element.closest('.field')?.dataset.field.startsWith('correction-') ? 'correction-' : '';
+}
+
+// The answers of one entry of the form, by key (prefix stripped), empty ones left out; `all`
+// keeps the answers to questions that do not apply.
+export function answersOf(form, prefix, { all = false } = {}) {
+  const names = [...form.elements].filter((element) => element.name && element.name.startsWith(prefix)
+    && element.type !== 'submit' && isData(element.name) && entryPrefix(element) === prefix
+    && (all || applying(element))).map((element) => element.name);
+  const answers = {};
+  for (const name of new Set(names)) {
+    const value = valueOf(form, name);
+    if (!isEmpty(value)) answers[name.slice(prefix.length)] = value;
+  }
+  return answers;
+}
 
 function answers(form) {
   const names = namesIn(form);
@@ -117,25 +142,4 @@ export function amendmentItem(form, childId, amendsId, before) {
     }
   }
   return [envelopeMaker(form, childId)(crypto.randomUUID(), 'amendment', data, { amends_id: amendsId, occurred_at: null, prefix: 'correction-' })];
-}
-
-// The checks that matter most before leaving the house; the server checks everything again.
-export function offlineProblems(form) {
-  const problems = [];
-  const when = form.elements.occurred_at;
-  if (when) {
-    const occurredAt = localInputToIso(when.value);
-    if (!occurredAt) problems.push(['occurred_at', 'Give the date and time it happened.']);
-    else if (new Date(occurredAt) > new Date(Date.now() + 5 * 60 * 1000)) {
-      problems.push(['occurred_at', 'This is in the future. Give the date and time it actually happened.']);
-    }
-  }
-  if (form.dataset.draft === 'visit') {
-    if (!form.elements.type.value) problems.push(['type', 'Choose the type of visit.']);
-    if (valueOf(form, 'child_seen') === null) problems.push(['child_seen', 'Say whether the child was seen.']);
-  }
-  if (form.elements.reason && !form.elements.reason.value.trim()) {
-    problems.push(['reason', 'Say why.']);
-  }
-  return problems;
 }

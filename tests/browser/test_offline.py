@@ -170,7 +170,7 @@ def fill_visit(page, *, observation: str, words: str):
 
 def save_visit(page, child) -> None:
     with page.expect_navigation(url=re.compile(rf"/cases/{child.id}$")):
-        page.locator("input[name=save]").click()
+        page.get_by_role("button", name="Save visit").click()
 
 
 def open_visit_form_then_lose_signal(page, live_server, child) -> None:
@@ -463,7 +463,7 @@ def test_online_a_refused_part_of_a_visit_is_shown_at_its_field_and_the_correcte
     wait_for_app(page)
     fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
     refuse_category(page)
-    page.locator("input[name=save]").click()
+    page.get_by_role("button", name="Save visit").click()
 
     error = page.locator("[data-field='observations-0-category'] .error-message")
     expect(error).to_contain_text("is not one of the options")

@@ -1,0 +1,136 @@
+"""The tablet refuses what the published rules refuse, before anything is saved: with the
+server's messages at the fields and in the error summary; nothing typed is lost.
+
+Until the server publishes its rules document, these tests serve a small hand-made one that
+follows the same contract (rules are subschemas carrying "x-field" and "x-message")."""
+
+import json
+
+from playwright.sync_api import expect
+
+from .test_offline import (open_visit_form_then_lose_signal, outbox, visit_page, wait_for_app,
+                           wait_for_draft)
+
+SEEN_ALONE = "Say why the child was not seen alone, and what you will do about it."
+IMPACT = "Say what impact this had on the child (it is marked significant)."
+ACTION = "Say what action was taken; write “No action” if none was needed."
+MODE = "Say how the child communicated this."
+
+
+def rule(field, message, **schema):
+    return {"x-field": field, "x-message": message, **schema}
+
+
+RULES = {
+    "version": "test",
+    "envelope": {"earliest": "1900-01-01T00:00:00Z", "ahead_seconds": 300,
+                 "messages": {"missing": "Give the date and time it happened.",
+                              "future": "This is in the future.", "too_early": "Too early."}},
+    "kinds": {
+        "visit": {"label": "Visit", "schema": {"allOf": [
+            rule("type", "Choose the type of visit.", required=["type"]),
+            rule("seen_alone_reason", SEEN_ALONE,
+                 **{"if": {"properties": {"seen_alone": {"const": False}}, "required": ["seen_alone"]},
+                    "then": {"required": ["seen_alone_reason"]}}),
+        ]}},
+        "observation": {"label": "Observation", "schema": {"allOf": [
+            rule("impact", IMPACT, **{"if": {"properties": {"significant": {"const": True}},
+                                             "required": ["significant"]},
+                                      "then": {"required": ["impact"]}}),
+            rule("action_taken", ACTION, **{"if": {"properties": {"significant": {"const": True}},
+                                                   "required": ["significant"]},
+                                            "then": {"required": ["action_taken"]}}),
+        ]}},
+        "voice": {"label": "The child's own words", "schema": {"allOf": [
+            rule("mode", MODE, required=["mode"])]}},
+        "household_change": {"label": "Household change", "schema": {}},
+    },
+}
+RULES_URL = "/rules/test.json"
+#: The meta the server's pages will carry, added here until they do.
+ADD_RULES_META = f"""document.addEventListener('DOMContentLoaded', () => {{
+    document.head.append(Object.assign(document.createElement('meta'),
+                                       {{ name: 'entry-rules', content: '{RULES_URL}' }}));
+}});"""
+
+
+def publish_rules(context, document=RULES):
+    context.add_init_script(ADD_RULES_META)
+    context.route(f"**{RULES_URL}", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(document)))
+
+
+def test_the_rules_name_each_field_with_the_servers_message(world, live_server, page):
+    """The mapping of the contract: rules in allOf, a list's item rules, unknown keys."""
+    page.goto("/offline")
+    schema = {
+        "allOf": [rule("summary", "Write a summary.", required=["summary"])],
+        "properties": {"actions": {"items": {"allOf": [
+            rule("due", "Give the date it is due.", required=["due"])]}}},
+        "additionalProperties": rule("", "This is not a question of this form.", **{"not": {}}),
+    }
+    problems = page.evaluate("""async ([schema, data]) => {
+        const { problemsIn } = await import('/static/js/rules.js');
+        return problemsIn(schema, data, 'correction-');
+    }""", [schema, {"actions": [{"due": "2025-01-01"}, {}], "colour": "red"}])
+    assert problems == {
+        "correction-summary": ["Write a summary."],
+        "correction-actions-1-due": ["Give the date it is due."],
+        "correction-colour": ["This is not a question of this form."],
+    }
+
+
+def test_an_incomplete_visit_cannot_be_saved_offline_and_the_summary_leads_to_each_field(
+        world, live_server, context, page, sign_in):
+    publish_rules(context)
+    sign_in(page, world.practitioner)
+    open_visit_form_then_lose_signal(page, live_server, world.child)
+    page.select_option("#type", "planned")
+    page.check("#child_seen-0")
+    page.check("#seen_alone-1")  # not seen alone, and no reason given
+    page.select_option("#observations-0-category", "behaviour")
+    page.fill("#observations-0-text", "Amy hid under the table when Dan came in.")
+    page.select_option("#observations-0-source", "observed")
+    page.check("#observations-0-significant")
+    page.fill("#voice-0-words", "I don't like it when he shouts.")
+    page.get_by_role("button", name="Save visit").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    for field, message in [("seen_alone_reason", SEEN_ALONE), ("observations-0-impact", IMPACT),
+                           ("observations-0-action_taken", ACTION), ("voice-0-mode", MODE)]:
+        expect(page.locator(f".field-error[data-field='{field}'] .error-message")).to_have_text(message)
+        expect(summary.get_by_role("link", name=message)).to_have_attribute("href", f"#{field}")
+    summary.get_by_role("link", name=MODE).click()
+    expect(page.locator("#voice-0-mode")).to_be_focused()
+    assert outbox(page) == [], "nothing is saved while an answer is missing"
+
+    page.fill("#seen_alone_reason", "Mum would not leave the room.")
+    wait_for_draft(page, "seen_alone_reason", "Mum would not leave the room.")
+    page.get_by_role("button", name="Keep as draft").click()
+    page.wait_for_url(f"**/cases/{world.child.id}")
+    page.goto(visit_page(world.child))
+    page.get_by_role("button", name="Resume draft").click()
+    expect(page.locator("#observations-0-text")).to_have_value("Amy hid under the table when Dan came in.")
+    expect(page.locator("#seen_alone_reason")).to_have_value("Mum would not leave the room.")
+    assert outbox(page) == []
+
+
+def test_rows_can_be_removed_and_enter_in_a_one_line_field_never_adds_a_row(
+        world, live_server, page, sign_in):
+    sign_in(page, world.practitioner)
+    page.goto(visit_page(world.child))
+    wait_for_app(page)
+    observations = page.locator("[data-rows=observations] > [data-index]")
+    expect(observations).to_have_count(1)
+    page.get_by_role("button", name="Add another observation").click()
+    expect(observations).to_have_count(2)
+    page.locator("#location").press("Enter")  # saves (and is refused: nothing is chosen yet)
+    expect(observations).to_have_count(2)
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+
+    page.fill("#observations-1-text", "Written in the wrong row.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    observations.nth(1).get_by_role("button", name="Remove").click()
+    expect(observations).to_have_count(1)
+    expect(page.locator("#observations-1-text")).to_have_count(0)
