@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from dailylife.access import Action, requires
 from dailylife.entries.pages import RecordVisitForm
+from dailylife.entries.rules import published, rules_url
 from dailylife.voice.views import child_mode_page
 
 bp = Blueprint("pwa", __name__)
@@ -49,6 +50,7 @@ def shell_version() -> str:
     for path in [*_static_files(), *sorted(templates.rglob("*.html"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    digest.update(published()[1].encode())
     version = current_app.extensions["dailylife_shell_version"] = digest.hexdigest()[:16]
     return version
 
@@ -58,7 +60,7 @@ def precache_urls() -> list[str]:
     static = [url_for("static", filename=path.relative_to(root).as_posix())
               for path in _static_files()]
     pages = [url_for(endpoint) for endpoint in SHELLS] + [url_for("pwa.offline")]
-    return [*pages, url_for("pwa.manifest"), *static]
+    return [*pages, url_for("pwa.manifest"), rules_url(), *static]
 
 
 @bp.get("/sw.js")

@@ -144,10 +144,11 @@ def locate(schema: dict, keyword_path, instance_path) -> tuple[str, str] | None:
             break
         if isinstance(node, dict) and "x-message" in node:
             found = (node, depth)
-    if found is None:
-        return None
+    instance_path = list(instance_path)
+    if found is None or len(instance_path) < found[1]:
+        return None  # a summary of other errors (some validators repeat them at the parent)
     rule_node, depth = found
-    path = [str(part) for part in list(instance_path)[:depth]]
+    path = [str(part) for part in instance_path[:depth]]
     if rule_node["x-field"]:
         path.append(rule_node["x-field"])
     return "-".join(path), rule_node["x-message"]

@@ -1,63 +1,21 @@
 """The tablet refuses what the published rules refuse, before anything is saved: with the
-server's messages at the fields and in the error summary; nothing typed is lost.
-
-Until the server publishes its rules document, these tests serve a small hand-made one that
-follows the same contract (rules are subschemas carrying "x-field" and "x-message")."""
-
-import json
+server's messages at the fields and in the error summary; nothing typed is lost."""
 
 from playwright.sync_api import expect
+
+from dailylife.entries.kinds import KINDS
 
 from .test_offline import (open_visit_form_then_lose_signal, outbox, visit_page, wait_for_app,
                            wait_for_draft)
 
-SEEN_ALONE = "Say why the child was not seen alone, and what you will do about it."
-IMPACT = "Say what impact this had on the child (it is marked significant)."
-ACTION = "Say what action was taken; write “No action” if none was needed."
-MODE = "Say how the child communicated this."
+SEEN_ALONE = KINDS["visit"].question("seen_alone_reason").required
+IMPACT = KINDS["observation"].question("impact").required
+ACTION = KINDS["observation"].question("action_taken").required
+MODE = KINDS["voice"].question("mode").required
 
 
 def rule(field, message, **schema):
     return {"x-field": field, "x-message": message, **schema}
-
-
-RULES = {
-    "version": "test",
-    "envelope": {"earliest": "1900-01-01T00:00:00Z", "ahead_seconds": 300,
-                 "messages": {"missing": "Give the date and time it happened.",
-                              "future": "This is in the future.", "too_early": "Too early."}},
-    "kinds": {
-        "visit": {"label": "Visit", "schema": {"allOf": [
-            rule("type", "Choose the type of visit.", required=["type"]),
-            rule("seen_alone_reason", SEEN_ALONE,
-                 **{"if": {"properties": {"seen_alone": {"const": False}}, "required": ["seen_alone"]},
-                    "then": {"required": ["seen_alone_reason"]}}),
-        ]}},
-        "observation": {"label": "Observation", "schema": {"allOf": [
-            rule("impact", IMPACT, **{"if": {"properties": {"significant": {"const": True}},
-                                             "required": ["significant"]},
-                                      "then": {"required": ["impact"]}}),
-            rule("action_taken", ACTION, **{"if": {"properties": {"significant": {"const": True}},
-                                                   "required": ["significant"]},
-                                            "then": {"required": ["action_taken"]}}),
-        ]}},
-        "voice": {"label": "The child's own words", "schema": {"allOf": [
-            rule("mode", MODE, required=["mode"])]}},
-        "household_change": {"label": "Household change", "schema": {}},
-    },
-}
-RULES_URL = "/rules/test.json"
-#: The meta the server's pages will carry, added here until they do.
-ADD_RULES_META = f"""document.addEventListener('DOMContentLoaded', () => {{
-    document.head.append(Object.assign(document.createElement('meta'),
-                                       {{ name: 'entry-rules', content: '{RULES_URL}' }}));
-}});"""
-
-
-def publish_rules(context, document=RULES):
-    context.add_init_script(ADD_RULES_META)
-    context.route(f"**{RULES_URL}", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps(document)))
 
 
 def test_the_rules_name_each_field_with_the_servers_message(world, live_server, page):
@@ -81,8 +39,7 @@ def test_the_rules_name_each_field_with_the_servers_message(world, live_server, 
 
 
 def test_an_incomplete_visit_cannot_be_saved_offline_and_the_summary_leads_to_each_field(
-        world, live_server, context, page, sign_in):
-    publish_rules(context)
+        world, live_server, page, sign_in):
     sign_in(page, world.practitioner)
     open_visit_form_then_lose_signal(page, live_server, world.child)
     page.select_option("#type", "planned")
