@@ -1,12 +1,15 @@
 """The tablet refuses what the published rules refuse, before anything is saved: with the
 server's messages at the fields and in the error summary; nothing typed is lost."""
 
+from hypothesis import HealthCheck, given, settings
 from playwright.sync_api import expect
 
 from dailylife.entries.kinds import KINDS
+from dailylife.entries.payload import CHECKERS
 
+from kind_items import kind_items
 from .test_offline import (open_visit_form_then_lose_signal, outbox, visit_page, wait_for_app,
-                           wait_for_draft)
+                           wait_for_draft, wait_until)
 
 SEEN_ALONE = KINDS["visit"].question("seen_alone_reason").required
 IMPACT = KINDS["observation"].question("impact").required
@@ -91,3 +94,39 @@ def test_rows_can_be_removed_and_enter_in_a_one_line_field_never_adds_a_row(
     observations.nth(1).get_by_role("button", name="Remove").click()
     expect(observations).to_have_count(1)
     expect(page.locator("#observations-1-text")).to_have_count(0)
+
+
+def test_the_tablet_judges_thousands_of_items_exactly_as_the_server_does(live_server, page):
+    """The same verdict and the same messages at the same fields, item by item: the tablet with
+    the schemas it precached (read here with no connection at all), the server with its own."""
+    page.goto("/login")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.reload()
+    wait_until(page, "async () => navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    live_server.stop()
+    page.evaluate("""async () => {
+        const { problemsIn, publishedRules } = await import('/static/js/rules.js');
+        const rules = await publishedRules();
+        window.judge = ([kind, data]) => problemsIn(rules.kinds[kind].schema, data);
+    }""")
+    refused = []
+
+    @settings(max_examples=2000, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(kind_items())
+    def judged_alike(item):
+        kind, data = item
+        on_the_server = CHECKERS[kind].problems(data)
+        on_the_tablet = page.evaluate("(item) => window.judge(item)", [kind, data])
+        assert as_sets(on_the_tablet) == as_sets(on_the_server), (kind, data)
+        refused.append(bool(on_the_server))
+
+    judged_alike()
+    assert len(refused) >= 2000
+    assert 0.1 < sum(refused) / len(refused) < 0.9, "both valid and invalid items were judged"
+
+
+def as_sets(problems: dict) -> dict:
+    """Field -> its messages (two validators may find a field's problems in another order)."""
+    return {field: set(messages) for field, messages in problems.items()}
