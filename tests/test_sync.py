@@ -57,6 +57,11 @@ def audited(action):
                               .order_by(AuditEvent.id)).all()
 
 
+def audited_as_created() -> list[str]:
+    """The entries the audit trail says were created, in order (a batch names them per child)."""
+    return [entry_id for event in audited("create_entries") for entry_id in event.detail["entries"]]
+
+
 def test_a_visit_and_its_observations_arrive_in_one_batch(world, client_for):
     client = client_for(world.practitioner)
     visit = item(world.child, "visit")
@@ -313,24 +318,26 @@ def test_a_batch_that_races_another_tab_falls_back_to_item_by_item(world, client
     assert statuses(sync(client, stored, fresh)) == ["duplicate", "created"]
     assert len(calls) == 2 + (misses - 1)
     assert count_entries() == 2
-    assert len(audited("create_entry")) == 2, "a write that failed leaves no audit event"
+    assert audited_as_created() == [stored["id"], fresh["id"]], \
+        "a write that failed leaves no audit event"
     assert audit.verify_chain().intact
 
 
-def test_a_batch_is_audited_item_by_item_in_order_on_an_intact_chain(world, client_for):
-    """The batch's entries and refusals join the chain together, in the order of the items."""
+def test_a_batch_is_audited_one_event_per_child_naming_its_entries_on_an_intact_chain(
+        world, client_for):
+    """Who created which entries, when and from where: one event per child of the batch, naming
+    its entries in the order of the items; each refusal is audited too."""
     client = client_for(world.practitioner)
     first, elsewhere, bad, last = (item(world.child), item(world.other_child),
                                    item(world.child, data={"text": ""}), item(world.child, "voice"))
     assert statuses(sync(client, first, elsewhere, bad, last)) == [
         "created", "forbidden", "rejected", "created"]
-    events = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action.in_(["create_entry", "refused"])).order_by(AuditEvent.id)).all()
-    assert [(event.action, event.entry_id, event.child_id) for event in events] == [
-        ("create_entry", uuid.UUID(first["id"]), world.child.id),
-        ("refused", None, world.other_child.id),
-        ("create_entry", uuid.UUID(last["id"]), world.child.id)]
-    assert {event.actor_id for event in events} == {world.practitioner.id}
+    (created,) = audited("create_entries")
+    assert (created.child_id, created.detail["entries"]) == (world.child.id, [first["id"], last["id"]])
+    (refused,) = audited("refused")
+    assert refused.child_id == world.other_child.id
+    assert {created.actor_id, refused.actor_id} == {world.practitioner.id}
+    assert created.ip == "127.0.0.1" and created.at is not None
     assert audit.verify_chain().intact
 
 
@@ -354,7 +361,7 @@ def test_the_same_id_twice_in_one_batch_is_stored_once(world, client_for):
     changed = {**once, "data": {**once["data"], "text": "Something else"}}
     assert statuses(sync(client, once, once, changed)) == ["created", "duplicate", "rejected"]
     assert count_entries() == 1
-    assert len(audited("create_entry")) == 1
+    assert audited_as_created() == [once["id"]]
 
 
 def test_two_corrections_of_the_same_version_in_one_batch_are_marked_conflicting(
@@ -369,7 +376,8 @@ def test_two_corrections_of_the_same_version_in_one_batch_are_marked_conflicting
     version = history.version_of(stored(original["id"]))
     assert version.conflicting
     assert len(version.amendments) == 2
-    assert len(audited("create_entry")) == 3 and audit.verify_chain().intact
+    assert audited_as_created() == [original["id"], first["id"], second["id"]]
+    assert audit.verify_chain().intact
 
 
 # --- The caseload briefs ---------------------------------------------------------------------

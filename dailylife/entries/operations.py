@@ -85,18 +85,20 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
 
 
 class Writes:
-    """Entries and their audit events held back to be written together, one INSERT per table:
-    a sync batch stores many entries, and an ORM unit of work per entry costs more than the
-    checks. Nothing reaches the database (or the chain) until ``write``."""
+    """Entries held back to be written together, one INSERT for all of them and one audit event
+    per child naming them: a sync batch stores many entries, and an ORM unit of work (or an event
+    in the hash chain) per entry costs more than the checks. Nothing reaches the database (or the
+    chain) until ``write``."""
 
     def __init__(self):
         self.entries: list[dict] = []
+        self.authors: dict = {}
         self.trail = audit.Trail()
 
     def add(self, author, row: dict) -> None:
         """Hold back ``row`` (from ``entry_row``), audited as created by ``author``."""
         self.entries.append(row)
-        _audit_creation(self.trail.add, author, row)
+        self.authors[author.id] = author
 
     def write(self) -> None:
         """Insert what was held back (none of it is kept for another try if this fails)."""
@@ -105,7 +107,18 @@ class Writes:
         if entries:
             db.session.execute(Entry.__table__.insert(), entries)
             restamp({row["child_id"] for row in entries})
+            self._audit(trail, entries)
         trail.write()
+
+    def _audit(self, trail: audit.Trail, rows: list[dict]) -> None:
+        """Who created which entries, about which child, when and from where: one event per
+        author and child, naming its entries in the order they came."""
+        created: dict[tuple, list[str]] = {}
+        for row in rows:
+            created.setdefault((row["author_id"], row["child_id"]), []).append(str(row["id"]))
+        for (author_id, child_id), entry_ids in created.items():
+            trail.add("create_entries", actor=self.authors[author_id], child_id=child_id,
+                      entries=entry_ids)
 
 
 def restamp(child_ids) -> None:
