@@ -13,7 +13,7 @@ import { refreshStatus, showStatus } from './status.js';
 import { askForBackgroundSync, startSyncing, syncNow, whoAmI } from './sync.js';
 import { amendmentItem, singleItem, snapshotAnswers, visitItems } from './items.js';
 import { showErrors } from './form-errors.js';
-import { followApplicability, problemsOf } from './form-rules.js';
+import { followApplicability, problemsOf, showApplicableQuestions } from './form-rules.js';
 import { publishedRules } from './rules.js';
 
 const NOTICE_KEY = 'dailylife-notice';
@@ -75,6 +75,7 @@ async function saveOnDevice(form, childId, userId, makeItems, images, draftKey =
   form.addEventListener('submit', async (event) => {
     if (event.submitter?.name !== 'save') return;
     event.preventDefault();
+    showApplicableQuestions(form); // answers may have been set by script (a restored draft)
     const items = reuseIds(makeItems(), earlier);
     const problems = await problemsOf(form, items);
     if (Object.keys(problems).length) {

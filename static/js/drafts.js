@@ -44,6 +44,7 @@ function restore(form, fields) {
       element.value = fields[element.name];
     }
   }
+  form.dispatchEvent(new Event('change')); // what depends on the answers follows them
 }
 
 export async function discardDraft(key) {
