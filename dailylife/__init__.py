@@ -13,8 +13,15 @@ def _resource_dir(name: str) -> Path:
     return inside if inside.is_dir() else PACKAGE_DIR.parent / name
 
 
+class App(Flask):
+    def send_static_file(self, filename: str):
+        """Scripts and stylesheets minified (``assets``); anything else as Flask sends it."""
+        from dailylife import assets
+        return assets.send_minified(filename) or super().send_static_file(filename)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True,
+    app = App(__name__, instance_relative_config=True,
                 template_folder=str(_resource_dir("templates")),
                 static_folder=str(_resource_dir("static")))
 

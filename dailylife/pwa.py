@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, url_for
 
+from dailylife import assets
 from dailylife.access import Action, requires
 from dailylife.entries.pages import RecordVisitForm
 from dailylife.entries.rules import published, rules_url
@@ -72,7 +73,7 @@ def service_worker():
             f"const PRECACHE = {json.dumps(precache_urls())};\n"
             f"const SHELL_ROUTES = {json.dumps(routes)};\n"
             f"const OFFLINE_PAGE = {json.dumps(url_for('pwa.offline'))};\n")
-    body = (Path(current_app.static_folder) / "js" / "sw.js").read_text()
+    body = assets.text_of(Path(current_app.static_folder) / "js" / "sw.js")
     response = current_app.response_class(head + body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response

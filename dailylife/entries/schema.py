@@ -21,7 +21,9 @@ from dailylife.entries.declare import (LINES_LIMIT, NO_NUL, NOT_BLANK, ROWS_LIMI
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UNKNOWN = "Unknown field: it is not part of this kind of entry."
 NOT_AN_OBJECT = "data must be a JSON object of the entry's fields."
-NUL = "This contains a NUL character, which cannot be kept: remove it."
+#: PostgreSQL cannot keep a NUL character in text: it is refused with the wrong type.
+TEXT = "Must be text (without NUL characters)."
+LINES = "Must be a list of texts (without NUL characters)."
 
 
 def rule(field: str, message: str, schema: dict) -> dict:
@@ -33,19 +35,18 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
     if isinstance(answer, Text):
         too_long = (f"This is longer than {answer.limit:,} characters. Split it into more than "
                     "one entry." if not answer.short else f"Keep this under {SHORT_LIMIT} characters.")
-        return [("Must be text.", {"type": ["string", "null"]}),
-                (too_long, {"maxLength": answer.limit}), (NUL, {"pattern": NO_NUL})]
+        return [(TEXT, {"type": ["string", "null"], "pattern": NO_NUL}),
+                (too_long, {"maxLength": answer.limit})]
     if isinstance(answer, Choice):
         values = [value for value, _ in answer.options]
         return [(f"This is not one of the options: {', '.join(values)}.", {"enum": [*values, None]})]
     if isinstance(answer, (YesNo, Tick)):
         return [("Must be true or false.", {"type": ["boolean", "null"]})]
     if isinstance(answer, Lines):
-        return [("Must be a list of strings.", {"type": ["array", "null"], "items": {"type": "string"}}),
+        return [(LINES, {"type": ["array", "null"], "items": {"type": "string", "pattern": NO_NUL}}),
                 (f"At most {LINES_LIMIT} lines.", {"maxItems": LINES_LIMIT}),
                 (f"Keep each line under {SHORT_LIMIT} characters.",
-                 {"items": {"maxLength": SHORT_LIMIT}}),
-                (NUL, {"items": {"pattern": NO_NUL}})]
+                 {"items": {"maxLength": SHORT_LIMIT}})]
     if isinstance(answer, Number):
         return [("Must be a whole number.", {"type": ["integer", "null"]}),
                 (answer.message, {"minimum": answer.minimum, "maximum": answer.maximum})]
@@ -109,7 +110,7 @@ def kind_schema(declaration: KindDeclaration, *, closed: bool = True) -> dict:
     """The whole schema of one kind's ``data``, as published."""
     schema = object_schema(declaration.questions, declaration.rules, closed=closed)
     schema["allOf"].insert(0, rule("data", NOT_AN_OBJECT, {"type": "object"}))
-    return {"$schema": DRAFT, "title": declaration.label, **schema}
+    return {"$schema": DRAFT, **schema}
 
 
 # --- Validation ----------------------------------------------------------------------------------
