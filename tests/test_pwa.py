@@ -2,8 +2,11 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+import rcssmin
+import rjsmin
 
 from dailylife import pwa
 
@@ -67,3 +70,28 @@ def test_every_page_registers_the_app_and_shows_the_sync_status(world, client_fo
     assert 'src="/static/js/app.js"' in html
     assert 'id="sync-status"' in html
     assert 'rel="manifest"' in html
+
+
+def test_scripts_and_the_stylesheet_are_served_minified_from_the_files_as_written(app):
+    client = app.test_client()
+    static = Path(app.static_folder)
+    script = client.get("/static/js/outbox.js")
+    assert script.mimetype == "text/javascript"
+    assert script.get_data(as_text=True) == rjsmin.jsmin((static / "js/outbox.js").read_text())
+    assert "// The outbox" in (static / "js/outbox.js").read_text()
+    assert "// The outbox" not in script.get_data(as_text=True)
+    stylesheet = client.get("/static/css/dailylife.css")
+    assert stylesheet.get_data(as_text=True) == rcssmin.cssmin(
+        (static / "css/dailylife.css").read_text())
+    again = client.get("/static/js/outbox.js", headers={"If-None-Match": script.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/static/js/no-such-file.js").status_code == 404
+    with client.get("/static/icons/icon-192.png") as icon:
+        assert icon.mimetype == "image/png"
+
+
+def test_in_debug_mode_scripts_are_served_as_written(app):
+    app.debug = True
+    static = Path(app.static_folder)
+    with app.test_client().get("/static/js/outbox.js") as response:
+        assert response.get_data(as_text=True) == (static / "js/outbox.js").read_text()
