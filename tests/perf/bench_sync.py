@@ -17,8 +17,9 @@ For each engine and each of three rounds, on fresh databases built through the m
   validation: that is what the ratio measures.
 
 It prints the median items per second of the three rounds and the ratio endpoint / baseline.
-Targets (from the issue): at least 2,000 items/s through the endpoint on SQLite, and a ratio of at
-least 0.2 on every engine. The exit status is 1 when a target is missed. Figures move with the
+Targets (issue 14, raised from issue 4's 2,000 and 0.2 once validation came from the kind
+declarations): at least 10,000 items/s through the endpoint on SQLite, and a ratio of at least 0.4
+on every engine. The exit status is 1 when a target is missed. Figures move with the
 machine's load, so each round also prints its own ratio and the one-minute load average as it
 ended. It is not a pytest test (pytest collects only ``test_*.py``).
 """
@@ -59,8 +60,8 @@ TOTAL_ITEMS = 10_000
 BATCH_SIZE = config.defaults(instance_path="")["SYNC_MAX_ITEMS"]  # the documented batch size
 ROUNDS = 3
 CHILDREN = 4
-TARGET_SQLITE_ITEMS_PER_SECOND = 2_000
-TARGET_RATIO = 0.2
+TARGET_SQLITE_ITEMS_PER_SECOND = 10_000
+TARGET_RATIO = 0.4
 EMAIL = "bench.practitioner@example.org"
 PASSWORD = "kitchen-table-notes-42"
 SECRET_KEY = "bench-not-secret"
