@@ -203,3 +203,17 @@ def test_rows_are_declared_with_their_own_questions():
     actions = KINDS["oversight"].question("actions").answer
     assert isinstance(actions, Rows)
     assert [question.name for question in actions.questions] == ["action", "owner", "due", "done"]
+
+
+def test_a_page_says_what_the_tablet_says_about_a_number_that_is_not_one(world, client_for):
+    response = client_for(world.practitioner).post_form(
+        f"/cases/{world.child.id}/visits/new", {
+            "occurred_at": local_input(utcnow() - timedelta(hours=1)), "type": "planned",
+            "child_seen": "no", "duration_minutes": "about an hour"})
+    assert response.status_code == 400
+    _, errors = validate("visit", {"type": "planned", "child_seen": False,
+                                   "duration_minutes": "about an hour"})
+    (message,) = errors["duration_minutes"]
+    assert re.search(r'id="duration_minutes-error">\s*' + re.escape(message),
+                     response.get_data(as_text=True))
+    assert entries_of(world.child) == []

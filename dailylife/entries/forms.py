@@ -16,6 +16,7 @@ from dailylife.entries.declare import (ROWS_LIMIT, Choice, Day, Lines, Many, Num
                                        Reference, Rows, Text, Tick, YesNo)
 from dailylife.entries.fields import LinesField, TickField, YesNoField
 from dailylife.entries.kinds import AMENDMENT_META, KINDS, TRIANGULATION_CHECK
+from dailylife.entries.schema import WHOLE_NUMBER
 
 
 def _field(question: Question):
@@ -39,7 +40,7 @@ def _field(question: Question):
     if isinstance(answer, Lines):
         return LinesField(label, **options)
     if isinstance(answer, Number):
-        return IntegerField(label, [Optional()], **options)
+        return IntegerField(label, [Optional()], invalid_value_message=WHOLE_NUMBER, **options)
     if isinstance(answer, Many):
         return SelectMultipleField(label, choices=dict(answer.options), validate_choice=False,
                                    **options)

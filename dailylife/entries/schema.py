@@ -24,6 +24,7 @@ NOT_AN_OBJECT = "data must be a JSON object of the entry's fields."
 #: PostgreSQL cannot keep a NUL character in text: it is refused with the wrong type.
 TEXT = "Must be text (without NUL characters)."
 LINES = "Must be a list of texts (without NUL characters)."
+WHOLE_NUMBER = "Must be a whole number."
 
 
 def rule(field: str, message: str, schema: dict) -> dict:
@@ -48,7 +49,7 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
                 (f"Keep each line under {SHORT_LIMIT} characters.",
                  {"items": {"maxLength": SHORT_LIMIT}})]
     if isinstance(answer, Number):
-        return [("Must be a whole number.", {"type": ["integer", "null"]}),
+        return [(WHOLE_NUMBER, {"type": ["integer", "null"]}),
                 (answer.message, {"minimum": answer.minimum, "maximum": answer.maximum})]
     if isinstance(answer, Many):
         values = [value for value, _ in answer.options]
