@@ -104,6 +104,8 @@ def test_a_question_that_applies_must_be_answered(kind, data, field):
 
 @pytest.mark.parametrize("kind, data, field", [
     ("visit", {"type": "planned", "child_seen": False, "seen_alone": False}, "seen_alone"),
+    ("visit", {"type": "planned", "child_seen": True, "seen_alone_not_applicable": True,
+               "seen_alone": False}, "seen_alone"),
     ("visit", {"type": "planned", "child_seen": True, "seen_alone": True,
                "seen_alone_reason": "Mother stayed."}, "seen_alone_reason"),
     ("observation", {"category": "health", "text": "Bruise.", "source": "observed",
@@ -114,6 +116,13 @@ def test_a_question_that_applies_must_be_answered(kind, data, field):
 def test_an_answer_to_a_question_that_does_not_apply_is_refused_from_a_tablet(kind, data, field):
     clean, errors = validate(kind, data)
     assert clean is None and list(errors) == [field]
+
+
+def test_a_baby_seen_on_a_visit_needs_no_answer_about_being_seen_alone():
+    clean, errors = validate("visit", {"type": "planned", "child_seen": True,
+                                       "seen_alone_not_applicable": True})
+    assert not errors and clean["seen_alone_not_applicable"] is True
+    assert KINDS["visit"].summary(clean) == "Visit: Planned. Child seen (too young to be seen alone)."
 
 
 def test_a_page_without_script_drops_answers_to_questions_that_do_not_apply(world, client_for):

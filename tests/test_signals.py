@@ -43,7 +43,7 @@ def write(author, child, kind, when, recorded=None, **data):
 
 def visit(author, child, when, *, seen=True, alone=True, recorded=None, **data):
     answers = {"type": "planned", "child_seen": seen, **data}
-    if seen:
+    if seen and alone is not None:
         answers.update(seen_alone=alone, seen_alone_reason=None if alone else "Mother stayed.")
     return write(author, child, "visit", when, recorded, **{k: v for k, v in answers.items()
                                                             if v is not None})
@@ -141,6 +141,16 @@ def test_not_seen_alone_at_the_last_two_visits_where_the_child_was_seen(world):
     assert "not_seen_alone" in signals(child)
     visit(world.practitioner, child, ago(2))
     assert "not_seen_alone" not in signals(child)
+
+
+def test_a_baby_too_young_to_be_seen_alone_is_not_counted_as_not_seen_alone(world):
+    child = world.child
+    for days in (6, 4, 2):
+        visit(world.practitioner, child, ago(days), alone=None, seen_alone_not_applicable=True)
+    assert "not_seen_alone" not in signals(child)
+    visit(world.practitioner, child, ago(1), alone=False)
+    visit(world.practitioner, child, ago(0.5), alone=False)
+    assert "not_seen_alone" in signals(child), "once they can be, not being seen alone counts"
 
 
 # household_change_unreviewed ---------------------------------------------------------------------

@@ -114,6 +114,9 @@ class Condition:
     def __and__(self, other: "Condition") -> "Condition":
         return Condition({"allOf": [self.schema, other.schema]}, f"{self.words} and {other.words}")
 
+    def __invert__(self) -> "Condition":
+        return Condition({"not": self.schema}, f"not {self.words}")
+
 
 def when(name: str, *values, words: str) -> Condition:
     """The answer to ``name`` is one of ``values`` (a question not answered is none of them)."""

@@ -111,6 +111,8 @@ SIGNIFICANCE = (
 def _seen(data: dict) -> str:
     if not data.get("child_seen"):
         return "Child not seen."
+    if data.get("seen_alone_not_applicable"):
+        return "Child seen (too young to be seen alone)."
     if data.get("seen_alone"):
         return "Child seen, and seen alone."
     if data.get("seen_alone") is False:
@@ -126,6 +128,8 @@ def _visit_summary(data: dict) -> str:
 
 
 CHILD_SEEN = when("child_seen", True, words="the child was seen")
+#: A baby, or a child who cannot yet talk: not being seen alone does not count against them.
+TOO_YOUNG = when("seen_alone_not_applicable", True, words="the child is too young to be seen alone")
 VISIT = KindDeclaration(
     "visit", "Visit", fields_macro="visit_entry_fields", summary=_visit_summary,
     questions=(
@@ -135,11 +139,16 @@ VISIT = KindDeclaration(
                  help="One person per line, with their relationship to the child."),
         Question("child_seen", "Was the child seen?", YesNo(),
                  required="Say whether the child was seen."),
-        Question("seen_alone", "Was the child seen alone?", YesNo(), applies=CHILD_SEEN,
-                 required="Say whether the child was seen alone.",
-                 not_asked="The child cannot have been seen alone if they were not seen."),
+        Question("seen_alone_not_applicable",
+                 "Seen alone does not apply: a baby, or a child who cannot yet talk", Tick(
+                     keep_false=False), applies=CHILD_SEEN,
+                 help="Then not being seen alone does not count against the child."),
+        Question("seen_alone", "Was the child seen alone?", YesNo(),
+                 applies=CHILD_SEEN & ~TOO_YOUNG, required="Say whether the child was seen alone.",
+                 not_asked="Leave “seen alone” empty: the child was not seen, or is too young "
+                           "to be seen alone."),
         Question("seen_alone_reason", "Why was the child not seen alone?", LONG,
-                 applies=CHILD_SEEN & when("seen_alone", False, words="not seen alone"),
+                 applies=CHILD_SEEN & ~TOO_YOUNG & when("seen_alone", False, words="not seen alone"),
                  required="Say why the child was not seen alone.",
                  help="If the child was seen but not alone: why not, and what you will do about it."),
         Question("seen_awake", "Was the child seen awake?", YesNo(not_applicable="Not applicable"),

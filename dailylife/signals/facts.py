@@ -78,7 +78,9 @@ def seen(visit):
 
 
 def seen_alone(visit):
-    return answer(visit, "seen_alone", "boolean").is_(sa.true())
+    """Seen alone, or too young to be (a baby: not being seen alone does not count against them)."""
+    return sa.or_(answer(visit, "seen_alone", "boolean").is_(sa.true()),
+                  answer(visit, "seen_alone_not_applicable", "boolean").is_(sa.true()))
 
 
 def no_access(visit):
