@@ -44,6 +44,9 @@ function restore(form, fields) {
       element.value = fields[element.name];
     }
   }
+  // Setting values fires no event: the questions that apply to these answers are shown again
+  // (form-rules.js), or their answers would be left out of what is saved.
+  form.dispatchEvent(new Event('change'));
 }
 
 export async function discardDraft(key) {

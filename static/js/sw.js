@@ -35,8 +35,9 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
     event.respondWith(navigate(request));
-  } else if (PRECACHE.includes(url.pathname)) {
-    event.respondWith(caches.match(url.pathname, { cacheName: CACHE }).then((hit) => hit ?? fetch(request)));
+  } else if (PRECACHE.includes(url.pathname + url.search)) {
+    // With its query: the rules document is precached at its versioned URL (/rules.json?v=...).
+    event.respondWith(caches.match(url.pathname + url.search, { cacheName: CACHE }).then((hit) => hit ?? fetch(request)));
   }
 });
 
