@@ -2,7 +2,7 @@
 // crash or a flat battery loses nothing. "Save visit" turns the draft into outbox items. What a
 // draft says is sealed (vault.js); whose it is, which child (an id) and when are not.
 import { discardDraftImages } from './media.js';
-import { addRow } from './rows.js';
+import { ensureRowOf } from './rows.js';
 import { currentUserId, database } from './store.js';
 import { open, seal } from './vault.js';
 
@@ -29,12 +29,7 @@ function snapshot(form) {
 }
 
 function restore(form, fields) {
-  const rowNames = Object.keys(fields).map((name) => name.match(/^(observations|voice|household_changes)-(\d+)-/))
-    .filter(Boolean);
-  for (const [, list, index] of rowNames) {
-    const exists = form.querySelector(`[data-rows="${list}"] > [data-index="${index}"]`);
-    if (!exists) addRow(list, Number(index));
-  }
+  Object.keys(fields).forEach(ensureRowOf);
   for (const element of form.elements) {
     if (!kept(element)) continue;
     if (element.type === 'radio' || element.type === 'checkbox') {
