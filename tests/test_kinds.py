@@ -70,6 +70,15 @@ def test_the_published_rules_are_draft_2020_12_schemas_that_anyone_may_fetch(app
     assert document["envelope"]["earliest"] == "1900-01-01T00:00:00Z"
 
 
+def test_the_published_rules_name_each_question_by_its_label(app):
+    """So the tablet can say which question a refusal is about, never its key."""
+    kinds = app.test_client().get("/rules.json").get_json()["kinds"]
+    for name, declaration in ALL_KINDS.items():
+        assert kinds[name]["labels"] == {question.name: question.label
+                                         for question in declaration.questions}
+    assert kinds["visit"]["labels"]["seen_alone_reason"] == "Why was the child not seen alone?"
+
+
 def test_every_page_names_the_version_of_the_rules_it_was_drawn_with(world, client_for):
     page = client_for(world.practitioner).get(f"/cases/{world.child.id}/visits/new")
     (url,) = re.findall(r'<meta name="entry-rules" content="([^"]+)"', page.get_data(as_text=True))

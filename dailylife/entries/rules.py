@@ -18,10 +18,11 @@ bp = Blueprint("rules", __name__)
 
 
 def document() -> dict:
-    """The published rules: the envelope's moments, each kind's schema, the correction's checks."""
-    kinds = {name: {"label": declaration.label, "schema": CHECKERS[name].schema}
+    """The published rules: the envelope's moments, each kind's schema and the labels of its
+    questions (the tablet names a refused answer by its question), the correction's checks."""
+    kinds = {name: described(declaration, CHECKERS[name].schema)
              for name, declaration in KINDS.items()}
-    kinds[AMENDMENT.name] = {"label": AMENDMENT.label, "schema": AMENDMENT_CHECKER.schema}
+    kinds[AMENDMENT.name] = described(AMENDMENT, AMENDMENT_CHECKER.schema)
     return {
         "envelope": {
             "earliest": operations.EARLIEST_MOMENT.isoformat().replace("+00:00", "Z"),
@@ -35,6 +36,11 @@ def document() -> dict:
                                      "schema": TRIANGULATION_CHECKER.schema,
                                      "fields": [question.name for question in TRIANGULATION_CHECK]}},
     }
+
+
+def described(declaration, schema: dict) -> dict:
+    return {"label": declaration.label, "schema": schema,
+            "labels": {question.name: question.label for question in declaration.questions}}
 
 
 @cache

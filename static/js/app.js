@@ -6,12 +6,13 @@ import { ChosenImages } from './media.js';
 import { fillShellPages } from './offline-pages.js';
 import { holdsNothing, leaveDevice, unlockDevice, unsentWords } from './device.js';
 import { keepUnsentKey } from './rescue.js';
-import { discard, recordsOf, saveToOutbox } from './outbox.js';
+import { itemsOf, recordsOf, saveToOutbox } from './outbox.js';
+import { ensureRowOf } from './rows.js';
 import { currentUserId } from './store.js';
 import { protectStorage } from './storage.js';
 import { refreshStatus, showStatus } from './status.js';
 import { askForBackgroundSync, startSyncing, syncNow, whoAmI } from './sync.js';
-import { amendmentItem, singleItem, snapshotAnswers, visitItems } from './items.js';
+import { amendmentItem, localInput, placedIn, putAnswers, singleItem, snapshotAnswers, visitItems } from './items.js';
 import { showErrors } from './form-errors.js';
 import { followApplicability, problemsOf, showApplicableQuestions } from './form-rules.js';
 import { publishedRules } from './rules.js';
@@ -19,13 +20,6 @@ import { publishedRules } from './rules.js';
 const NOTICE_KEY = 'dailylife-notice';
 const signedInPage = () => Boolean(document.querySelector('form.sign-out'));
 const childIdInPath = () => window.location.pathname.match(/^\/cases\/([0-9a-f-]{36})/)?.[1];
-
-// "now" as a datetime-local input wants it: the device's wall clock, to the minute.
-function localNow() {
-  const now = new Date();
-  now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
-  return now.toISOString().slice(0, 16);
-}
 
 function showNotice() {
   const text = sessionStorage.getItem(NOTICE_KEY);
@@ -52,26 +46,51 @@ function refusalsOf(form, records) {
 
 // Online, the server answers at once: show a refusal at the fields, as a plain form post would.
 async function refusalsShown(form, ids) {
-  const rejected = (await recordsOf(ids)).filter((record) => record?.status === 'rejected');
-  showErrors(form, refusalsOf(form, rejected));
-  return rejected.map((record) => record.id);
+  const refused = (await recordsOf(ids)).filter((record) => record && record.status !== 'waiting');
+  showErrors(form, refusalsOf(form, refused));
+  return refused.map((record) => record.id);
 }
 
-// A corrected save of a partly refused form keeps the ids of the save before it (matched by
-// where each item sits in the form): what the server already took answers "duplicate" and is
-// never recorded twice, and the corrected parts still belong to the same visit.
+// A corrected save keeps the ids of what it corrects (matched by where each item sits in the
+// form): what the server already took answers "duplicate" and is never recorded twice, the
+// corrected parts still belong to the same visit, and a part of a visit corrected on its own
+// page still belongs to its visit.
 function reuseIds(items, earlier) {
   const slot = (item) => item.prefix ?? '';
-  const before = new Map(earlier.map((item) => [slot(item), item.id]));
-  const ids = new Map(items.map((item) => [item.id, before.get(slot(item)) ?? item.id]));
+  const before = new Map(earlier.map((item) => [slot(item), item]));
+  const ids = new Map(items.map((item) => [item.id, before.get(slot(item))?.id ?? item.id]));
   const mapped = (id) => ids.get(id) ?? id;
-  return items.map((item) => ({ ...item, id: mapped(item.id), visit_id: mapped(item.visit_id) }));
+  return items.map((item) => ({
+    ...item, id: mapped(item.id), visit_id: mapped(item.visit_id) ?? before.get(slot(item))?.visit_id ?? null,
+  }));
+}
+
+// "Correct it" on the Waiting to send page opens the form with ?correct=<id>: the refused entry,
+// or a visit with its parts, as they were saved.
+async function toCorrect(userId) {
+  const id = new URLSearchParams(window.location.search).get('correct');
+  if (!id) return [];
+  return (await itemsOf(userId)).filter((record) => record.id === id || record.item.visit_id === id);
+}
+
+// Refused entries back in the form they came from (rows made as needed), with the server's
+// reasons at their fields and in the error summary.
+function reopen(form, records) {
+  for (const { item, prefix } of records) {
+    ensureRowOf(prefix ?? '');
+    putAnswers(form, placedIn(form, prefix), item.data);
+  }
+  const when = form.elements.occurred_at;
+  if (when && records[0].item.occurred_at) when.value = localInput(records[0].item.occurred_at);
+  showApplicableQuestions(form);
+  showErrors(form, refusalsOf(form, records));
 }
 
 // Save into the outbox, then try to send at once; the device keeps it whatever happens next.
-async function saveOnDevice(form, childId, userId, makeItems, images, draftKey = null) {
-  let refused = [];
-  let earlier = [];
+// `refused`: the outbox records this form corrects; the save takes their place (and their ids).
+async function saveOnDevice(form, childId, userId, makeItems, images, { draftKey = null, refused = [] } = {}) {
+  let replaced = refused.map((record) => record.id);
+  let earlier = refused.map((record) => ({ ...record.item, prefix: placedIn(form, record.prefix) }));
   form.addEventListener('submit', async (event) => {
     if (event.submitter?.name !== 'save') return;
     event.preventDefault();
@@ -82,31 +101,29 @@ async function saveOnDevice(form, childId, userId, makeItems, images, draftKey =
       showErrors(form, problems);
       return;
     }
-    // The corrected form replaces what the server refused a moment ago: nothing else is lost.
-    await Promise.all(refused.map(discard));
-    await saveToOutbox(userId, items, draftKey, await images.recordsFor(userId, items));
+    await saveToOutbox(userId, items, draftKey, await images.recordsFor(userId, items), replaced);
     await protectStorage();
     await askForBackgroundSync();
     await syncNow();
-    refused = await refusalsShown(form, items.map((item) => item.id));
+    replaced = await refusalsShown(form, items.map((item) => item.id));
     earlier = items;
-    if (refused.length) return;
+    if (replaced.length) return;
     sessionStorage.setItem(NOTICE_KEY, `Saved on this tablet (${items.length === 1 ? '1 entry' : `${items.length} entries`}). It is sent as soon as there is a connection.`);
     window.location.assign(`/cases/${childId}`);
   });
 }
 
-async function recordVisitOnDevice(form, childId, userId) {
+async function recordVisitOnDevice(form, childId, userId, refused) {
   const nameSlot = document.querySelector('[data-child-name]');
   if (!form.dataset.child && nameSlot) nameSlot.textContent = (await briefOf(childId))?.known_as ?? 'this child';
   const when = form.elements.occurred_at;
-  if (!when.value) when.value = localNow();
+  if (!when.value) when.value = localInput(Date.now());
   const images = new ChosenImages(form);
   const draftKey = await keepDrafts(form, childId, images, () => {
     sessionStorage.setItem(NOTICE_KEY, 'Kept as a draft on this tablet: “Record a visit” offers to resume it.');
     window.location.assign(`/cases/${childId}`);
   });
-  await saveOnDevice(form, childId, userId, () => visitItems(form, childId), images, draftKey);
+  await saveOnDevice(form, childId, userId, () => visitItems(form, childId), images, { draftKey, refused });
 }
 
 async function recordingForms() {
@@ -115,13 +132,15 @@ async function recordingForms() {
   if (!form || !userId) return;
   const childId = form.dataset.child || childIdInPath();
   publishedRules(); // read now, while the page may still have a connection
+  const refused = await toCorrect(userId);
+  const before = snapshotAnswers(form); // a correction sends only what differs from the page as shown
+  if (refused.length) reopen(form, refused);
   if (form.dataset.draft === 'visit') {
-    await recordVisitOnDevice(form, childId, userId);
+    await recordVisitOnDevice(form, childId, userId, refused);
   } else if (form.dataset.outbox === 'amendment') {
-    const before = snapshotAnswers(form);
-    await saveOnDevice(form, childId, userId, () => amendmentItem(form, childId, form.dataset.amends, before), new ChosenImages(form));
+    await saveOnDevice(form, childId, userId, () => amendmentItem(form, childId, form.dataset.amends, before), new ChosenImages(form), { refused });
   } else {
-    await saveOnDevice(form, childId, userId, () => singleItem(form, childId, form.dataset.outbox), new ChosenImages(form));
+    await saveOnDevice(form, childId, userId, () => singleItem(form, childId, form.dataset.outbox), new ChosenImages(form), { refused });
   }
 }
 

@@ -30,6 +30,35 @@ export function valueOf(form, name) {
   return first.value;
 }
 
+// The inverse of valueOf: an answer put back in its field (a refused item reopened in its form).
+function putValue(form, name, value) {
+  const elements = [...form.elements].filter((element) => element.name === name);
+  const first = elements[0];
+  if (!first) return;
+  if (first.type === 'radio') {
+    const chosen = { true: 'yes', false: 'no' }[value];
+    elements.forEach((element) => { element.checked = element.value === chosen; });
+  } else if (first.type === 'checkbox' && first.dataset.json === 'list') {
+    elements.forEach((element) => { element.checked = (value ?? []).includes(element.value); });
+  } else if (first.type === 'checkbox') {
+    first.checked = value === true;
+  } else {
+    first.value = first.dataset.json === 'lines' ? (value ?? []).join('\n') : (value ?? '');
+  }
+}
+
+// Where an entry's fields sit in this form: a part of a visit reopened on its own kind's page
+// sits at the top of that page.
+export const placedIn = (form, prefix = '') => ([...form.elements].some((element) => element.name.startsWith(prefix)) ? prefix : '');
+
+// An entry's answers back in the form, where `prefix` says its fields sit; a correction's own
+// answers (its reason) sit outside its prefix.
+export function putAnswers(form, prefix, data) {
+  for (const [key, value] of Object.entries(data)) {
+    putValue(form, form.elements[prefix + key] ? prefix + key : key, value);
+  }
+}
+
 const isEmpty = (value) => value === null || value === '' || (Array.isArray(value) && value.length === 0);
 
 // A question that does not apply (hidden by form-rules.js) keeps what was typed, unsent.
@@ -82,6 +111,13 @@ function answers(form) {
 
 // A row nobody typed in (tick boxes aside) is not an entry, as on the server.
 const isBlankRow = (row) => Object.values(row.data).every((value) => typeof value === 'boolean');
+
+// A moment as a datetime-local input shows it: the device's wall clock, to the minute.
+export function localInput(moment) {
+  const local = new Date(moment);
+  local.setMinutes(local.getMinutes() - local.getTimezoneOffset());
+  return local.toISOString().slice(0, 16);
+}
 
 export function localInputToIso(value) {
   const moment = new Date(value);

@@ -2,9 +2,10 @@
 // Everything is written with textContent: what a practitioner typed is never read as HTML.
 import { briefOf, briefsOf } from './caseload.js';
 import { discardImage, imagesOf } from './media.js';
-import { discard, itemsOf, resend } from './outbox.js';
+import { discard, itemsOf } from './outbox.js';
 import { offerPassphraseChange } from './device.js';
 import { downloadUnsent, stuckCount } from './rescue.js';
+import { publishedRules } from './rules.js';
 import { currentUserId, getMeta } from './store.js';
 import { syncNow } from './sync.js';
 
@@ -52,43 +53,123 @@ async function renderChild(container) {
   Object.assign(container.querySelector('[data-child-mode]'), { href: `/cases/${brief.id}/child-mode`, hidden: !may('record_voice') });
 }
 
-function describeItem(record) {
-  const { item } = record;
-  const text = item.data.text ?? item.data.words ?? item.data.summary ?? item.data.reason ?? item.data.type ?? '';
-  return `${item.kind.replace('_', ' ')} of ${day(item.occurred_at)}: ${text}`;
+const moment = (iso) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+// The pages an entry is recorded on. Only the visit page works offline (its shell is precached).
+const PAGES = {
+  visit: 'visits/new', observation: 'observations/new', voice: 'voice/new',
+  household_change: 'household/new', escalation: 'escalations/new',
+};
+const pageOf = ({ kind, child_id: childId, amends_id: amendsId }) => (kind === 'amendment'
+  ? `/cases/${childId}/entries/${amendsId}/amend` : `/cases/${childId}/${PAGES[kind]}`);
+
+// The server names what it could not accept in an item's envelope for programs: said in words.
+const ENVELOPE_WORDS = {
+  id: 'The server already holds a different entry under the same identity, and changed nothing.',
+  child_id: 'The server does not know the child it is about.',
+  visit_id: 'The visit it belongs to has not reached the server.',
+  amends_id: 'The entry it corrects is not one you can correct.',
+  occurred_at: 'When it happened is missing, or not a date and time the server accepts.',
+  recorded_at: 'When it was written down is missing, or not a date and time the server accepts.',
+};
+const FORBIDDEN = 'You can no longer record about this child (they may have been reallocated). Export it for your supervisor, or discard it.';
+const DISCARD = 'Discard this entry? It has not reached the server and will be gone for good.';
+
+// How the page names things: the child (from the caseload brief), the kind and each question
+// (from the published rules).
+async function wordsFor(records) {
+  const rules = await publishedRules();
+  const children = new Map();
+  for (const { item } of records) {
+    if (!children.has(item.child_id)) children.set(item.child_id, (await briefOf(item.child_id))?.name);
+  }
+  return {
+    child: (id) => children.get(id) ?? 'a child no longer on your caseload',
+    kind: (kind) => rules?.kinds[kind]?.label ?? 'Entry',
+    question: (kind, key) => rules?.kinds[kind]?.labels?.[key] ?? 'Another answer',
+    moments: Object.values(rules?.envelope.messages ?? {}),
+  };
 }
 
-function rejectedCard(record, redraw) {
-  const card = element('form', '', { className: 'card stack' });
-  card.append(element('p', describeItem(record)));
-  for (const [field, messages] of Object.entries(record.errors ?? {})) {
-    card.append(element('p', `${field}: ${messages.join(' ')}`, { className: 'error-message' }));
+function describeItem(item, words) {
+  const text = item.data.text ?? item.data.words ?? item.data.reason ?? item.data.name ?? '';
+  const when = moment(item.occurred_at ?? item.recorded_at);
+  return `${words.kind(item.kind)} · ${words.child(item.child_id)} · ${when}${text ? `: ${text}` : ''}`;
+}
+
+// Each of the server's reasons next to the question it is about. A refused visit makes its
+// parts refused too ("visit_id"): the visit's own reasons say why.
+function reasonsOf(record, words, visitRefused) {
+  return Object.entries(record.errors ?? {})
+    .filter(([key]) => !(visitRefused && key === 'visit_id'))
+    .map(([key, messages]) => {
+      if (!(key in ENVELOPE_WORDS)) return `${words.question(record.item.kind, key)}: ${messages.join(' ')}`;
+      const plain = key === 'occurred_at' && messages.every((message) => words.moments.includes(message));
+      return plain ? `When it happened: ${messages.join(' ')}` : ENVELOPE_WORDS[key];
+    });
+}
+
+// A visit waits with its parts (the items that name it); any other entry on its own.
+function groupsOf(records) {
+  const ids = new Set(records.map((record) => record.id));
+  const groups = new Map();
+  for (const record of records) {
+    const { id, visit_id: visitId } = record.item;
+    const key = ids.has(visitId) ? visitId : id;
+    groups.set(key, [...(groups.get(key) ?? []), record]);
   }
-  const editable = Object.entries(record.item.data).filter(([, value]) => typeof value === 'string');
-  const inputs = editable.map(([key, value]) => {
-    const id = `${record.id}-${key}`;
-    const wrapper = element('div', '', { className: 'field' });
-    wrapper.append(element('label', key.replaceAll('_', ' '), { htmlFor: id }),
-      element('textarea', value, { id, name: key }));
-    card.append(wrapper);
-    return wrapper.querySelector('textarea');
+  return [...groups.values()];
+}
+
+function button(text, className, onClick) {
+  const made = element('button', text, { type: 'button', className });
+  made.addEventListener('click', onClick);
+  return made;
+}
+
+// "Correct it" opens the entry's own form with everything restored. Only the visit page works
+// offline: any other waits, kept, until there is a connection.
+function correctButton(lead, note) {
+  return button('Correct it', 'button', () => {
+    if (lead.item.kind !== 'visit' && !navigator.onLine) {
+      note.textContent = 'This can be corrected once the tablet is online: its page needs a connection. It stays here until then.';
+      return;
+    }
+    window.location.assign(`${pageOf(lead.item)}?correct=${lead.id}`);
   });
-  const again = element('button', 'Send again', { type: 'submit', className: 'button' });
-  const drop = element('button', 'Discard', { type: 'button', className: 'button-quiet' });
-  card.append(again, drop);
-  card.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const data = { ...record.item.data };
-    for (const input of inputs) data[input.name] = input.value;
-    await resend(record.id, { ...record.item, data });
-    await syncNow();
+}
+
+function discarding(group, redraw) {
+  return button('Discard', 'button-quiet', async () => {
+    if (!window.confirm(DISCARD)) return;
+    await discard(group.map((record) => record.id));
     await redraw();
   });
-  drop.addEventListener('click', async () => {
-    if (!window.confirm('Discard this entry? It has not reached the server and will be gone for good.')) return;
-    await discard(record.id);
-    await redraw();
-  });
+}
+
+function attentionCard(group, words, redraw) {
+  const [lead] = group; // the visit, or the entry alone (records are in the order saved)
+  const visitRefused = lead.item.kind === 'visit';
+  const card = element('div', '', { className: 'card stack' });
+  const parts = element('ul');
+  for (const record of group) {
+    const line = element('li', describeItem(record.item, words));
+    if (record.status !== 'forbidden') {
+      line.append(...reasonsOf(record, words, visitRefused).map((reason) => element('p', reason, { className: 'error-message' })));
+    }
+    parts.append(line);
+  }
+  card.append(parts);
+  const actions = element('p', '', { className: 'actions' });
+  const note = element('p', '', { className: 'hint', role: 'status' });
+  if (lead.status === 'forbidden') {
+    card.append(element('p', FORBIDDEN, { className: 'error-message' }));
+    actions.append(button('Export for my supervisor', 'button', () => exportUnsent(note)));
+  } else {
+    actions.append(correctButton(lead, note));
+  }
+  actions.append(discarding(group, redraw));
+  card.append(actions, note);
   return card;
 }
 
@@ -96,13 +177,11 @@ function imageLine(record, redraw) {
   const line = element('li', `${record.kind === 'drawing' ? 'Drawing' : 'Photo'}${record.caption ? `: ${record.caption}` : ''}`);
   if (record.status !== 'rejected') return line;
   line.append(element('p', record.error, { className: 'error-message' }));
-  const drop = element('button', 'Discard this image', { type: 'button', className: 'button-quiet' });
-  drop.addEventListener('click', async () => {
+  line.append(button('Discard this image', 'button-quiet', async () => {
     if (!window.confirm('Discard this image? It has not reached the server and will be gone for good.')) return;
     await discardImage(record.id);
     await redraw();
-  });
-  line.append(drop);
+  }));
   return line;
 }
 
@@ -115,16 +194,13 @@ async function renderStuck(userId) {
     `${stuck === 1 ? '1 entry or image has' : `${stuck} entries and images have`} waited more than ${hours} hours to reach the server.`;
 }
 
-function offerExport() {
-  const problem = document.querySelector('[data-export-problem]');
-  document.querySelector('[data-export-unsent]')?.addEventListener('click', async () => {
-    problem.hidden = true;
-    try {
-      await downloadUnsent(await currentUserId());
-    } catch (error) {
-      Object.assign(problem, { textContent: error.message, hidden: false });
-    }
-  });
+async function exportUnsent(problem) {
+  problem.hidden = true;
+  try {
+    await downloadUnsent(await currentUserId());
+  } catch (error) {
+    Object.assign(problem, { textContent: error.message, hidden: false });
+  }
 }
 
 async function renderOutbox() {
@@ -135,12 +211,14 @@ async function renderOutbox() {
   document.querySelector('[data-outbox="images"]').replaceChildren(
     ...(images.length ? images.map((record) => imageLine(record, redraw)) : [element('li', 'No images waiting.')]));
   const records = await itemsOf(userId);
-  const rejected = records.filter((record) => record.status === 'rejected');
-  const waiting = records.filter((record) => record.status === 'waiting');
+  const words = await wordsFor(records);
+  const groups = groupsOf(records);
+  const needing = groups.filter((group) => group.some((record) => record.status !== 'waiting'));
+  const waiting = groups.filter((group) => !needing.includes(group)).flat();
   document.querySelector('[data-outbox="rejected"]').replaceChildren(
-    ...(rejected.length ? rejected.map((record) => rejectedCard(record, redraw)) : [element('p', 'Nothing needs attention.')]));
+    ...(needing.length ? needing.map((group) => attentionCard(group, words, redraw)) : [element('p', 'Nothing needs attention.')]));
   document.querySelector('[data-outbox="waiting"]').replaceChildren(
-    ...(waiting.length ? waiting.map((record) => element('li', describeItem(record))) : [element('li', 'Nothing is waiting.')]));
+    ...(waiting.length ? waiting.map((record) => element('li', describeItem(record.item, words))) : [element('li', 'Nothing is waiting.')]));
 }
 
 export function fillShellPages() {
@@ -149,7 +227,8 @@ export function fillShellPages() {
   const child = document.querySelector('[data-offline-child]');
   if (child) return renderChild(child);
   if (document.querySelector('[data-outbox]')) {
-    offerExport();
+    document.querySelector('[data-export-unsent]')
+      .addEventListener('click', () => exportUnsent(document.querySelector('[data-export-problem]')));
     currentUserId().then((userId) => offerPassphraseChange(document.querySelector('[data-change-passphrase]'), userId));
     document.querySelector('[data-sync-now]').addEventListener('click', async () => {
       await syncNow();

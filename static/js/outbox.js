@@ -20,9 +20,18 @@ async function opened(record) {
   return content ? { ...clear, ...(await open(content)) } : clear;
 }
 
+// An entry leaving the device takes its images with it (they could never be sent).
+async function forget(tx, id) {
+  tx.objectStore('outbox').delete(id);
+  const media = tx.objectStore('media');
+  for (const key of await media.index('byEntry').getAllKeys(id)) media.delete(key);
+}
+
 // Save items and their images, and clear the draft, in one transaction: all of it, or none.
+// A corrected save `replaces` the refused items it came from: those whose ids it kept are
+// overwritten (their waiting images stay attached), the others (rows removed) are forgotten.
 // (Everything is sealed first: a transaction cannot wait for Web Crypto and stay open.)
-export async function saveToOutbox(userId, items, draftKey, images = []) {
+export async function saveToOutbox(userId, items, draftKey, images = [], replaces = []) {
   const base = Date.now() * 1000;
   const records = await Promise.all(items.map(({ prefix, ...item }) => sealed({
     id: item.id, userId, seq: base + (sequence++ % 1000), createdAt: Date.now(),
@@ -30,6 +39,8 @@ export async function saveToOutbox(userId, items, draftKey, images = []) {
   })));
   const db = await database();
   const tx = db.transaction(['outbox', 'drafts', 'media'], 'readwrite');
+  const kept = new Set(records.map((record) => record.id));
+  for (const id of replaces.filter((replaced) => !kept.has(replaced))) await forget(tx, id);
   records.forEach((record) => tx.objectStore('outbox').put(record));
   const media = tx.objectStore('media');
   images.forEach((image) => media.put(image));
@@ -61,7 +72,8 @@ export async function waitingOf(userId) {
 }
 
 // Apply the server's answers: refusals are sealed again with their reasons, then written
-// with the deletions in one transaction.
+// with the deletions in one transaction. "forbidden" (a child the user may no longer write
+// about) is kept as it is said and never sent again: only the practitioner discards it.
 export async function settle(results) {
   const db = await database();
   const kept = new Set(['created', 'duplicate']);
@@ -70,20 +82,14 @@ export async function settle(results) {
     const record = await db.get('outbox', result.id);
     if (!record) continue;
     refused.push(await sealed({
-      ...(await opened(record)), status: 'rejected',
-      errors: result.errors ?? { item: [`The server answered “${result.status}”.`] },
+      ...(await opened(record)), status: result.status === 'forbidden' ? 'forbidden' : 'rejected',
+      errors: result.errors ?? {},
     }));
   }
   const tx = db.transaction('outbox', 'readwrite');
   results.filter((answer) => kept.has(answer.status)).forEach((answer) => tx.store.delete(answer.id));
   refused.forEach((record) => tx.store.put(record));
   await tx.done;
-}
-
-export async function resend(id, item) {
-  const db = await database();
-  const record = await opened(await db.get('outbox', id));
-  await db.put('outbox', await sealed({ ...record, item: item ?? record.item, status: 'waiting', errors: null }));
 }
 
 export async function recordsOf(ids) {
@@ -94,13 +100,9 @@ export async function recordsOf(ids) {
   }));
 }
 
-// An entry discarded from the device takes its images with it (they could never be sent).
-export async function discard(id) {
-  const db = await database();
-  const tx = db.transaction(['outbox', 'media'], 'readwrite');
-  tx.objectStore('outbox').delete(id);
-  for (const key of await tx.objectStore('media').index('byEntry').getAllKeys(id)) {
-    tx.objectStore('media').delete(key);
-  }
+// Entries the practitioner chose to discard (a visit goes with its parts), in one transaction.
+export async function discard(ids) {
+  const tx = (await database()).transaction(['outbox', 'media'], 'readwrite');
+  for (const id of ids) await forget(tx, id);
   await tx.done;
 }

@@ -46,6 +46,14 @@ export function addRow(listName, wanted) {
   list.dispatchEvent(new CustomEvent('rows:added', { bubbles: true, detail: { row } }));
 }
 
+// The row a field belongs to ("observations-2-text"), made if the form has none yet: a draft
+// restored, or a refused visit reopened, may hold more rows than the page starts with.
+export function ensureRowOf(name) {
+  const [, listName, index] = name.match(/^(\w+)-(\d+)-/) ?? [];
+  const list = listName && document.querySelector(`[data-rows="${listName}"]`);
+  if (list && !list.querySelector(`:scope > [data-index="${index}"]`)) addRow(listName, Number(index));
+}
+
 document.querySelectorAll('[data-rows] > [data-index]').forEach(offerRemoval);
 
 // The offline shell page comes without its first rows (rows.js makes them from the templates):

@@ -56,12 +56,14 @@ export async function forgetMeta(key) {
 }
 
 // What a user's waiting records of one store (outbox, media) come to, without opening any:
-// owner, status and times are not sealed. `stuck`: those written before `stuckBefore`.
+// owner, status and times are not sealed. `rejected`: those that need the practitioner (refused,
+// or about a child they may no longer write about); `stuck`: those written before `stuckBefore`.
+const BUCKETS = { waiting: 'waiting', rejected: 'rejected', forbidden: 'rejected' };
 export function tally(records, stuckBefore = -Infinity) {
   const counts = { waiting: 0, rejected: 0, stuck: 0 };
   for (const { status, createdAt } of records) {
-    if (status !== 'waiting' && status !== 'rejected') continue;
-    counts[status] += 1;
+    if (!Object.hasOwn(BUCKETS, status)) continue;
+    counts[BUCKETS[status]] += 1;
     if (createdAt < stuckBefore) counts.stuck += 1;
   }
   return counts;

@@ -5,6 +5,7 @@ Every test asks what a practitioner cares about: nothing they recorded is lost, 
 the record twice, and the screen tells them what is waiting and what needs them.
 """
 
+import json
 import re
 import uuid
 
@@ -382,32 +383,47 @@ PUT_IN_OUTBOX = """async (item) => {
 }"""
 
 
-def refuse_category(page, label: str = "Health", value: str = "gossip") -> None:
-    """An option the server does not know, as an old or tampered page might send."""
-    page.evaluate("""([label, value]) => {
-        const option = [...document.querySelectorAll('#observations-0-category option')]
-            .find((option) => option.textContent === label);
-        option.value = value;
-    }""", [label, value])
-    page.select_option("#observations-0-category", label=label)
+def refuse_once(context, errors_of) -> None:
+    """The server refuses some items of the next sync, as after a rule changed since the tablet's
+    release: ``errors_of(item)`` gives an item's errors (keyed as the server keys them, relative to
+    the item), or None to let the real server judge it."""
+
+    def answer(route):
+        body = route.request.post_data_json
+        refused = {item["id"]: errors for item in body["items"] if (errors := errors_of(item))}
+        passed = [item for item in body["items"] if item["id"] not in refused]
+        results = route.fetch(post_data=json.dumps({**body, "items": passed})).json()["results"] \
+            if passed else []
+        route.fulfill(json={"results": results + [
+            {"id": item_id, "status": "rejected", "errors": errors}
+            for item_id, errors in refused.items()]})
+
+    context.route("**/api/v1/sync", answer, times=1)
 
 
-def test_a_refused_item_stays_on_the_tablet_to_be_corrected_or_discarded_and_the_rest_arrive(
+TEXT_REFUSED = "Say where in the home this was seen."
+
+
+def refuse_observations(item) -> dict | None:
+    return {"text": [TEXT_REFUSED]} if item["kind"] == "observation" else None
+
+
+def test_a_refused_part_is_kept_to_be_corrected_on_its_own_page_or_discarded_and_the_rest_arrive(
         world, live_server, signed_in_page):
     child = world.child
     page = signed_in_page(world.practitioner)
     open_visit_form_then_lose_signal(page, live_server, child)
     fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
-    refuse_category(page)
     save_visit(page, child)
     wait_for_key(page)
-    page.evaluate(PUT_IN_OUTBOX, {
+    page.evaluate(PUT_IN_OUTBOX, {  # as an old or tampered page might have saved it
         "id": str(uuid.uuid4()), "kind": "voice", "child_id": str(child.id),
         "occurred_at": "2024-05-01T10:00:00Z", "recorded_at": "2024-05-01T10:05:00Z",
         "visit_id": None, "amends_id": None,
         "data": {"words": "Telepathic words", "mode": "telepathy"}})
     wait_for_outbox(page, 5)
 
+    refuse_once(page.context, refuse_observations)
     live_server.start()
     page.context.set_offline(False)
     status = page.locator("#sync-status")
@@ -421,22 +437,31 @@ def test_a_refused_item_stays_on_the_tablet_to_be_corrected_or_discarded_and_the
 
     status.get_by_role("link", name="2 entries need your attention").click()
     expect(page).to_have_url(re.compile(r"/outbox$"))
-    cards = page.locator("[data-outbox=rejected] form.card")
+    cards = page.locator("[data-outbox=rejected] .card")
     cough = cards.filter(has_text="Amy had a cough.")
-    expect(cough.locator(".error-message")).to_have_text(
-        re.compile(r"category: .*gossip.* is not one of the options"))
+    expect(cough.locator(".error-message")).to_have_text(f"What was seen or heard: {TEXT_REFUSED}")
     telepathy = cards.filter(has_text="Telepathic words")
-    expect(telepathy.locator(".error-message")).to_have_text(re.compile(r"mode: .*telepathy"))
+    expect(telepathy.locator(".error-message")).to_have_text(
+        re.compile(r"^How the child communicated it: "))
 
-    cough.get_by_label("category").fill("health")
-    cough.get_by_role("button", name="Send again").click()
-    expect(cough).to_have_count(0)
-    observations = [entry for entry in entries_of(child) if entry.kind.value == "observation"]
-    assert [(entry.category, entry.data["text"]) for entry in observations] == [
-        ("health", "Amy had a cough.")]
-    visit = next(entry for entry in entries_of(child) if entry.kind.value == "visit")
-    assert observations[0].visit_id == visit.id
+    # Its visit has reached the server: the observation opens on its own page, as it was.
+    cough.get_by_role("button", name="Correct it").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{child.id}/observations/new\?correct="))
+    expect(page.locator("#text")).to_have_value("Amy had a cough.")
+    expect(page.locator("#category")).to_have_value("home_environment")
+    expect(page.locator(".field-error[data-field=text] .error-message")).to_have_text(TEXT_REFUSED)
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    page.fill("#text", "Amy had a cough; in the kitchen, by the damp wall.")
+    with page.expect_navigation(url=re.compile(rf"/cases/{child.id}$")):
+        page.get_by_role("button", name="Save").click()
+    wait_for_outbox(page, 1)
+    entries = entries_of(child)
+    visit = next(entry for entry in entries if entry.kind.value == "visit")
+    (observation,) = [entry for entry in entries if entry.kind.value == "observation"]
+    assert observation.data["text"] == "Amy had a cough; in the kitchen, by the damp wall."
+    assert observation.visit_id == visit.id, "corrected on its own page, it still belongs to its visit"
 
+    page.goto("/outbox")
     dialogs = []
 
     def answer(dialog):
@@ -455,17 +480,51 @@ def test_a_refused_item_stays_on_the_tablet_to_be_corrected_or_discarded_and_the
     assert len(entries_of(child)) == 4
 
 
+def test_online_a_refused_part_of_a_visit_is_shown_at_its_field_and_the_corrected_save_adds_only_it(
+        world, live_server, signed_in_page):
+    child = world.child
+    page = signed_in_page(world.practitioner)
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    refuse_once(page.context, refuse_observations)
+    fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
+    page.get_by_role("button", name="Save visit").click()
+
+    error = page.locator("[data-field='observations-0-text'] .error-message")
+    expect(error).to_have_text(TEXT_REFUSED)
+    assert sorted(entry.kind.value for entry in entries_of(child)) == [
+        "household_change", "visit", "voice"]
+
+    page.fill("#observations-0-text", "Amy had a cough; in the kitchen.")
+    save_visit(page, child)
+    wait_for_outbox(page, 0)
+    entries = {entry.kind.value: entry for entry in entries_of(child)}
+    assert len(entries_of(child)) == 4, (
+        "saving the corrected form must not record the visit and its accepted parts again")
+    assert entries["observation"].data["text"] == "Amy had a cough; in the kitchen."
+    assert entries["observation"].visit_id == entries["visit"].id
+
+
+def choose_an_unknown_category(page, label: str = "Health", value: str = "gossip") -> None:
+    """An option the server does not know, as an old or tampered page might offer."""
+    page.evaluate("""([label, value]) => {
+        const option = [...document.querySelectorAll('#observations-0-category option')]
+            .find((option) => option.textContent === label);
+        option.value = value;
+    }""", [label, value])
+    page.select_option("#observations-0-category", label=label)
+
+
 def test_online_an_answer_the_rules_refuse_is_shown_at_its_field_before_anything_is_sent(
         world, live_server, signed_in_page):
-    """An old or tampered page offering an option the server does not know: the tablet refuses
-    it with the server's message before anything is saved or sent; corrected, the whole visit
-    is recorded once."""
+    """The tablet refuses, with the server's message, what the server would refuse, before
+    anything is saved or sent; corrected, the whole visit is recorded once."""
     child = world.child
     page = signed_in_page(world.practitioner)
     page.goto(visit_page(child))
     wait_for_app(page)
     fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
-    refuse_category(page)
+    choose_an_unknown_category(page)
     live_server.forget_requests()
     page.get_by_role("button", name="Save visit").click()
 
@@ -473,13 +532,11 @@ def test_online_an_answer_the_rules_refuse_is_shown_at_its_field_before_anything
     expect(error).to_contain_text("is not one of the options")
     assert "/api/v1/sync" not in live_server.paths("POST") and outbox(page) == []
 
-    refuse_category(page, value="health")  # the practitioner chooses again: a valid answer
+    choose_an_unknown_category(page, value="health")  # chosen again: a valid answer
     save_visit(page, child)
     wait_for_outbox(page, 0)
     entries = {entry.kind.value: entry for entry in entries_of(child)}
-    assert len(entries_of(child)) == 4
-    assert entries["observation"].category == "health"
-    assert entries["observation"].visit_id == entries["visit"].id
+    assert len(entries_of(child)) == 4 and entries["observation"].category == "health"
 
 
 # --- 5. the server fails mid-sync: back-off, then success ------------------------------------
