@@ -7,7 +7,7 @@ may not write about, which is audited and answered without saying whether the ch
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -235,7 +235,11 @@ def _moment(item: dict, key: str) -> datetime | None:
         raise reject(key, f"{key} “{value[:40]}” is not a valid ISO 8601 date and time.")
     if moment.tzinfo is None:
         raise reject(key, f"{key} must say its time zone (for example a trailing Z for UTC).")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise reject(key, f"{key} “{value[:40]}” is not a date and time that can be kept: it is "
+                          "beyond the calendar in UTC.")
 
 
 def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID, author):

@@ -1,0 +1,124 @@
+"""Bad input gets a clear 4xx and changes nothing; every page of the child answers afterwards."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from dailylife.clock import to_local, utcnow
+from dailylife.entries import operations
+from dailylife.entries.models import Entry
+from dailylife.entries.payload import validate
+from dailylife.extensions import db
+
+#: Every page a reader of the child opens, after the child's own page (``/cases/<id>``).
+CHILD_PAGES = ["", "/chronology", "/chronology.csv", "/chronology.pdf", "/voice", "/day"]
+
+
+def iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def record(world, kind, **data):
+    clean, errors = validate(kind, data)
+    assert not errors, errors
+    entry = operations.add_entry(author=world.practitioner, child=world.child, kind=kind,
+                                 data=clean, occurred_at=utcnow() - timedelta(days=1))
+    db.session.commit()
+    return entry
+
+
+@pytest.fixture
+def a_record(world):
+    """A short record of the child: an observation and the child's words, each with its page."""
+    return [record(world, "observation", category="behaviour", text="Played with Lego.",
+                   source="observed"),
+            record(world, "voice", words="I like my new school.", mode="spoken")]
+
+
+def stored_ids() -> set[uuid.UUID]:
+    db.session.expire_all()
+    return set(db.session.scalars(sa.select(Entry.id)))
+
+
+def every_page_answers(client, child, entries) -> dict[str, str]:
+    """Open every page of the child and of its entries; each must answer 200. Their text, by path."""
+    paths = [f"/cases/{child.id}{page}" for page in CHILD_PAGES]
+    paths += [f"/cases/{child.id}/entries/{entry.id}" for entry in entries]
+    answers = {}
+    for path in paths:
+        response = client.get(path, buffered=True)
+        assert response.status_code == 200, (path, response.status_code)
+        answers[path] = response.get_data(as_text=not path.endswith(".pdf"))
+    return answers
+
+
+def item(child, **overrides):
+    return {"id": str(uuid.uuid4()), "kind": "observation", "child_id": str(child.id),
+            "occurred_at": iso(utcnow() - timedelta(hours=3)),
+            "recorded_at": iso(utcnow() - timedelta(hours=2)), "visit_id": None,
+            "amends_id": None, "data": {"category": "behaviour", "text": "Calm and chatty.",
+                                        "source": "observed"}, **overrides}
+
+
+def sync(client, *items):
+    return client.post_json("/api/v1/sync", {"device_id": "tablet-1", "items": list(items)})
+
+
+# --- Moments: between 1900 and now, and shown in the service's time zone ------------------------
+
+@pytest.mark.parametrize("key, moment, words", [
+    ("occurred_at", "0001-01-01T00:00:00Z", "before 1900"),
+    ("occurred_at", "1899-12-31T23:59:59Z", "before 1900"),
+    ("occurred_at", "9999-12-31T23:59:59-14:00", "beyond the calendar"),
+    ("occurred_at", "9999-12-31T23:59:59Z", "in the future"),
+    ("recorded_at", "9999-12-31T23:59:59-14:00", "beyond the calendar"),
+    ("recorded_at", "0001-01-01T00:00:00Z", "before 1900"),
+    ("recorded_at", "9999-12-31T23:59:59Z", "more than a year from now"),
+])
+def test_a_synced_item_at_an_impossible_moment_is_rejected_and_nothing_is_stored(
+        world, client_for, a_record, key, moment, words):
+    client, before = client_for(world.practitioner), stored_ids()
+    bad, good = item(world.child, **{key: moment}), item(world.child)
+    response = sync(client, bad, good)
+    assert response.status_code == 200
+    rejected, created = response.get_json()["results"]
+    assert rejected["status"] == "rejected" and words in " ".join(rejected["errors"][key])
+    assert created["status"] == "created", "one bad item does not sink the batch"
+    assert stored_ids() == before | {uuid.UUID(good["id"])}
+    every_page_answers(client, world.child, a_record)
+
+
+def test_a_device_clock_a_month_ahead_is_kept_but_flagged(world, client_for):
+    ahead = item(world.child, recorded_at=iso(utcnow() + timedelta(days=30)))
+    (result,) = sync(client_for(world.practitioner), ahead).get_json()["results"]
+    assert result["status"] == "created"
+    assert db.session.get(Entry, uuid.UUID(ahead["id"])).clock_skewed
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("0001-01-01T00:00", "before 1900"),
+    ("1899-12-31T23:59", "before 1900"),
+    ("9999-12-31T23:59", "in the future"),
+])
+def test_a_page_posted_with_an_impossible_date_says_so_at_the_field(
+        world, client_for, a_record, typed, words):
+    client, before = client_for(world.practitioner), stored_ids()
+    response = client.post_form(f"/cases/{world.child.id}/observations/new", {
+        "occurred_at": typed, "category": "behaviour", "text": "Calm.", "source": "observed"})
+    assert response.status_code == 400
+    error = re.search(r'id="occurred_at-error">(.*?)</p>', response.get_data(as_text=True), re.S)
+    assert error and words in error.group(1)
+    assert stored_ids() == before
+    every_page_answers(client, world.child, a_record)
+
+
+def test_a_page_posted_at_the_earliest_moment_allowed_is_kept(world, client_for):
+    earliest = to_local(operations.EARLIEST_MOMENT).strftime("%Y-%m-%dT%H:%M")
+    response = client_for(world.practitioner).post_form(
+        f"/cases/{world.child.id}/observations/new", {
+            "occurred_at": earliest, "category": "behaviour", "text": "From an old file.",
+            "source": "other"})
+    assert response.status_code == 302
