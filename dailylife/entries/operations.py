@@ -82,13 +82,16 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     return entry
 
 
-def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
+def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime | None,
               recorded_at: datetime | None = None, entry_id: uuid.UUID | None = None,
               visit_id: uuid.UUID | None = None, amends_id: uuid.UUID | None = None,
               device_id: str | None = None) -> dict:
     """The columns of one entry, or EntryRefused. ``data`` must already have passed its kind's
     form; this checks what needs the child and the record (the date, entries it names)."""
     kind = Kind(kind)
+    received_at = utcnow()
+    if occurred_at is None and kind is Kind.AMENDMENT:
+        occurred_at = received_at  # a correction sent without a time happened when it arrived
     moments = {"occurred_at": occurred_at_problem(occurred_at),
                "recorded_at": recorded_at and recorded_at_problem(recorded_at)}
     if any(moments.values()):
@@ -97,7 +100,6 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     if wrong_references:
         raise EntryRefused(wrong_references)
     data = with_defaults(kind, data)
-    received_at = utcnow()
     recorded_at = recorded_at or received_at
     return dict(
         id=entry_id or uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at,
@@ -201,5 +203,5 @@ def amendment(*, author, version, data: dict, **envelope) -> dict:
     """The ``add_entry`` (or ``entry_row``) arguments of an amendment of ``version``."""
     original = version.entry
     return dict(author=author, child=original.child, kind=Kind.AMENDMENT, data=data,
-                occurred_at=envelope.pop("occurred_at", None) or utcnow(), amends_id=original.id,
+                occurred_at=envelope.pop("occurred_at", None), amends_id=original.id,
                 **envelope)

@@ -15,7 +15,6 @@ from flask_login import current_user
 
 from dailylife import access
 from dailylife.children.models import Child
-from dailylife.clock import utcnow
 from dailylife.entries import history, operations, references
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate, validate_amendment
@@ -123,6 +122,9 @@ class Batch:
         if kind == Kind.AMENDMENT:
             version = _amended_version(item, child, leaving_out=entry_id, author=self.author)
             data, errors = validate_amendment(version, item.get("data"))
+        elif item.get("amends_id") is not None:
+            raise reject("amends_id", "Only an amendment names the entry it corrects: send "
+                                      "amends_id as null for this kind.")
         else:
             version = None
             data, errors = validate(kind, item.get("data"))
@@ -134,7 +136,6 @@ class Batch:
             raise Refusal("rejected", errors)
         if existing is not None:
             return _compare(existing, child, kind, data, envelope, version, self.author)
-        envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
         if version is not None:
             row = operations.entry_row(**operations.amendment(
                 author=self.author, version=version, data=data, **envelope))
@@ -262,14 +263,14 @@ def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID, author):
 
 def _compare(existing: Entry, child: Child, kind: str, data: dict, envelope: dict,
              version, author) -> Result:
-    """The same id again: a retry if everything matches, otherwise refused — never overwritten."""
-    same = (existing.author_id == author.id and existing.child_id == child.id
-            and existing.kind == kind
-            and existing.data == operations.with_defaults(Kind(kind), data)
-            and existing.visit_id == envelope["visit_id"]
-            and existing.amends_id == (version.entry.id if version else None)
-            and (envelope["occurred_at"] is None or existing.occurred_at == envelope["occurred_at"]))
-    if same:
+    """The same id again: a retry only if it says everything the stored entry says (a correction
+    sent without occurred_at happened when it arrived); otherwise refused, never overwritten."""
+    sent = (author.id, child.id, kind, envelope["occurred_at"] or existing.received_at,
+            envelope["visit_id"], version.entry.id if version else None,
+            operations.with_defaults(Kind(kind), data))
+    kept = (existing.author_id, existing.child_id, existing.kind, existing.occurred_at,
+            existing.visit_id, existing.amends_id, existing.data)
+    if sent == kept:
         return Result(str(existing.id), "duplicate")
     raise reject("id", "An entry with this id already exists with different content. Nothing "
                        "was overwritten; save your version as a new entry or a correction.")
