@@ -64,7 +64,11 @@ def item(child, **overrides):
 
 
 def sync(client, *items):
-    return client.post_json("/api/v1/sync", {"device_id": "tablet-1", "items": list(items)})
+    return sync_body(client, {"device_id": "tablet-1", "items": list(items)})
+
+
+def sync_body(client, body: dict):
+    return client.post_json("/api/v1/sync", body)
 
 
 # --- Moments: between 1900 and now, and shown in the service's time zone ------------------------
@@ -122,3 +126,65 @@ def test_a_page_posted_at_the_earliest_moment_allowed_is_kept(world, client_for)
             "occurred_at": earliest, "category": "behaviour", "text": "From an old file.",
             "source": "other"})
     assert response.status_code == 302
+
+
+# --- JSON nested too deep ------------------------------------------------------------------------
+
+def nested(depth: int, inside=None):
+    """A JSON value ``depth`` levels deep: lists in lists."""
+    value = inside
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def post_body(client, body: str):
+    return client.post("/api/v1/sync", data=body, content_type="application/json",
+                       headers={"X-CSRFToken": client.csrf_token()})
+
+
+def test_a_body_nested_too_deep_for_python_to_read_is_a_400_with_json(
+        world, client_for, a_record):
+    client, before = client_for(world.practitioner), stored_ids()
+    response = post_body(client, '{"items": [' + "[" * 5000 + "]" * 5000 + "]}")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "json_too_deep"
+    assert "deeper than 16 levels" in response.get_json()["message"]
+    assert stored_ids() == before
+    every_page_answers(client, world.child, a_record)
+
+
+def test_an_envelope_nested_too_deep_around_its_items_is_a_400(world, client_for, a_record):
+    client, before = client_for(world.practitioner), stored_ids()
+    response = sync_body(client, {"device_id": "tablet-1", "note": nested(17),
+                                  "items": [item(world.child)]})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "json_too_deep"
+    assert stored_ids() == before
+    every_page_answers(client, world.child, a_record)
+
+
+@pytest.mark.parametrize("depth", [20, 900])
+def test_an_item_nested_too_deep_is_rejected_and_the_rest_of_the_batch_is_kept(
+        world, client_for, a_record, depth):
+    client, before = client_for(world.practitioner), stored_ids()
+    deep = item(world.child, data={"category": "behaviour", "text": "Calm.", "source": "observed",
+                                   "present": nested(depth)})
+    good = item(world.child)
+    response = sync_body(client, {"device_id": "tablet-1", "items": [deep, good]})
+    assert response.status_code == 200
+    rejected, created = response.get_json()["results"]
+    assert rejected["status"] == "rejected" and rejected["id"] == deep["id"]
+    assert "deeper than 16 levels" in rejected["errors"]["item"][0]
+    assert created["status"] == "created"
+    assert stored_ids() == before | {uuid.UUID(good["id"])}
+    every_page_answers(client, world.child, a_record)
+
+
+def test_the_deepest_real_item_is_not_too_deep(world, client_for):
+    """An oversight with actions, each with a due date, is the deepest thing the tablet sends."""
+    oversight = item(world.child, kind="oversight", data={
+        "summary": "Reviewed.", "actions": [{"action": "Visit school", "owner": "Pat",
+                                             "due": "2030-01-31"}]})
+    response = sync_body(client_for(world.supervisor), {"items": [oversight]})
+    assert [result["status"] for result in response.get_json()["results"]] == ["created"]

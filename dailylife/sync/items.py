@@ -19,6 +19,7 @@ from dailylife.entries import history, operations, references
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
+from dailylife.web import JSON_MAX_DEPTH, json_depth
 
 ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
                  "data"}
@@ -68,15 +69,15 @@ class Batch:
     def process(self, item) -> Result:
         """Judge one item and hold back its writes: its entry, or the audit of a refusal."""
         item_id = item.get("id") if isinstance(item, dict) else None
+        item_id = item_id if isinstance(item_id, str) else None
         try:
             return self._store(item)
         except Refusal as refusal:
             if refusal.status == "forbidden":
                 self.writes.trail.add("refused", child_id=refusal.child_id, requested="sync")
-            return Result(str(item_id) if item_id is not None else None, refusal.status,
-                          refusal.errors)
+            return Result(item_id, refusal.status, refusal.errors)
         except operations.EntryRefused as refused:
-            return Result(str(item_id), "rejected", refused.errors)
+            return Result(item_id, "rejected", refused.errors)
 
     def process_alone(self, item) -> Result:
         """One item written in its own savepoint: a failure of its write cannot touch the others."""
@@ -103,6 +104,9 @@ class Batch:
     def _store(self, item) -> Result:
         if not isinstance(item, dict):
             raise reject("item", "Each item must be a JSON object.")
+        if json_depth(item) > JSON_MAX_DEPTH:
+            raise reject("item", f"This item nests deeper than {JSON_MAX_DEPTH} levels; no entry "
+                                 "is that deep.")
         unknown = set(item) - ENVELOPE_KEYS
         if unknown:
             raise reject(sorted(unknown)[0], "Unknown key: items carry only " +
@@ -199,9 +203,10 @@ def _ids(items: list, key: str) -> set[uuid.UUID]:
     """The well-formed UUIDs under ``key`` (the items judge the others one by one)."""
     ids = set()
     for item in items:
+        value = item.get(key) if isinstance(item, dict) else None
         try:
-            ids.add(uuid.UUID(str(item.get(key))))
-        except (AttributeError, ValueError):
+            ids.add(uuid.UUID(value))
+        except (AttributeError, TypeError, ValueError):
             continue
     return ids
 
@@ -219,8 +224,8 @@ def _uuid(item: dict, key: str, required: bool = False) -> uuid.UUID | None:
             raise reject(key, "Every item needs an id (a UUID made on the device).")
         return None
     try:
-        return uuid.UUID(str(value))
-    except ValueError:
+        return uuid.UUID(value)
+    except (AttributeError, TypeError, ValueError):
         raise reject(key, f"{key} must be a UUID, like 0f8fad5b-d9cb-469f-a165-70867728950e.")
 
 
