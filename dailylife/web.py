@@ -10,6 +10,8 @@ from dailylife.extensions import db, serialise_sqlite_writers
 #: The deepest JSON value an API reads: an item, or a request body less its items. The deepest
 #: real one, an oversight's sync item (item, data, actions, an action), nests 4 levels.
 JSON_MAX_DEPTH = 16
+#: What a page shows for a moment that has no local time.
+NO_LOCAL_TIME = "(date out of range)"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
@@ -52,11 +54,22 @@ def init_app(app) -> None:
         serialise_sqlite_writers(db.engine)
     app.after_request(commit_or_roll_back)
     app.after_request(protect_response)
-    app.jinja_env.filters["local_datetime"] = lambda moment: (
-        clock.to_local(moment).strftime("%a %-d %b %Y, %H:%M") if moment else "")
-    app.jinja_env.filters["local_date"] = lambda moment: (
-        clock.to_local(moment).strftime("%-d %b %Y") if moment else "")
+    app.jinja_env.filters["local_datetime"] = lambda moment: local_moment(
+        moment, "%a %-d %b %Y, %H:%M")
+    app.jinja_env.filters["local_date"] = lambda moment: local_moment(moment, "%-d %b %Y")
     app.jinja_env.filters["day"] = lambda day: day.strftime("%-d %b %Y") if day else ""
+
+
+def local_moment(moment, pattern: str) -> str:
+    """A stored moment in the service's time zone, as ``pattern`` writes it. One that has no
+    local time (left by an older release) says so instead of taking the whole page down; the
+    pages that list entries show its entry as one that cannot be shown."""
+    if moment is None:
+        return ""
+    try:
+        return clock.to_local(moment).strftime(pattern)
+    except (OverflowError, ValueError):
+        return NO_LOCAL_TIME
 
 
 def commit_or_roll_back(response):

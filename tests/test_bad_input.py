@@ -1,17 +1,21 @@
 """Bad input gets a clear 4xx and changes nothing; every page of the child answers afterwards."""
 
+import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from dailylife.clock import to_local, utcnow
 from dailylife.entries import operations
 from dailylife.entries.models import Entry
 from dailylife.entries.payload import validate
 from dailylife.extensions import db
+from dailylife.web import NO_LOCAL_TIME
 
 #: Every page a reader of the child opens, after the child's own page (``/cases/<id>``).
 CHILD_PAGES = ["", "/chronology", "/chronology.csv", "/chronology.pdf", "/voice", "/day"]
@@ -188,3 +192,56 @@ def test_the_deepest_real_item_is_not_too_deep(world, client_for):
                                              "due": "2030-01-31"}]})
     response = sync_body(client_for(world.supervisor), {"items": [oversight]})
     assert [result["status"] for result in response.get_json()["results"]] == ["created"]
+
+
+# --- Reading: a stored row that cannot be shown never takes a page down --------------------------
+
+YEAR_ONE = datetime(1, 1, 1, tzinfo=UTC)
+
+BAD_ROWS = {
+    "an observation dated in year 1": ("observation", {
+        "category": "behaviour", "text": "From year 1.", "source": "observed"}, YEAR_ONE),
+    "the child's words dated in year 1": ("voice", {
+        "words": "Year 1.", "mode": "spoken", "worries": "Year 1 worries."}, YEAR_ONE),
+    "a visit whose 'present' is a number": ("visit", {
+        "type": "planned", "child_seen": True, "present": 5}, None),
+    "the child's words as a list": ("voice", {
+        "words": ["Words in a list."], "mode": "spoken", "time_of_day": "morning"}, None),
+    "an observation whose source is a list": ("observation", {
+        "category": "behaviour", "text": "Calm.", "source": ["observed"]}, None),
+}
+
+
+@pytest.mark.parametrize("bad_row", BAD_ROWS)
+def test_every_page_of_the_child_shows_a_row_that_cannot_be_shown_as_such_and_logs_it(
+        world, client_for, a_record, store_bad_entry, caplog, bad_row):
+    kind, data, occurred_at = BAD_ROWS[bad_row]
+    bad_id = store_bad_entry(world.practitioner, world.child, kind, data, occurred_at)
+    placeholder = f"This entry cannot be shown (id {bad_id})."
+    pages = every_page_answers(client_for(world.practitioner), world.child,
+                               [*a_record, SimpleNamespace(id=bad_id)])
+    child = f"/cases/{world.child.id}"
+    for path in (f"{child}/chronology", f"{child}/chronology.csv", f"{child}/entries/{bad_id}"):
+        assert placeholder in pages[path], path
+    assert placeholder in pdf_text(pages[f"{child}/chronology.pdf"])
+    assert (placeholder in pages[f"{child}/voice"]) == (kind == "voice")
+    assert "Played with Lego." in pages[f"{child}/chronology"], "the rest of the record is shown"
+    assert not [path for path, page in pages.items() if not path.endswith(".pdf")
+                and (NO_LOCAL_TIME in page or "Words in a list." in page or "Year 1 worries" in page)]
+    assert f"entry {bad_id} cannot be shown" in caplog.text
+
+
+def test_a_correction_that_leaves_an_entry_unshowable_shows_it_as_such(
+        world, client_for, a_record, store_bad_entry):
+    observation = a_record[0]
+    store_bad_entry(world.practitioner, world.child, "amendment", {
+        "reason": "Typo.", "based_on": str(observation.id), "text": ["not", "text"]},
+        amends_id=observation.id)
+    pages = every_page_answers(client_for(world.practitioner), world.child, a_record)
+    assert (f"This entry cannot be shown (id {observation.id})."
+            in pages[f"/cases/{world.child.id}/chronology"])
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(pdf)).pages)
