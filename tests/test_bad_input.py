@@ -207,6 +207,7 @@ BAD_ROWS = {
         "type": "planned", "child_seen": True, "present": 5}, None),
     "the child's words as a list": ("voice", {
         "words": ["Words in a list."], "mode": "spoken", "time_of_day": "morning"}, None),
+    "an observation whose data is a list": ("observation", ["Calm."], None),
     "an observation whose source is a list": ("observation", {
         "category": "behaviour", "text": "Calm.", "source": ["observed"]}, None),
 }
@@ -229,6 +230,17 @@ def test_every_page_of_the_child_shows_a_row_that_cannot_be_shown_as_such_and_lo
     assert not [path for path, page in pages.items() if not path.endswith(".pdf")
                 and (NO_LOCAL_TIME in page or "Words in a list." in page or "Year 1 worries" in page)]
     assert f"entry {bad_id} cannot be shown" in caplog.text
+
+
+def test_the_childs_page_answers_when_their_only_words_are_dated_in_year_1(
+        world, client_for, store_bad_entry):
+    bad_id = store_bad_entry(world.practitioner, world.child, "voice",
+                             {"words": "Year 1.", "mode": "spoken"}, YEAR_ONE)
+    page = client_for(world.practitioner).get(f"/cases/{world.child.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f"This entry cannot be shown (id {bad_id})." in text
+    assert NO_LOCAL_TIME in text, "the date that has no local time says so"
 
 
 def test_a_correction_that_leaves_an_entry_unshowable_shows_it_as_such(
