@@ -185,6 +185,18 @@ def test_an_item_nested_too_deep_is_rejected_and_the_rest_of_the_batch_is_kept(
     every_page_answers(client, world.child, a_record)
 
 
+def test_a_file_of_unsent_entries_nested_too_deep_is_refused_with_a_reason(
+        world, client_for, a_record):
+    client, before = client_for(world.supervisor), stored_ids()
+    response = client.post_form("/team/unsent", {"unsent_file": (
+        io.BytesIO(b"[" * 5000 + b"]" * 5000), "dailylife-unsent-2026-12-01.dailylife")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "is not a file of unsent entries" in response.get_data(as_text=True)
+    assert stored_ids() == before
+    every_page_answers(client_for(world.practitioner), world.child, a_record)
+
+
 def test_the_deepest_real_item_is_not_too_deep(world, client_for):
     """An oversight with actions, each with a due date, is the deepest thing the tablet sends."""
     oversight = item(world.child, kind="oversight", data={
