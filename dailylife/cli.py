@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app dailylife seed-demo | users create | audit verify``."""
+"""Command-line tools: ``flask --app dailylife seed-demo | users create | audit verify |
+entries check``."""
 
 import os
 import sys
@@ -10,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from dailylife import audit, demo
+from dailylife.chronology import showable
 from dailylife.extensions import db
 from dailylife.people import operations
 from dailylife.people.models import Role, Team
@@ -17,12 +19,14 @@ from dailylife.people.passwords import password_problem
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
+entries_cli = AppGroup("entries", help="Check the entries of the record.")
 
 
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(entries_cli)
 
 
 @click.command("seed-demo")
@@ -92,4 +96,20 @@ def verify() -> None:
     click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.problem}. "
                f"{report.checked} events before it are intact.", err=True)
     current_app.logger.error("audit chain broken at %s", report.broken_at)
+    sys.exit(1)
+
+
+@entries_cli.command("check")
+def check_entries() -> None:
+    """List the entries that pages show as "cannot be shown", and why; exit 1 if there are any."""
+    found = 0
+    for entry, problem in showable.unshowable_entries():
+        if not found:
+            click.echo("Entries that cannot be shown (id, child, kind, why):")
+        found += 1
+        click.echo(f"{entry.id}  child {entry.child_id}  {entry.kind.value}  {problem}")
+    if not found:
+        click.echo("No entries that cannot be shown.")
+        return
+    click.echo(f"{found} entr{'y' if found == 1 else 'ies'} cannot be shown.", err=True)
     sys.exit(1)

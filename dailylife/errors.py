@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from dailylife.access import wants_json
 from dailylife.extensions import db
+from dailylife.web import JSONTooDeep
 
 MESSAGES = {
     400: "The request could not be understood. Go back, check what you entered and try again.",
@@ -27,6 +28,7 @@ ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "met
 
 def init_app(app) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(JSONTooDeep, _json_too_deep)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -46,6 +48,10 @@ def _csrf_error(error: CSRFError):
     return respond(400, "This form had expired or its security token was missing. Reload the page "
                    "and send it again; what you typed may need to be entered again.",
                    code="csrf_failed")
+
+
+def _json_too_deep(error: JSONTooDeep):
+    return respond(400, error.description, code="json_too_deep")
 
 
 def _http_error(error: HTTPException):

@@ -1,9 +1,17 @@
 """What every response shares: one commit at the edge, security headers, template helpers."""
 
+import flask
 from flask import request
+from werkzeug.exceptions import BadRequest
 
 from dailylife import clock
 from dailylife.extensions import db, serialise_sqlite_writers
+
+#: The deepest JSON value an API reads: an item, or a request body less its items. The deepest
+#: real one, an oversight's sync item (item, data, actions, an action), nests 4 levels.
+JSON_MAX_DEPTH = 16
+#: What a page shows for a moment that has no local time.
+NO_LOCAL_TIME = "(date out of range)"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
@@ -12,16 +20,56 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class JSONTooDeep(BadRequest):
+    description = (f"The JSON sent nests deeper than {JSON_MAX_DEPTH} levels; nothing this app "
+                   "keeps is that deep. Nothing was saved.")
+
+
+class Request(flask.Request):
+    """Reads JSON as Flask does, except that a body nested too deep for Python's parser (a
+    RecursionError, which Flask does not treat as bad JSON) is a 400, not a 500."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            raise JSONTooDeep() from None
+
+
+def json_depth(value) -> int:
+    """How deeply a parsed JSON value nests (a scalar is 0, ``[1]`` is 1), without recursion."""
+    deepest, waiting = 0, [(value, 0)]
+    while waiting:
+        current, depth = waiting.pop()
+        if isinstance(current, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            children = current.values() if isinstance(current, dict) else current
+            waiting.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def init_app(app) -> None:
+    app.request_class = Request
     with app.app_context():
         serialise_sqlite_writers(db.engine)
     app.after_request(commit_or_roll_back)
     app.after_request(protect_response)
-    app.jinja_env.filters["local_datetime"] = lambda moment: (
-        clock.to_local(moment).strftime("%a %-d %b %Y, %H:%M") if moment else "")
-    app.jinja_env.filters["local_date"] = lambda moment: (
-        clock.to_local(moment).strftime("%-d %b %Y") if moment else "")
+    app.jinja_env.filters["local_datetime"] = lambda moment: local_moment(
+        moment, "%a %-d %b %Y, %H:%M")
+    app.jinja_env.filters["local_date"] = lambda moment: local_moment(moment, "%-d %b %Y")
     app.jinja_env.filters["day"] = lambda day: day.strftime("%-d %b %Y") if day else ""
+
+
+def local_moment(moment, pattern: str) -> str:
+    """A stored moment in the service's time zone, as ``pattern`` writes it. One that has no
+    local time (left by an older release) says so instead of taking the whole page down; the
+    pages that list entries show its entry as one that cannot be shown."""
+    if moment is None:
+        return ""
+    try:
+        return clock.to_local(moment).strftime(pattern)
+    except (OverflowError, ValueError):
+        return NO_LOCAL_TIME
 
 
 def commit_or_roll_back(response):

@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 
 from dailylife import create_app
 from dailylife.children.models import LegalStatus
-from dailylife.clock import local_today
+from dailylife.clock import local_today, utcnow
+from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.people import operations
 from dailylife.people.models import CaseRole, Role
@@ -247,3 +248,19 @@ def client_for(app):
         client.sign_in(user)
         return client
     return make
+
+
+@pytest.fixture
+def store_bad_entry(ctx):
+    """``store_bad_entry(author, child, kind, data, occurred_at=None, **columns)``: an entry
+    written straight into the database, past every check of the write path, as an older release
+    might have left it. Returns its id."""
+    def store(author, child, kind, data, occurred_at=None, **columns):
+        now = utcnow()
+        row = dict(id=uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at or now,
+                   recorded_at=now, received_at=now, author_id=author.id,
+                   author_role=author.role.value, significant=False, data=data, **columns)
+        db.session.execute(Entry.__table__.insert(), [row])
+        db.session.commit()
+        return row["id"]
+    return store

@@ -4,13 +4,13 @@ import csv
 import html
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
-from dailylife.clock import from_local, to_local, utcnow
+from dailylife.clock import from_local, local_today, to_local
 from dailylife.entries import history, operations, payload
 from dailylife.extensions import db
 
@@ -42,8 +42,10 @@ def amend(world, entry, author=None, **changes):
     return amendment
 
 
-def days_ago(days, hour=10):
-    return (utcnow() - timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+def days_ago(days: int, hour: int = 10):
+    """``hour`` o'clock on the local date ``days`` before today's: the app counts days in the
+    service's time zone, so a test that counted them in UTC failed late on a summer evening."""
+    return from_local(datetime.combine(local_today() - timedelta(days=days), time(hour)))
 
 
 def url(world, suffix="", **args):

@@ -148,3 +148,23 @@ def test_users_create_refuses_something_that_is_not_an_email(app, ctx):
     assert result.exit_code != 0
     assert "is not a valid email address" in result.output
     assert count(User) == 0
+
+
+def test_entries_check_lists_the_entries_that_cannot_be_shown_and_fails(
+        app, world, store_bad_entry):
+    bad = store_bad_entry(world.practitioner, world.child, "visit",
+                          {"type": "planned", "child_seen": True, "present": 5})
+    result = run(app, "entries", "check")
+    assert result.exit_code == 1
+    assert f"{bad}  child {world.child.id}  visit  its answer to present" in result.output
+
+
+def test_entries_check_says_so_when_every_entry_can_be_shown(app, world, client_for):
+    client_for(world.practitioner).post_json("/api/v1/sync", {"items": [{
+        "id": "0f8fad5b-d9cb-469f-a165-70867728950e", "kind": "voice",
+        "child_id": str(world.child.id), "occurred_at": "2026-01-05T10:00:00Z",
+        "recorded_at": "2026-01-05T10:00:00Z", "data": {"words": "Hello.", "mode": "spoken"}}]})
+    assert count(Entry) == 1
+    result = run(app, "entries", "check")
+    assert result.exit_code == 0
+    assert result.output == "No entries that cannot be shown.\n"

@@ -95,6 +95,104 @@ def test_the_same_id_with_different_content_is_refused_never_overwritten(world, 
     assert stored(original["id"]).data["text"] == "Played calmly with Lego."
 
 
+def stored_row(entry_id) -> dict:
+    """Every column of a stored entry, to show that a refused re-send changed none of them."""
+    db.session.expire_all()
+    row = db.session.execute(sa.select(Entry.__table__).where(
+        Entry.id == uuid.UUID(entry_id))).one()
+    return dict(row._mapping)
+
+
+ENVELOPE_CHANGES = {
+    "occurred_at": lambda world, original, extra: {
+        "occurred_at": iso(utcnow() - timedelta(hours=4))},
+    "child_id": lambda world, original, extra: {"child_id": str(extra["second_child"].id)},
+    "kind": lambda world, original, extra: {
+        "kind": "voice", "data": {"words": "Played calmly with Lego.", "mode": "spoken"}},
+    "visit_id": lambda world, original, extra: {"visit_id": extra["visit"]["id"]},
+    "amends_id": lambda world, original, extra: {"amends_id": extra["visit"]["id"]},
+    "data": lambda world, original, extra: {
+        "data": {**original["data"], "source_detail": "Seen through the window."}},
+}
+
+
+@pytest.mark.parametrize("field", ENVELOPE_CHANGES)
+def test_the_same_id_with_one_envelope_field_changed_is_refused_and_nothing_changes(
+        world, client_for, make_child, allocate, field):
+    client = client_for(world.practitioner)
+    second_child = make_child(world.team_a, name="Cara Second")
+    allocate(world.practitioner, second_child)
+    visit, original = item(world.child, "visit"), item(world.child)
+    assert statuses(sync(client, visit, original)) == ["created", "created"]
+    before = stored_row(original["id"])
+    changed = {**original, **ENVELOPE_CHANGES[field](
+        world, original, {"second_child": second_child, "visit": visit})}
+    response = sync(client, changed)
+    assert statuses(response) == ["rejected"]
+    assert stored_row(original["id"]) == before
+    assert count_entries() == 2
+
+
+def test_a_correction_sent_again_naming_another_entry_is_refused(world, client_for):
+    client = client_for(world.practitioner)
+    first, second = item(world.child), item(world.child)
+    correction = item(world.child, "amendment", amends_id=first["id"], occurred_at=None,
+                      data={"reason": "Typo.", "text": "Played calmly with Duplo."})
+    assert statuses(sync(client, first, second, correction)) == ["created"] * 3
+    before = stored_row(correction["id"])
+    assert statuses(sync(client, {**correction, "amends_id": second["id"]})) == ["rejected"]
+    assert stored_row(correction["id"]) == before
+
+
+def test_a_correction_sent_again_without_a_time_is_a_retry_but_with_one_is_refused(
+        world, client_for):
+    """A correction sent without occurred_at happened when it arrived: sent again the same way
+    it is a retry; sent again with a time of its own it says something else."""
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    correction = item(world.child, "amendment", amends_id=original["id"], occurred_at=None,
+                      data={"reason": "Typo.", "text": "Played calmly with Duplo."})
+    assert statuses(sync(client, original, correction)) == ["created", "created"]
+    stored_correction = stored(correction["id"])
+    assert stored_correction.occurred_at == stored_correction.received_at
+    assert statuses(sync(client, correction)) == ["duplicate"]
+    timed = {**correction, "occurred_at": iso(utcnow() - timedelta(minutes=1))}
+    assert statuses(sync(client, timed)) == ["rejected"]
+
+
+def test_an_entry_sent_with_amends_id_is_refused_unless_it_is_a_correction(world, client_for):
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    assert statuses(sync(client, original)) == ["created"]
+    (result,) = sync(client, item(world.child, amends_id=original["id"])).get_json()["results"]
+    assert result["status"] == "rejected"
+    assert "Only an amendment" in result["errors"]["amends_id"][0]
+
+
+def test_a_known_id_sent_by_someone_else_is_refused_not_a_retry(world, client_for, allocate):
+    allocate(world.other_practitioner, world.child)
+    original = item(world.child)
+    assert statuses(sync(client_for(world.practitioner), original)) == ["created"]
+    before = stored_row(original["id"])
+    assert statuses(sync(client_for(world.other_practitioner), original)) == ["rejected"]
+    assert stored_row(original["id"]) == before
+
+
+def test_a_correction_of_another_childs_entry_is_refused(world, client_for, make_child,
+                                                         allocate):
+    second_child = make_child(world.team_a, name="Cara Second")
+    allocate(world.practitioner, second_child)
+    client = client_for(world.practitioner)
+    theirs = item(second_child)
+    assert statuses(sync(client, theirs)) == ["created"]
+    correction = item(world.child, "amendment", amends_id=theirs["id"], occurred_at=None,
+                      data={"reason": "Wrong child.", "text": "Changed."})
+    (result,) = sync(client, correction).get_json()["results"]
+    assert result["status"] == "rejected"
+    assert "same child" in result["errors"]["amends_id"][0]
+    assert history.version_of(stored(theirs["id"])).amendments == []
+
+
 def test_one_bad_item_does_not_sink_the_batch(world, client_for):
     client = client_for(world.practitioner)
     good, bad, also_good = item(world.child), item(world.child), item(world.child, "voice")

@@ -5,13 +5,13 @@ import csv
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
-from dailylife.clock import to_local, utcnow
+from dailylife.clock import from_local, local_today, to_local, utcnow
 from dailylife.entries import history, operations, payload
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
@@ -30,7 +30,9 @@ CONFIDENTIAL_WORDS = "I don't want my social worker to know I hide under the bed
 
 
 def days_ago(days: int, hour: int = 10):
-    return (utcnow() - timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    """``hour`` o'clock on the local date ``days`` before today's: the app counts days in the
+    service's time zone, so a test that counted them in UTC failed late on a summer evening."""
+    return from_local(datetime.combine(local_today() - timedelta(days=days), time(hour)))
 
 
 def record(author, child, kind, at=None, **data):

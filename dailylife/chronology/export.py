@@ -55,6 +55,8 @@ def neutralised(cell: str) -> str:
 def _cells(row: Row, zone) -> list[str]:
     """Codes rather than labels in the typed columns; times local, with their offset."""
     entry = row.entry
+    if row.unshowable:
+        return ["", entry.kind.value, "", "", "", "", row.summary, "", "", "", "", str(entry.id), ""]
     if row.sealed:
         return [entry.occurred_at.astimezone(zone).date().isoformat(), entry.kind.value, "", "", "",
                 "no", row.summary, "", entry.author_role, "", "", str(entry.id), ""]

@@ -3,7 +3,8 @@
 A row shows the entry as it reads now (amendments applied, see ``entries.history``), and its
 summary is the entry's main text in full: a chronology that cuts text hides the detail that
 matters to whoever reads the record next. An entry the reader may not read (an advocate's
-confidential note, for the social work team) is a sealed row: its date and nothing else.
+confidential note, for the social work team) is a sealed row: its date and nothing else. An
+entry that cannot be shown (``showable``) is a row that says so, with its id.
 """
 
 from collections.abc import Callable
@@ -11,12 +12,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dailylife.chronology import showable
 from dailylife.clock import local_zone
 from dailylife.entries.history import Version, versions
 from dailylife.entries.kinds import ALL_KINDS
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.people.models import Role
+
 
 @dataclass(frozen=True)
 class Row:
@@ -26,6 +29,8 @@ class Row:
     age: str
     #: Not readable by this reader: ``version`` holds no data and ``summary`` says only the date.
     sealed: bool = False
+    #: Cannot be shown at all: ``version`` holds no data and ``summary`` says so, with the id.
+    unshowable: bool = False
 
     @property
     def entry(self) -> Entry:
@@ -50,6 +55,10 @@ def rows_for(child, entries: list[Entry], readable: Callable[[Entry], bool]) -> 
     corrected = _load_corrected(entries)  # held: the identity map keeps only what is referenced
     zone, rows = local_zone(), []
     for version in versions(entries):
+        if showable.logged_problem(version):
+            rows.append(Row(Version(version.entry, data={}), showable.UNSHOWABLE.format(
+                id=version.entry.id), "", unshowable=True))
+            continue
         local_day = version.entry.occurred_at.astimezone(zone).date()
         if readable(version.entry):
             rows.append(Row(version, summary(version), child.age(local_day)))

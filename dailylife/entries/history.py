@@ -55,7 +55,8 @@ def amendments_of(entry_ids) -> dict[uuid.UUID, list[Entry]]:
 
 def apply(entry: Entry, amendments: list[Entry]) -> Version:
     """Apply amendments in arrival order; one not based on the version before it conflicts."""
-    data = dict(entry.data)
+    # Data that is not an object is left as it is, for chronology.showable to report.
+    data = dict(entry.data) if isinstance(entry.data, dict) else entry.data
     withdrawn = conflicting = False
     latest = str(entry.id)
     for amendment in amendments:

@@ -6,20 +6,24 @@ Each function adds rows and an audit event per entry, or holds them back for one
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dailylife import audit
 from dailylife.children.models import Child
-from dailylife.clock import utcnow
+from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import references
 from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 
+#: Nothing in a child's record happened, or was written, before this.
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 #: Device clocks drift: a time this far ahead of the server's is still accepted as "now".
 CLOCK_TOLERANCE = timedelta(minutes=5)
 #: A device clock further ahead than this marks the entry as written on a skewed clock.
 SKEW_TOLERANCE = timedelta(minutes=10)
+#: A device clock further ahead than this is not skewed but wrong: the entry is refused.
+RECORDED_AT_LIMIT = timedelta(days=365)
 
 
 class EntryRefused(ValueError):
@@ -30,20 +34,39 @@ class EntryRefused(ValueError):
         self.errors = errors
 
 
-#: Nothing in a child's record happened before this (a year 1 date breaks time zone arithmetic).
-EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=timezone.utc)
 MOMENT_MISSING = "Give the date and time it happened."
 MOMENT_IN_FUTURE = "This is in the future. Give the date and time it actually happened."
 MOMENT_TOO_EARLY = "This is before 1900. Give the date and time it actually happened."
+MOMENT_OUT_OF_RANGE = "This date cannot be a real one. Give the date and time it actually happened."
+RECORDED_TOO_EARLY = "The device clock said this was written before 1900: set its date and time."
+RECORDED_TOO_LATE = ("The device clock said this was written more than a year from now: set its "
+                     "date and time.")
 
 
 def occurred_at_problem(occurred_at: datetime | None) -> str | None:
+    """Why this cannot be when something happened: missing, in the future or before 1900."""
     if occurred_at is None:
         return MOMENT_MISSING
-    if occurred_at > utcnow() + CLOCK_TOLERANCE:
-        return MOMENT_IN_FUTURE
-    if occurred_at < EARLIEST_MOMENT:
-        return MOMENT_TOO_EARLY
+    return _outside(occurred_at, utcnow() + CLOCK_TOLERANCE, MOMENT_TOO_EARLY, MOMENT_IN_FUTURE)
+
+
+def recorded_at_problem(recorded_at: datetime) -> str | None:
+    """Why a device's clock cannot be believed at all (a little ahead is only flagged)."""
+    return _outside(recorded_at, utcnow() + RECORDED_AT_LIMIT, RECORDED_TOO_EARLY,
+                    RECORDED_TOO_LATE)
+
+
+def _outside(moment: datetime, latest: datetime, too_early: str, too_late: str) -> str | None:
+    """Every stored moment is shown in the service's time zone: one outside the calendar there
+    (year 1, or year 9999 at the edge of a time zone) would break every page that shows it."""
+    try:
+        if moment < EARLIEST_MOMENT:
+            return too_early
+        if moment > latest:
+            return too_late
+        from_local(to_local(moment).replace(tzinfo=None))
+    except (OverflowError, ValueError):
+        return MOMENT_OUT_OF_RANGE
     return None
 
 
@@ -59,21 +82,24 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     return entry
 
 
-def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
+def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime | None,
               recorded_at: datetime | None = None, entry_id: uuid.UUID | None = None,
               visit_id: uuid.UUID | None = None, amends_id: uuid.UUID | None = None,
               device_id: str | None = None) -> dict:
     """The columns of one entry, or EntryRefused. ``data`` must already have passed its kind's
     form; this checks what needs the child and the record (the date, entries it names)."""
     kind = Kind(kind)
-    problem = occurred_at_problem(occurred_at)
-    if problem:
-        raise EntryRefused({"occurred_at": [problem]})
+    received_at = utcnow()
+    if occurred_at is None and kind is Kind.AMENDMENT:
+        occurred_at = received_at  # a correction sent without a time happened when it arrived
+    moments = {"occurred_at": occurred_at_problem(occurred_at),
+               "recorded_at": recorded_at and recorded_at_problem(recorded_at)}
+    if any(moments.values()):
+        raise EntryRefused({key: [problem] for key, problem in moments.items() if problem})
     wrong_references = references.problems(child, kind, data)
     if wrong_references:
         raise EntryRefused(wrong_references)
     data = with_defaults(kind, data)
-    received_at = utcnow()
     recorded_at = recorded_at or received_at
     return dict(
         id=entry_id or uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at,
@@ -190,5 +216,5 @@ def amendment(*, author, version, data: dict, **envelope) -> dict:
     """The ``add_entry`` (or ``entry_row``) arguments of an amendment of ``version``."""
     original = version.entry
     return dict(author=author, child=original.child, kind=Kind.AMENDMENT, data=data,
-                occurred_at=envelope.pop("occurred_at", None) or utcnow(), amends_id=original.id,
+                occurred_at=envelope.pop("occurred_at", None), amends_id=original.id,
                 **envelope)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from dailylife import access
 from dailylife.access import Action, requires
+from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
 from dailylife.entries.kinds import KINDS
@@ -180,8 +181,11 @@ def new_oversight(child):
 @requires(Action.READ_VOICE)
 def entry_detail(child, entry_id):
     entry = access.entry_or_404(child, entry_id)
+    version = history.version_of(entry)
+    if showable.logged_problem(version):
+        return render_template("chronology/unshowable.html", child=child, entry=entry)
     return render_template(
-        "entries/detail.html", child=child, version=history.version_of(entry),
+        "entries/detail.html", child=child, version=version,
         images=images_of([entry.id]).get(entry.id, []),
         may_amend=access.can_amend(current_user, child, entry),
         may_triangulate=_needs_triangulation(entry) and access.can_triangulate(current_user, child))

@@ -69,7 +69,7 @@ def open_file(raw: bytes) -> Unsent:
 def _json(raw: bytes, problem: str):
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise FileRefused(problem)
 
 

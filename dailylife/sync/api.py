@@ -12,6 +12,7 @@ from dailylife.extensions import csrf, db
 from dailylife.rescue import keys
 from dailylife.sync import briefs
 from dailylife.sync.items import process_batch
+from dailylife.web import JSON_MAX_DEPTH, JSONTooDeep, json_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -45,8 +46,12 @@ def sync():
 
 
 def _envelope_problem(envelope) -> tuple[int, str, str] | None:
+    """What is wrong with the body around the items (each item is judged on its own)."""
     if not isinstance(envelope, dict) or not isinstance(envelope.get("items"), list):
         return 400, "The body must be an object with an \"items\" list.", "malformed_envelope"
+    around_items = {key: value for key, value in envelope.items() if key != "items"}
+    if json_depth(around_items) > JSON_MAX_DEPTH:
+        return 400, JSONTooDeep.description, "json_too_deep"
     device_id = envelope.get("device_id")
     if device_id is not None and (not isinstance(device_id, str) or len(device_id) > 64):
         return 400, "device_id must be a string of at most 64 characters.", "malformed_envelope"

@@ -7,7 +7,7 @@ may not write about, which is audited and answered without saying whether the ch
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -15,11 +15,11 @@ from flask_login import current_user
 
 from dailylife import access
 from dailylife.children.models import Child
-from dailylife.clock import utcnow
 from dailylife.entries import history, operations, references
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
+from dailylife.web import JSON_MAX_DEPTH, json_depth
 
 ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
                  "data"}
@@ -69,15 +69,15 @@ class Batch:
     def process(self, item) -> Result:
         """Judge one item and hold back its writes: its entry, or the audit of a refusal."""
         item_id = item.get("id") if isinstance(item, dict) else None
+        item_id = item_id if isinstance(item_id, str) else None
         try:
             return self._store(item)
         except Refusal as refusal:
             if refusal.status == "forbidden":
                 self.writes.trail.add("refused", child_id=refusal.child_id, requested="sync")
-            return Result(str(item_id) if item_id is not None else None, refusal.status,
-                          refusal.errors)
+            return Result(item_id, refusal.status, refusal.errors)
         except operations.EntryRefused as refused:
-            return Result(str(item_id), "rejected", refused.errors)
+            return Result(item_id, "rejected", refused.errors)
 
     def process_alone(self, item) -> Result:
         """One item written in its own savepoint: a failure of its write cannot touch the others."""
@@ -104,6 +104,9 @@ class Batch:
     def _store(self, item) -> Result:
         if not isinstance(item, dict):
             raise reject("item", "Each item must be a JSON object.")
+        if json_depth(item) > JSON_MAX_DEPTH:
+            raise reject("item", f"This item nests deeper than {JSON_MAX_DEPTH} levels; no entry "
+                                 "is that deep.")
         unknown = set(item) - ENVELOPE_KEYS
         if unknown:
             raise reject(sorted(unknown)[0], "Unknown key: items carry only " +
@@ -123,6 +126,9 @@ class Batch:
         if kind == Kind.AMENDMENT:
             version = _amended_version(item, child, leaving_out=entry_id, author=self.author)
             data, errors = validate_amendment(version, item.get("data"))
+        elif item.get("amends_id") is not None:
+            raise reject("amends_id", "Only an amendment names the entry it corrects: send "
+                                      "amends_id as null for this kind.")
         else:
             version = None
             data, errors = validate(kind, item.get("data"))
@@ -134,7 +140,6 @@ class Batch:
             raise Refusal("rejected", errors)
         if existing is not None:
             return _compare(existing, child, kind, data, envelope, version, self.author)
-        envelope["occurred_at"] = envelope["occurred_at"] or utcnow()
         if version is not None:
             row = operations.entry_row(**operations.amendment(
                 author=self.author, version=version, data=data, **envelope))
@@ -198,9 +203,10 @@ def _ids(items: list, key: str) -> set[uuid.UUID]:
     """The well-formed UUIDs under ``key`` (the items judge the others one by one)."""
     ids = set()
     for item in items:
+        value = item.get(key) if isinstance(item, dict) else None
         try:
-            ids.add(uuid.UUID(str(item.get(key))))
-        except (AttributeError, ValueError):
+            ids.add(uuid.UUID(value))
+        except (AttributeError, TypeError, ValueError):
             continue
     return ids
 
@@ -218,8 +224,8 @@ def _uuid(item: dict, key: str, required: bool = False) -> uuid.UUID | None:
             raise reject(key, "Every item needs an id (a UUID made on the device).")
         return None
     try:
-        return uuid.UUID(str(value))
-    except ValueError:
+        return uuid.UUID(value)
+    except (AttributeError, TypeError, ValueError):
         raise reject(key, f"{key} must be a UUID, like 0f8fad5b-d9cb-469f-a165-70867728950e.")
 
 
@@ -235,7 +241,11 @@ def _moment(item: dict, key: str) -> datetime | None:
         raise reject(key, f"{key} “{value[:40]}” is not a valid ISO 8601 date and time.")
     if moment.tzinfo is None:
         raise reject(key, f"{key} must say its time zone (for example a trailing Z for UTC).")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise reject(key, f"{key} “{value[:40]}” is not a date and time that can be kept: it is "
+                          "beyond the calendar in UTC.")
 
 
 def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID, author):
@@ -258,14 +268,14 @@ def _amended_version(item: dict, child: Child, leaving_out: uuid.UUID, author):
 
 def _compare(existing: Entry, child: Child, kind: str, data: dict, envelope: dict,
              version, author) -> Result:
-    """The same id again: a retry if everything matches, otherwise refused — never overwritten."""
-    same = (existing.author_id == author.id and existing.child_id == child.id
-            and existing.kind == kind
-            and existing.data == operations.with_defaults(Kind(kind), data)
-            and existing.visit_id == envelope["visit_id"]
-            and existing.amends_id == (version.entry.id if version else None)
-            and (envelope["occurred_at"] is None or existing.occurred_at == envelope["occurred_at"]))
-    if same:
+    """The same id again: a retry only if it says everything the stored entry says (a correction
+    sent without occurred_at happened when it arrived); otherwise refused, never overwritten."""
+    sent = (author.id, child.id, kind, envelope["occurred_at"] or existing.received_at,
+            envelope["visit_id"], version.entry.id if version else None,
+            operations.with_defaults(Kind(kind), data))
+    kept = (existing.author_id, existing.child_id, existing.kind, existing.occurred_at,
+            existing.visit_id, existing.amends_id, existing.data)
+    if sent == kept:
         return Result(str(existing.id), "duplicate")
     raise reject("id", "An entry with this id already exists with different content. Nothing "
                        "was overwritten; save your version as a new entry or a correction.")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from dailylife.chronology import showable
 from dailylife.chronology.rows import summary
 from dailylife.entries.kinds import REPORTED_SOURCES, TIMES_OF_DAY
 from dailylife.entries.history import Version, versions
@@ -113,7 +114,7 @@ def day_in_the_life(child, readable: Callable[[Entry], bool], period: str,
         .order_by(Entry.occurred_at.desc(), Entry.id.desc())).all()
     by_part, untagged = defaultdict(list), 0
     for version in versions(entries):
-        if version.withdrawn or not readable(version.entry):
+        if version.withdrawn or not readable(version.entry) or showable.logged_problem(version):
             continue
         if version.data.get("time_of_day") in dict(TIMES_OF_DAY):
             by_part[version.data["time_of_day"]].append(_known(child, version))

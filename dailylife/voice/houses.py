@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dailylife.access import unsealed_clause
+from dailylife.chronology import showable
 from dailylife.entries.kinds import THREE_HOUSES
 from dailylife.entries.history import Version, versions
 from dailylife.entries.models import Entry, Kind
@@ -44,5 +45,6 @@ def over_time(child, actions) -> Houses:
                                unsealed_clause(actions))
         .order_by(Entry.occurred_at.desc(), Entry.id.desc()).limit(COLUMNS * 2)).all()
     current = [version for version in versions(entries) if not version.withdrawn
+               and not showable.logged_problem(version)
                and any(version.data.get(key) for key in HOUSE_KEYS)]
     return Houses(list(reversed(current[:COLUMNS])))

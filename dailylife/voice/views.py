@@ -5,13 +5,14 @@ from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
-from dailylife.chronology import keyset
+from dailylife.chronology import keyset, showable
 from dailylife.chronology.rows import rows_for, summary
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries.kinds import FEELINGS, LABELS, THREE_HOUSES
 from dailylife.entries.models import Entry, Kind
 from dailylife.media.operations import images_of
 from dailylife.voice import day, houses
+from dailylife.web import NO_LOCAL_TIME
 
 bp = Blueprint("voice", __name__, url_prefix="/cases/<child_id>")
 
@@ -25,13 +26,18 @@ COLOURS = ["Black", "Red", "Blue", "Green", "Yellow", "Purple"]
 @bp.app_template_filter("days_ago")
 def days_ago(moment) -> str:
     """How long ago, as a prompt says it: "today", "yesterday", "12 days ago"."""
-    days = (local_today() - to_local(moment).date()).days
+    try:
+        days = (local_today() - to_local(moment).date()).days
+    except (OverflowError, ValueError):
+        return NO_LOCAL_TIME
     return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
 
 
 @bp.app_template_global("child_said")
 def child_said(version) -> str:
     """Everything the child gave in one voice entry: words, houses, feeling (words may be empty)."""
+    if showable.logged_problem(version):
+        return showable.UNSHOWABLE.format(id=version.entry.id)
     return summary(version)
 
 
