@@ -102,6 +102,7 @@ async function saveOnDevice(form, childId, userId, makeItems, images, { draftKey
       return;
     }
     await saveToOutbox(userId, items, draftKey, await images.recordsFor(userId, items), replaced);
+    form.dispatchEvent(new Event('outbox:saved')); // its draft is gone: nothing may bring it back
     await protectStorage();
     await askForBackgroundSync();
     await syncNow();

@@ -93,7 +93,14 @@ export async function keepDrafts(form, childId, images, onKept) {
   const db = await database();
   const earlier = await db.getAll('drafts', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
   let timer;
+  let saved = false; // in the outbox: a late autosave (a pause in typing, leaving the page) must
+  // not write the draft again that saving it removed
+  form.addEventListener('outbox:saved', () => {
+    saved = true;
+    clearTimeout(timer);
+  });
   const save = async () => {
+    if (saved) return;
     const sealed = await seal(snapshot(form));
     await db.put('drafts', { key, userId, childId, savedAt: Date.now(), sealed });
   };
