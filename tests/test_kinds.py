@@ -235,3 +235,14 @@ def test_a_page_says_what_the_tablet_says_about_a_number_that_is_not_one(world, 
     assert re.search(r'id="duration_minutes-error">\s*' + re.escape(message),
                      response.get_data(as_text=True))
     assert entries_of(world.child) == []
+
+
+def test_a_message_about_a_row_names_the_row_and_its_question():
+    _, errors = validate("oversight", {"summary": "Plan.", "colour": "red", "actions": [
+        {"action": "Call school", "owner": "", "shade": 1},
+        {"action": "Visit", "owner": "Pat", "due": "2026-02-30"}]})
+    assert errors == {
+        "colour": ["Unknown field: it is not part of this kind of entry."],
+        "actions-0-owner": ["Say who will do it."],
+        "actions-0-shade": ["Unknown field: it is not part of this kind of entry."],
+        "actions-1-due": ["Give a date as YYYY-MM-DD, for example 2026-12-31."]}
