@@ -412,9 +412,8 @@ def test_a_refused_part_is_kept_to_be_corrected_on_its_own_page_or_discarded_and
         world, live_server, signed_in_page):
     child = world.child
     page = signed_in_page(world.practitioner)
-    open_visit_form_then_lose_signal(page, live_server, child)
-    fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
-    save_visit(page, child)
+    record_visit_offline(page, live_server, child, observation="Amy had a cough.",
+                         words="My throat hurts.")
     wait_for_key(page)
     page.evaluate(PUT_IN_OUTBOX, {  # as an old or tampered page might have saved it
         "id": str(uuid.uuid4()), "kind": "voice", "child_id": str(child.id),

@@ -14,8 +14,8 @@ from dailylife.people.models import Allocation
 
 from .conftest import TIMEOUT_MS
 from .test_offline import (entries_of, fill_visit, open_visit_form_then_lose_signal, outbox,
-                           refuse_once, save_visit, settle, stored_ids, wait_for_outbox,
-                           wait_until)
+                           record_visit_offline, refuse_once, save_visit, settle, stored_ids,
+                           wait_for_outbox, wait_until)
 
 SOURCE_REFUSED = "Say where in the home this was seen."
 VIEW_REFUSED = "Say what would change your view."
@@ -141,9 +141,8 @@ def test_an_entry_about_a_child_no_longer_allocated_is_kept_with_its_reason_unti
         world, live_server, signed_in_page):
     child = world.child
     page = signed_in_page(world.practitioner)
-    open_visit_form_then_lose_signal(page, live_server, child)
-    fill_visit(page, observation="Amy had a cough.", words="My throat hurts.")
-    save_visit(page, child)
+    record_visit_offline(page, live_server, child, observation="Amy had a cough.",
+                         words="My throat hurts.")
     # Meanwhile Amy is allocated to someone else.
     db.session.execute(sa.update(Allocation).where(Allocation.user_id == world.practitioner.id)
                        .values(end_date=local_today() - timedelta(days=1)))
