@@ -11,15 +11,15 @@ from flask import Blueprint, current_app, url_for
 
 from dailylife.access import Action, requires
 from dailylife.entries import operations
-from dailylife.entries.kinds import AMENDMENT, KINDS, TRIANGULATION_CHECK
-from dailylife.entries.payload import AMENDMENT_CHECKER, CHECKERS, TRIANGULATION_CHECKER
+from dailylife.entries.kinds import AMENDMENT, KINDS
+from dailylife.entries.payload import AMENDMENT_CHECKER, CHECKERS
 
 bp = Blueprint("rules", __name__)
 
 
 def document() -> dict:
     """The published rules: the envelope's moments, each kind's schema and the labels of its
-    questions (the tablet names a refused answer by its question), the correction's checks."""
+    questions (the tablet names a refused answer by its question)."""
     kinds = {name: described(declaration, CHECKERS[name].schema)
              for name, declaration in KINDS.items()}
     kinds[AMENDMENT.name] = described(AMENDMENT, AMENDMENT_CHECKER.schema)
@@ -32,9 +32,6 @@ def document() -> dict:
                          "too_early": operations.MOMENT_TOO_EARLY},
         },
         "kinds": kinds,
-        "checks": {"triangulation": {"label": "Checked against others",
-                                     "schema": TRIANGULATION_CHECKER.schema,
-                                     "fields": [question.name for question in TRIANGULATION_CHECK]}},
     }
 
 

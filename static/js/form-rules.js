@@ -31,11 +31,14 @@ export function followApplicability(form) {
 }
 
 // A correction is checked twice: its own answers (reason, withdrawn...) by the rules of
-// corrections, and the whole corrected entry by the rules of the kind it corrects.
+// corrections, and the whole corrected entry by the rules of the kind it corrects (a form that
+// corrects no answers of an entry, the check of reported information, has only the first: the
+// server judges the rest as it arrives, online).
 function correctionProblems(rules, form, item) {
   const meta = Object.fromEntries(Object.entries(item.data).filter(([key]) => !form.elements[`correction-${key}`]));
-  return [problemsIn(rules.kinds.amendment.schema, meta),
-    problemsIn(rules.kinds[form.dataset.kind].schema, answersOf(form, 'correction-'), 'correction-')];
+  const corrected = form.dataset.kind
+    ? [problemsIn(rules.kinds[form.dataset.kind].schema, answersOf(form, 'correction-'), 'correction-')] : [];
+  return [problemsIn(rules.kinds.amendment.schema, meta), ...corrected];
 }
 
 // { field: [messages] } for the items a form is about to save; {} when the rules could not be

@@ -1,15 +1,22 @@
 """The tablet refuses what the published rules refuse, before anything is saved: with the
 server's messages at the fields and in the error summary; nothing typed is lost."""
 
+from datetime import timedelta
+
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from playwright.sync_api import expect
 
-from dailylife.entries.kinds import KINDS
-from dailylife.entries.payload import CHECKERS
+from dailylife.clock import utcnow
+from dailylife.entries import operations
+from dailylife.entries.kinds import AMENDMENT, KINDS
+from dailylife.entries.models import Entry
+from dailylife.entries.payload import CHECKERS, validate
+from dailylife.extensions import db
 
 from kind_items import kind_items
-from .test_offline import (open_visit_form_then_lose_signal, outbox, visit_page, wait_for_app,
-                           wait_for_draft, wait_until)
+from .test_offline import (READ_META, open_visit_form_then_lose_signal, outbox, visit_page, wait_for_app,
+                           wait_for_draft, wait_for_outbox, wait_until)
 
 SEEN_ALONE = KINDS["visit"].question("seen_alone_reason").required
 IMPACT = KINDS["observation"].question("impact").required
@@ -130,3 +137,34 @@ def test_the_tablet_judges_thousands_of_items_exactly_as_the_server_does(live_se
 def as_sets(problems: dict) -> dict:
     """Field -> its messages (two validators may find a field's problems in another order)."""
     return {field: set(messages) for field, messages in problems.items()}
+
+
+def test_checking_a_parents_report_online_is_refused_at_its_field_then_recorded_once(
+        world, live_server, signed_in_page):
+    """The check of reported information is a correction that changes no answer of the entry:
+    the tablet checks its reason, the server the rest, and says so at the field."""
+    clean, _ = validate("observation", {"category": "education", "source": "parent_reported",
+                                        "source_detail": "mother", "text": "She goes every day."})
+    report = operations.add_entry(author=world.practitioner, child=world.child, kind="observation",
+                                  data=clean, occurred_at=utcnow() - timedelta(hours=2))
+    db.session.commit()
+    page = signed_in_page(world.practitioner)
+    page.goto(f"/cases/{world.child.id}")
+    wait_for_app(page)
+    page.goto(f"/cases/{world.child.id}/entries/{report.id}/triangulate")
+    wait_until(page, READ_META, "currentUser")
+    page.fill("#triangulation_by", "School attendance record")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("[data-field='reason'] .error-message")).to_have_text(
+        AMENDMENT.question("reason").required)
+
+    page.fill("#reason", "Attendance is 62% this term.")
+    page.select_option("#triangulation", "contradicted")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("[data-field='reason'] .error-message")).to_have_count(0)
+    page.wait_for_url(f"**/cases/{world.child.id}")
+    wait_for_outbox(page, 0)
+    (check,) = db.session.scalars(sa.select(Entry).where(Entry.amends_id == report.id)).all()
+    assert check.data["reason"] == "Attendance is 62% this term."
+    assert (check.triangulation, check.data["triangulation_by"]) == (
+        "contradicted", "School attendance record")
