@@ -4,7 +4,6 @@
 // The form's own markup says how each answer travels: radios are yes/no, a lone tick box is
 // true/false, tick boxes sharing a name are a list, data-json="lines" is one item per line.
 
-const ROW_KINDS = { observations: 'observation', voice: 'voice', household_changes: 'household_change' };
 const NOT_DATA = new Set(['csrf_token', 'occurred_at']);
 // Image slots travel on their own (media.js), never in an entry's data.
 export const IMAGE_SLOT = /(^|-)images-\d+-/;
@@ -89,24 +88,13 @@ export function answersOf(form, prefix, { all = false } = {}) {
   return answers;
 }
 
-function answers(form) {
-  const names = namesIn(form);
-  const visit = {};
-  const rows = {};
-  for (const name of names) {
-    if (!isData(name)) continue;
-    const value = valueOf(form, name);
-    const row = name.match(/^(observations|voice|household_changes)-(\d+)-(.+)$/);
-    if (!row) {
-      if (!isEmpty(value)) visit[name] = value;
-      continue;
-    }
-    const [, list, index, key] = row;
-    if (index === '__i__') continue;
-    rows[`${list}-${index}`] ??= { list, kind: ROW_KINDS[list], order: Number(index), data: {} };
-    if (!isEmpty(value)) rows[`${list}-${index}`].data[key] = value;
-  }
-  return { visit, rows: Object.values(rows) };
+// Each row of the form's lists, list by list as the server saves them, with the kind of entry
+// its list records (the page says which: data-kind).
+function rowsOf(form) {
+  return [...form.querySelectorAll('[data-rows] > [data-index]')].map((row) => {
+    const prefix = `${row.parentElement.dataset.rows}-${row.dataset.index}-`;
+    return { kind: row.parentElement.dataset.kind, prefix, data: answersOf(form, prefix) };
+  });
 }
 
 // A row nobody typed in (tick boxes aside) is not an entry, as on the server.
@@ -139,23 +127,18 @@ function occurredAfter(form, milliseconds) {
 }
 
 export function visitItems(form, childId) {
-  const { visit, rows } = answers(form);
   const envelope = envelopeMaker(form, childId);
   const visitId = crypto.randomUUID();
-  const listOrder = Object.values(ROW_KINDS);
-  const parts = rows.filter((row) => !isBlankRow(row))
-    .sort((a, b) => listOrder.indexOf(a.kind) - listOrder.indexOf(b.kind) || a.order - b.order)
+  const parts = rowsOf(form).filter((row) => !isBlankRow(row))
     // A millisecond apart, as on the server: the chronology lists the visit, then its parts in order.
     .map((row, number) => envelope(crypto.randomUUID(), row.kind, row.data, {
-      visit_id: visitId, prefix: `${row.list}-${row.order}-`,
-      occurred_at: occurredAfter(form, number + 1),
+      visit_id: visitId, prefix: row.prefix, occurred_at: occurredAfter(form, number + 1),
     }));
-  return [envelope(visitId, 'visit', visit), ...parts];
+  return [envelope(visitId, 'visit', answersOf(form, '')), ...parts];
 }
 
 export function singleItem(form, childId, kind) {
-  const { visit: data } = answers(form);
-  return [envelopeMaker(form, childId)(crypto.randomUUID(), kind, data)];
+  return [envelopeMaker(form, childId)(crypto.randomUUID(), kind, answersOf(form, ''))];
 }
 
 // Every answer as the page first showed it, so a correction sends only what was changed.
