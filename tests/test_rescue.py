@@ -80,6 +80,9 @@ def test_a_supervisor_imports_a_practitioners_stuck_visit_into_the_chronology(
     [event] = audited("import_unsent")
     assert event.actor_id == world.supervisor.id
     assert event.detail["author"] == str(world.practitioner.id) and event.detail["created"] == "2"
+    [created] = audited("create_entries")
+    assert created.actor_id == world.practitioner.id, "the entries are the practitioner's"
+    assert created.detail["entries"] == [visit["id"], words["id"]]
 
 
 def test_a_file_imported_twice_or_synced_later_stores_each_entry_once(world, client_for):
