@@ -1,16 +1,14 @@
 """Signing in and out."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from dailylife import audit
 from dailylife.access import Action, requires
 from dailylife.extensions import limiter
 from dailylife.people import sessions
 from dailylife.people.forms import ConfirmForm, LoginForm
-from dailylife.people.models import Role
+from dailylife.people.signin import complete_sign_in
 from dailylife.people.passwords import (burn_time_like_a_check, hash_password, needs_rehash,
                                         verify_password)
 
@@ -47,23 +45,10 @@ def login():
                 and user.active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-            sessions.start(user)
-            login_user(user)
-            audit.record("sign_in", actor=user)
-            return redirect(_safe_next(request.args.get("next"), user))
+            return complete_sign_in(user, "password", request.args.get("next"))
         audit.record("sign_in_failed", actor=user, email=form.email.data.strip().lower()[:254])
         flash(GENERIC_FAILURE, "error")
     return render_template("people/login.html", form=form)
-
-
-def _safe_next(target: str | None, user) -> str:
-    """Only follow a ``next`` that stays on this site."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for("admin.index" if user.role is Role.ADMIN else "children.caseload")
 
 
 @bp.post("/logout")

@@ -1,0 +1,32 @@
+"""The one way a sign-in ends in a session, whichever way the person proved who they are.
+
+Password sign-in, single sign-on and the second factor all finish here, so the rules that follow
+a proof of identity (a server session, the audit event, where to go next) are written once.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import redirect, url_for
+from flask_login import login_user
+
+from dailylife import audit
+from dailylife.people import sessions
+from dailylife.people.models import Role, User
+
+
+def complete_sign_in(user: User, method: str, next_page: str | None = None):
+    """Start a server session for ``user`` and send them on; ``method`` names the proof."""
+    sessions.start(user)
+    login_user(user)
+    audit.record("sign_in", actor=user, method=method)
+    return redirect(safe_next(next_page, user))
+
+
+def safe_next(target: str | None, user: User) -> str:
+    """Only follow a ``next`` that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and target.startswith("/")
+                and not target.startswith("//") and "\\" not in target):
+            return target
+    return url_for("admin.index" if user.role is Role.ADMIN else "children.caseload")
