@@ -1,5 +1,5 @@
-"""Command-line tools: ``flask --app dailylife seed-demo | users create | audit verify |
-entries check``."""
+"""Command-line tools: ``flask --app dailylife seed-demo | users create | audit anchor |
+audit verify | entries check``."""
 
 import os
 import sys
@@ -86,17 +86,55 @@ def create_user(email: str, role: str, team_name: str | None, display_name: str 
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
+@audit_cli.command("anchor")
+def anchor() -> None:
+    """Print the newest event's position and hash in one line: keep it outside the database (a
+    ticket, an email) and give it to ``audit verify --anchor`` to show events cut off the end."""
+    latest = audit.latest_anchor()
+    if latest is None:
+        raise click.ClickException("The audit trail has no events yet, so there is nothing to "
+                                   "anchor. Run this again once the app has been used.")
+    click.echo(str(latest))
+
+
+def _anchor_option(context, parameter, value: str | None) -> audit.Anchor | None:
+    if value is None:
+        return None
+    try:
+        return audit.Anchor.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{error}. Give the line `flask --app dailylife audit anchor` printed, e.g. "
+            f'--anchor "{audit.ANCHOR_PREFIX} 18234 3f5a…" (64 hexadecimal characters), '
+            "or just its position and hash.") from error
+
+
 @audit_cli.command("verify")
-def verify() -> None:
+@click.option("--anchor", "anchor_", callback=_anchor_option, metavar='"LINE"',
+              help="A line printed earlier by `audit anchor`: the chain must still hold that "
+                   "hash at that position (shows events removed from the end).")
+def verify(anchor_: audit.Anchor | None) -> None:
     """Check that no audit event was changed or removed; exit 1 if the chain is broken."""
-    report = audit.verify_chain()
+    report = audit.verify_chain(anchor=anchor_)
     if report.intact:
-        click.echo(f"Audit chain intact: {report.checked} events checked.")
+        click.echo(f"Audit chain intact: {report.checked} events checked." + _intact_detail(
+            report, anchor_))
         return
     click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.problem}. "
                f"{report.checked} events before it are intact.", err=True)
     current_app.logger.error("audit chain broken at %s", report.broken_at)
     sys.exit(1)
+
+
+def _intact_detail(report: audit.ChainReport, anchor_: audit.Anchor | None) -> str:
+    """What an intact chain's report adds: where the keyed part starts, and the anchor held."""
+    detail = ""
+    if report.unkeyed:
+        detail += (f" The first {report.unkeyed} were written before the audit key (plain "
+                   f"SHA-256); every event from {report.keyed_from} on is keyed.")
+    if anchor_:
+        detail += f" Event {anchor_.position} still has the anchored hash."
+    return detail
 
 
 @entries_cli.command("check")

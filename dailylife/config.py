@@ -11,6 +11,12 @@ from pathlib import Path
 from dailylife.signals import settings as signal_settings
 
 DEVELOPMENT_KEY = "dev-only-not-secret"
+#: Hashes the audit chain in development and tests, where no key is set; refused in production.
+DEVELOPMENT_AUDIT_KEY = "development-only-audit-key-never-use-in-production"
+#: The fewest bytes a production secret may have: 256 bits, as HMAC-SHA-256 wants.
+MIN_KEY_BYTES = 32
+ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
+GENERATE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -22,6 +28,11 @@ def defaults(instance_path: str) -> dict:
     return {
         "ENV_NAME": "production",
         "SECRET_KEY": None,
+        # Keys the audit chain's hashes (HMAC-SHA-256); kept outside the database, required in
+        # production, development and tests use DEVELOPMENT_AUDIT_KEY.
+        "AUDIT_KEY": None,
+        # Strict-Transport-Security max-age, sent in production only.
+        "HSTS_MAX_AGE": ONE_YEAR_SECONDS,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'dailylife.sqlite'}",
         "MEDIA_DIR": str(instance / "media"),
         # The private key that opens files of unsent entries exported from tablets (made on
@@ -69,6 +80,8 @@ def load(app, test_config: dict | None) -> None:
         if os.environ.get(plain):
             app.config[plain] = os.environ[plain]
     app.config.from_prefixed_env("DAILYLIFE")
+    if os.environ.get("DAILYLIFE_AUDIT_KEY"):
+        app.config["AUDIT_KEY"] = os.environ["DAILYLIFE_AUDIT_KEY"]  # as typed, never as JSON
     if test_config:
         app.config.from_mapping(test_config)
     if app.config.get("DATABASE_URL"):
@@ -103,10 +116,75 @@ def _apply_environment(config) -> None:
         )
     if env != "production":
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_KEY
+        config["AUDIT_KEY"] = config.get("AUDIT_KEY") or DEVELOPMENT_AUDIT_KEY
         config["SESSION_COOKIE_SECURE"] = False
-    elif not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEVELOPMENT_KEY:
-        raise UnsafeConfiguration(
-            "SECRET_KEY is not set. Set it to a long random value (for example the output of "
-            "`python -c 'import secrets; print(secrets.token_hex(32))'`) before starting dailylife "
-            "in production, or set DAILYLIFE_ENV_NAME=development on a developer machine."
-        )
+        return
+    problems = [problem for problem in (
+        _secret_key_problem(config), _audit_key_problem(config), *_weakened_protections(config),
+        _hsts_problem(config)) if problem]
+    if problems:
+        raise UnsafeConfiguration("dailylife does not start in production with these settings "
+                                  "(on a developer machine set DAILYLIFE_ENV_NAME=development):\n"
+                                  + "\n".join(f"- {problem}" for problem in problems))
+
+
+def _byte_length(key) -> int:
+    return len(key if isinstance(key, bytes) else str(key).encode())
+
+
+def _secret_key_problem(config) -> str | None:
+    """SECRET_KEY signs session cookies: a guessable one lets anyone sign in as anyone."""
+    key = config.get("SECRET_KEY")
+    if not key or key == DEVELOPMENT_KEY:
+        return f"SECRET_KEY is not set. Set it to a long random value, e.g. `{GENERATE_A_KEY}`."
+    if _byte_length(key) < MIN_KEY_BYTES:
+        return (f"SECRET_KEY is {_byte_length(key)} bytes long; it must be at least "
+                f"{MIN_KEY_BYTES} random bytes, e.g. `{GENERATE_A_KEY}`.")
+    return None
+
+
+def _audit_key_problem(config) -> str | None:
+    """DAILYLIFE_AUDIT_KEY keys the audit chain: without a strong one kept outside the database,
+    whoever can write the database can rewrite the trail and recompute every hash."""
+    key = config.get("AUDIT_KEY")
+    if not key or not isinstance(key, str):
+        return ("DAILYLIFE_AUDIT_KEY is not set. Set it to a long random value kept outside the "
+                f"database and its backups, e.g. `{GENERATE_A_KEY}`, and keep it as safely as "
+                "SECRET_KEY: the audit chain cannot be verified without it.")
+    if key == DEVELOPMENT_AUDIT_KEY:
+        return ("DAILYLIFE_AUDIT_KEY is the development key, which is published with the code. "
+                f"Set a random one, e.g. `{GENERATE_A_KEY}`.")
+    if _byte_length(key) < MIN_KEY_BYTES:
+        return (f"DAILYLIFE_AUDIT_KEY is {_byte_length(key)} bytes long; it must be at least "
+                f"{MIN_KEY_BYTES} random bytes, e.g. `{GENERATE_A_KEY}`.")
+    if key == config.get("SECRET_KEY"):
+        return ("DAILYLIFE_AUDIT_KEY is the same as SECRET_KEY; give it a value of its own, "
+                f"e.g. `{GENERATE_A_KEY}`, so that either can be replaced without the other.")
+    return None
+
+
+#: Protections a deployment might switch off, and what switching each off would expose.
+_PROTECTIONS = {
+    "WTF_CSRF_ENABLED": "without CSRF tokens any web page a signed-in person opens could post "
+                        "forms in their name",
+    "SESSION_COOKIE_SECURE": "the session cookie would also be sent over plain HTTP, where "
+                             "anyone on the network can read it",
+    "SESSION_COOKIE_HTTPONLY": "scripts in the page could read the session cookie",
+}
+
+
+def _weakened_protections(config) -> list[str]:
+    return [f"DAILYLIFE_{name} is {config[name]!r}: {harm}. Remove the setting (it is on by "
+            "default)." for name, harm in _PROTECTIONS.items()
+            if config.get(name, True) is not True]
+
+
+def _hsts_problem(config) -> str | None:
+    """Strict-Transport-Security tells browsers to use HTTPS only; max-age=0 tells them to forget
+    that, so the first request of a day could be downgraded to plain HTTP and read."""
+    max_age = config["HSTS_MAX_AGE"]
+    if isinstance(max_age, int) and not isinstance(max_age, bool) and max_age > 0:
+        return None
+    return (f"DAILYLIFE_HSTS_MAX_AGE is {max_age!r}; it must be a positive number of seconds "
+            f"(default {ONE_YEAR_SECONDS}, one year). 0 would tell browsers to forget that this "
+            "service is HTTPS-only, letting a network attacker downgrade them to plain HTTP.")

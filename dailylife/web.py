@@ -54,6 +54,8 @@ def init_app(app) -> None:
         serialise_sqlite_writers(db.engine)
     app.after_request(commit_or_roll_back)
     app.after_request(protect_response)
+    if app.config["ENV_NAME"] == "production":
+        app.after_request(require_https_in_browsers)
     app.jinja_env.filters["local_datetime"] = lambda moment: local_moment(
         moment, "%a %-d %b %Y, %H:%M")
     app.jinja_env.filters["local_date"] = lambda moment: local_moment(moment, "%-d %b %Y")
@@ -89,4 +91,13 @@ def protect_response(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def require_https_in_browsers(response):
+    """Production only (development is plain HTTP): browsers must never speak plain HTTP to the
+    service, not even for the first request of a day (Strict-Transport-Security)."""
+    max_age = flask.current_app.config["HSTS_MAX_AGE"]
+    response.headers.setdefault("Strict-Transport-Security",
+                                f"max-age={max_age}; includeSubDomains")
     return response

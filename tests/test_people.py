@@ -38,7 +38,7 @@ def sign_in(client, email: str, password: str, *, next_page: str | None = None):
 
 
 def production_app(database_url: str, **settings):
-    return create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 64,
+    return create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 64, "AUDIT_KEY": "a" * 64,
                        "SQLALCHEMY_DATABASE_URI": database_url, **settings})
 
 
