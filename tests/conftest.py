@@ -72,6 +72,8 @@ def _test_config(database_url, media_dir) -> dict:
         "ENV_NAME": "testing",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        # Not the published development key, so that tests can forge with that one.
+        "AUDIT_KEY": "test-audit-key-kept-outside-the-database",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MEDIA_DIR": str(media_dir) if media_dir else "/nonexistent",
         # Cheap hashing in tests only; production defaults are checked in test_people.py.
