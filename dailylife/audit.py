@@ -164,10 +164,11 @@ def _chain(events: list[dict]) -> None:
     previous = _chain_tail() or GENESIS
     at = utcnow().replace(microsecond=0)
     key = configured_key()
+    named = key_id(key)
     for event in events:
         event["at"] = at
         event["prev_hash"] = previous
-        event["key_id"] = key_id(key)
+        event["key_id"] = named
         event["hash"] = previous = digest(event, key)
     db.session.info[_TAIL] = previous
 
