@@ -8,6 +8,8 @@ import uuid
 from playwright.sync_api import expect
 
 from dailylife.entries.models import Kind
+from dailylife.extensions import db
+from dailylife.people import sessions
 
 from .test_offline import settle, wait_for_app, wait_for_key
 from .test_recording import entries_of
@@ -124,3 +126,19 @@ def test_an_unsealed_outbox_record_planted_by_script_is_never_sent_or_shown(
     expect(page.get_by_text("Planted by a script")).to_have_count(0)
     assert "/api/v1/sync" not in live_server.paths("POST")
     assert [entry for entry in entries_of(world.child) if entry.kind is Kind.VOICE] == []
+
+
+def test_child_mode_whose_session_ended_stops_at_the_sign_in_page_instead_of_bouncing(
+        world, page, sign_in, live_server):
+    """Issue 16: the sign-in page sent the child back to child mode, which sent them to sign
+    in, hundreds of times a second."""
+    sign_in(page, world.practitioner)
+    hand_over(page, world.child)
+    sessions.end_all_for(world.practitioner, "idle")
+    db.session.commit()
+    live_server.forget_requests()
+    page.goto(f"/cases/{world.child.id}/child-mode")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.wait_for_timeout(1500)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert len([path for path in live_server.paths("GET") if path.startswith("/login")]) == 1
