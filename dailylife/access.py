@@ -200,8 +200,10 @@ CHILD_MODE_ENDPOINTS = frozenset({"voice.child_mode", "api.me", "api.sync", "med
 
 def hold_in_child_mode(action: Action):
     """The refusal, if this browser's session is in child mode and this is not child mode's own."""
+    if action is Action.PUBLIC:
+        return None
     child_id = child_lock.held_child_id()
-    if child_id is None or action is Action.PUBLIC:
+    if child_id is None:
         return None
     asked_child = (request.view_args or {}).get("child_id", str(child_id))
     if request.endpoint in CHILD_MODE_ENDPOINTS and str(asked_child).lower() == str(child_id):
