@@ -53,12 +53,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.rescue.views import bp as rescue_bp
     from dailylife.sync.api import bp as api_bp
     from dailylife.team.views import bp as team_bp
+    from dailylife.voice.child_lock_views import bp as child_lock_bp
     from dailylife.voice.views import bp as voice_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(chronology_bp)
     app.register_blueprint(voice_bp)
+    app.register_blueprint(child_lock_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(rules_bp)
     app.register_blueprint(admin_bp)

@@ -24,6 +24,7 @@ from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.media.models import Media
 from dailylife.people.models import Allocation, CaseRole, Role
+from dailylife.voice import child_lock
 
 
 class Action(enum.StrEnum):
@@ -177,14 +178,37 @@ def wants_json() -> bool:
 
 
 def enforce_declared_access():
-    """before_request: an endpoint that never declared its access is refused (fail closed)."""
+    """before_request: an endpoint that never declared its access is refused (fail closed), and
+    a browser in child mode is held there."""
     if request.endpoint is None or request.endpoint == "static":
         return None
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "access_action", None) is None:
+    action = getattr(view, "access_action", None)
+    if action is None:
         current_app.logger.error("endpoint %s has not declared its access", request.endpoint)
         abort(404)
-    return None
+    return hold_in_child_mode(action)
+
+
+#: All that a browser in child mode may use, besides what needs no sign-in (the sign-in page, the
+#: app shell, the service worker): the child's own page, sending what the child made (with the
+#: token it needs), leaving with the PIN, and signing out. Pages, JSON and exports alike are
+#: refused otherwise (``voice/child_lock.py``), whatever a route declares.
+CHILD_MODE_ENDPOINTS = frozenset({"voice.child_mode", "api.me", "api.sync", "media_api.upload",
+                                  "child_lock.leave", "people.logout"})
+
+
+def hold_in_child_mode(action: Action):
+    """The refusal, if this browser's session is in child mode and this is not child mode's own."""
+    if action is Action.PUBLIC:
+        return None
+    child_id = child_lock.held_child_id()
+    if child_id is None:
+        return None
+    asked_child = (request.view_args or {}).get("child_id", str(child_id))
+    if request.endpoint in CHILD_MODE_ENDPOINTS and str(asked_child).lower() == str(child_id):
+        return None
+    return child_lock.refusal(child_id, as_json=wants_json())
 
 
 #: Which action writing each kind of entry needs, as its declaration says.

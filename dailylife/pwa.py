@@ -15,6 +15,7 @@ from dailylife import assets
 from dailylife.access import Action, requires
 from dailylife.entries.pages import RecordVisitForm
 from dailylife.entries.rules import published, rules_url
+from dailylife.voice import child_lock
 from dailylife.voice.views import child_mode_page
 
 bp = Blueprint("pwa", __name__)
@@ -60,7 +61,8 @@ def precache_urls() -> list[str]:
     root = Path(current_app.static_folder)
     static = [url_for("static", filename=path.relative_to(root).as_posix())
               for path in _static_files()]
-    pages = [url_for(endpoint) for endpoint in SHELLS] + [url_for("pwa.offline")]
+    pages = [url_for(endpoint) for endpoint in SHELLS] + [url_for("pwa.offline"),
+                                                          url_for("pwa.child_mode_refused_shell")]
     return [*pages, url_for("pwa.manifest"), rules_url(), *static]
 
 
@@ -72,7 +74,8 @@ def service_worker():
     head = (f"const VERSION = {json.dumps(shell_version())};\n"
             f"const PRECACHE = {json.dumps(precache_urls())};\n"
             f"const SHELL_ROUTES = {json.dumps(routes)};\n"
-            f"const OFFLINE_PAGE = {json.dumps(url_for('pwa.offline'))};\n")
+            f"const OFFLINE_PAGE = {json.dumps(url_for('pwa.offline'))};\n"
+            f"const CHILD_MODE_REFUSED = {json.dumps(url_for('pwa.child_mode_refused_shell'))};\n")
     body = assets.text_of(Path(current_app.static_folder) / "js" / "sw.js")
     response = current_app.response_class(head + body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
@@ -129,6 +132,15 @@ def visit_shell():
 @requires(Action.PUBLIC)
 def child_mode_shell():
     return child_mode_page()
+
+
+@bp.get("/shell/child-mode-refused")
+@requires(Action.PUBLIC)
+def child_mode_refused_shell():
+    """What the service worker answers, in child mode, for any other page: the way back is
+    filled in by the worker from what the child-mode page stored."""
+    return render_template("voice/child_mode_refused.html", shell=True, back=None,
+                           message=child_lock.REFUSED)
 
 
 @bp.get("/outbox")

@@ -95,6 +95,14 @@ ACCESS = {
     "voice.child_mode": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=200, admin=404),
+    # Entering child mode marks the session (an empty body is not a PIN); leaving when the
+    # session is not in child mode says so (test_child_mode.py).
+    "child_lock.enter": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=400, admin=404),
+    "child_lock.leave": dict(
+        signed_out=LOGIN, practitioner=409, other_practitioner=409, supervisor=409,
+        other_supervisor=409, advocate=409, admin=409),
     "chronology.export_csv": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
@@ -186,6 +194,9 @@ ACCESS = {
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
     "pwa.child_mode_shell": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "pwa.child_mode_refused_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
     # The rules of each kind of entry, for the tablet: no personal data (test_kinds.py).
@@ -330,6 +341,31 @@ def test_the_other_teams_child_is_hidden_from_everyone_but_that_teams_supervisor
     expected = {identity: 404 for identity in IDENTITIES}
     expected.update(signed_out=LOGIN, other_supervisor=ACCESS[endpoint]["supervisor"])
     assert _observed_row(app, world, _rule(app, endpoint), other_team_values) == expected
+
+
+#: In child mode (the practitioner's tablet handed to world.child), what still answers as the
+#: table says: child mode's own routes (access.CHILD_MODE_ENDPOINTS) and what needs no sign-in.
+#: Everything else is 423. Entering again is refused too: a child cannot choose a new PIN.
+CHILD_MODE_OWN = {"voice.child_mode", "api.me", "api.sync", "media_api.upload", "people.logout",
+                  "people.login"}
+CHILD_MODE_LEAVE_EMPTY = 400  # leaving with an empty form: not a PIN, and not counted
+
+
+@pytest.mark.parametrize("endpoint", [endpoint for endpoint in ACCESS if endpoint in ROUTES])
+def test_in_child_mode_every_route_but_child_modes_own_is_refused(
+        app, world, route_values, endpoint):
+    client = app.test_client()
+    client.sign_in(world.practitioner)
+    entered = client.post_json(f"/api/v1/cases/{world.child.id}/child-mode", {"pin": "2468"})
+    assert entered.status_code == 200
+    response = _answer(client, _rule(app, endpoint), route_values)
+    if endpoint == "child_lock.leave":
+        expected = CHILD_MODE_LEAVE_EMPTY
+    elif endpoint in CHILD_MODE_OWN or ACCESS[endpoint]["signed_out"] != LOGIN:
+        expected = ACCESS[endpoint]["practitioner"]
+    else:
+        expected = 423
+    assert response.status_code == expected
 
 
 def test_a_route_that_never_declared_its_access_is_refused_to_everyone(app, world):

@@ -77,6 +77,13 @@ class UserSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(20))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    #: While set, this browser is in child mode for this child: it may use only child mode
+    #: (``access.CHILD_MODE_ENDPOINTS``) until the adult's PIN is given (voice/child_lock.py).
+    child_mode_child_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("child.id"))
+    #: Argon2 hash of the PIN chosen for this handover; never the PIN itself.
+    child_mode_pin_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Wrong PINs given since child mode began; enough of them end the session.
+    child_mode_failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 

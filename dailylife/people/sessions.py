@@ -54,6 +54,11 @@ def _end(record: UserSession, reason: str) -> None:
     record.end_reason = reason
 
 
+def current_record() -> UserSession | None:
+    """This browser's session record, if its cookie names one (child mode marks it)."""
+    return _current_record()
+
+
 def _current_record() -> UserSession | None:
     token = session.get("sid")
     if not isinstance(token, str):

@@ -163,10 +163,12 @@ function warnBeforeSigningOut(form) {
   });
 }
 
-// A page with the user's data (signed in, or an offline shell page) opens only unlocked.
+// A page with the user's data (signed in, or an offline shell page) opens only unlocked; child
+// mode's refusal holds none.
 async function unlocked(me) {
   const userId = me?.id ?? await currentUserId();
-  const mayHoldData = signedInPage() || document.querySelector('[data-shell]');
+  const refusal = document.documentElement.hasAttribute('data-child-mode-refused');
+  const mayHoldData = !refusal && (signedInPage() || document.querySelector('[data-shell]'));
   if (!userId || !mayHoldData || (me ?? {}).role === 'admin') {
     holdsNothing();
     return false;

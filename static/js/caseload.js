@@ -18,17 +18,15 @@ export async function refreshBriefs(userId) {
   await tx.done;
 }
 
-// A brief stored before sealing existed is read as it is until the next refresh replaces it.
-const opened = (record) => (record.sealed ? open(record.sealed) : record.brief);
-
+// Only sealed briefs are read: one that is not was planted, never written by the app.
 export async function briefsOf(userId) {
   const records = await (await database()).getAllFromIndex('briefs', 'byUser', userId);
-  const briefs = await Promise.all(records.map(opened));
+  const briefs = await Promise.all(records.filter((record) => record.sealed).map((record) => open(record.sealed)));
   return briefs.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function briefOf(childId) {
   const userId = await currentUserId();
   const record = userId && (await (await database()).get('briefs', `${userId}|${childId}`));
-  return record ? opened(record) : null;
+  return record?.sealed ? open(record.sealed) : null;
 }

@@ -3,12 +3,16 @@
 // into the outbox as a voice entry, their picture as its drawing (sent by sync.js like any other). Leaving needs the PIN, and
 // the page keeps the child on it: no links out, Back stays here, leaving asks first, and
 // child-lock.js sends every other page of the app back here until the adult unlocks.
+// The server holds child mode too: starting marks the session with the PIN's verifier, so
+// nothing else answers (an address typed in, JSON, exports) until the server has checked the
+// PIN. Offline, or when the server never knew this PIN, the tablet checks it (pin.js).
 import { startDrawing } from './drawing.js';
 import { waitingImage } from './media.js';
 import { saveToOutbox } from './outbox.js';
 import { currentLock, lock, release, tryPin, validPin } from './pin.js';
 import { currentUserId } from './store.js';
-import { syncNow } from './sync.js';
+import { syncNow, whoAmI } from './sync.js';
+import { lock as lockDevice } from './vault.js';
 
 const CHILD_CONTENT = ['words', 'feeling', 'worries', 'good_things', 'dreams', 'drawing_about'];
 const CONTEXT = 'In child mode: the child chose and typed this themselves on the tablet.';
@@ -39,11 +43,48 @@ function trap() {
   window.addEventListener('popstate', stayHere);
   window.addEventListener('beforeunload', askBeforeLeaving);
 }
-function leave(to) {
-  release();
+async function leave(to) {
+  await release();
   window.removeEventListener('popstate', stayHere);
   window.removeEventListener('beforeunload', askBeforeLeaving);
   window.location.assign(to);
+}
+
+// POST JSON to the API with the session's token; null when there is no answer (offline,
+// or signed out: then the tablet alone holds child mode, and nothing answers online anyway).
+async function ask(path, body) {
+  try {
+    const me = await whoAmI();
+    const response = await fetch(path, {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': me.csrf_token }, body: JSON.stringify(body),
+    });
+    return { status: response.status, ...(await response.json().catch(() => ({}))) };
+  } catch {
+    return null;
+  }
+}
+
+// Mark the server's session; without a connection, as soon as it comes back (this page holds
+// the PIN in memory until then, never in storage). Answers a refusal to show, or null.
+async function markServer(pin, freeing = true) {
+  const answer = await ask(`/api/v1/cases/${childId}/child-mode`, { pin });
+  if (answer === null) {
+    window.addEventListener('online', () => markServer(pin), { once: true });
+    return null;
+  }
+  // Child mode was left on the tablet without a connection: the server still holds it, and
+  // frees it for the PIN chosen then (a wrong one counts as a wrong try).
+  if (answer.error === 'child_mode' && freeing) {
+    const left = await ask('/api/v1/child-mode/leave', { pin });
+    if (left?.status === 200) return markServer(pin, false);
+    if (left?.error === 'signed_out') {
+      await signedOut(left.message);
+      return left.message;
+    }
+    return `Child mode was left on this tablet without a connection, so the server still holds it. Type the PIN chosen then in both boxes. ${left?.message ?? ''}`;
+  }
+  return answer.status === 200 || answer.status === 401 ? null : answer.message ?? `The server answered ${answer.status}.`;
 }
 
 async function setUp(form) {
@@ -52,6 +93,8 @@ async function setUp(form) {
   if (pin !== form.elements.pin_again.value) return say(form, 'The two PINs are not the same. Type the PIN again in both boxes.');
   const userId = await currentUserId();
   if (!userId || !childId) return say(form, 'Open this child from your caseload while signed in, then start child mode.');
+  const refused = await markServer(pin);
+  if (refused) return say(form, refused);
   await lock(pin, { childId, userId, share: form.elements.share_with_team.checked });
   form.reset();
   trap();
@@ -93,9 +136,23 @@ async function finish(form, drawing) {
   return show('thanks');
 }
 
+// Too many wrong PINs: the server has signed the session out. The tablet forgets its key too,
+// so only the adult's password and passphrase open anything again; what the child made stays
+// in the outbox, sealed.
+async function signedOut(message) {
+  sessionStorage.setItem('dailylife-notice', message);
+  lockDevice();
+  return leave('/login');
+}
+
 async function unlock(form) {
-  const { ok, waitSeconds } = await tryPin(form.elements.pin.value);
+  const pin = form.elements.pin.value;
   form.reset();
+  const answer = await ask('/api/v1/child-mode/leave', { pin });
+  if (answer?.status === 200) return leave(`/cases/${childId}`);
+  if (answer?.error === 'signed_out') return signedOut(answer.message);
+  if (answer?.error === 'wrong_pin' || answer?.error === 'invalid_pin') return say(form, answer.message);
+  const { ok, waitSeconds } = await tryPin(pin);
   if (ok) return leave(`/cases/${childId}`);
   return say(form, waitSeconds ? `That is not the PIN. Try again in ${waitSeconds} seconds.` : 'That is not the PIN. Try again.');
 }

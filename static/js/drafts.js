@@ -105,10 +105,11 @@ export async function keepDrafts(form, childId, images, onKept) {
     await db.put('drafts', { key, userId, childId, savedAt: Date.now(), sealed });
   };
   const banner = document.querySelector('[data-draft-banner]');
-  const latest = earlier.sort((a, b) => b.savedAt - a.savedAt)[0];
+  // Only sealed drafts are offered: one that is not was planted, never written by the app.
+  const latest = earlier.filter((draft) => draft.sealed).sort((a, b) => b.savedAt - a.savedAt)[0];
   if (latest && banner) {
     offerDraft(banner, latest, async () => {
-      restore(form, latest.sealed ? await open(latest.sealed) : latest.fields);
+      restore(form, await open(latest.sealed));
       await images.restore(latest.key);
       await save();
       await discardDraft(latest.key);

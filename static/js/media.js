@@ -125,7 +125,7 @@ export class ChosenImages {
     const db = await database();
     const kept = await db.getAllFromIndex('media', 'byDraft', oldDraftKey);
     for (const record of kept) {
-      if (!this.#slotElement(record.slot)) continue;
+      if (!record.image || !this.#slotElement(record.slot)) continue;
       await this.#keep(record.slot, { id: record.id, blob: await imageBlob(record), originalSize: record.originalSize });
     }
   }
@@ -157,9 +157,11 @@ export async function waitingImage(userId, entryId, { id, blob, originalSize }, 
   };
 }
 
-// (An image kept before sealing existed holds its blob as it is.)
+// Only sealed images are read: one that is not was planted, never written by the app.
+const isSealed = (record) => Boolean(record.sealed && record.image);
+
 export async function imageBlob(record) {
-  return record.image ? new Blob([await openBytes(record.image)], { type: record.type }) : record.blob;
+  return new Blob([await openBytes(record.image)], { type: record.type });
 }
 
 export async function discardDraftImages(draftKey) {
@@ -175,15 +177,16 @@ export async function discardImage(id) {
 
 export async function imageCounts(userId, stuckBefore) {
   if (!userId) return tally([]);
-  return tally(await (await database()).getAllFromIndex('media', 'byUser', userId), stuckBefore);
+  const records = await (await database()).getAllFromIndex('media', 'byUser', userId);
+  return tally(records.filter(isSealed), stuckBefore);
 }
 
 // The user's images waiting or refused, with their caption, kind and refusal opened.
 export async function imagesOf(userId) {
   if (!userId) return [];
   const records = await (await database()).getAllFromIndex('media', 'byUser', userId);
-  return Promise.all(records.filter((record) => record.status !== 'draft')
-    .map(async (record) => (record.sealed ? { ...record, ...(await open(record.sealed)) } : record)));
+  return Promise.all(records.filter((record) => record.status !== 'draft' && isSealed(record))
+    .map(async (record) => ({ ...record, ...(await open(record.sealed)) })));
 }
 
 // Send each waiting image whose entry has left the outbox (the server has it). Answers: kept

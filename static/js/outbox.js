@@ -13,11 +13,13 @@ async function sealed(record) {
   return { ...clear, sealed: await seal({ item, errors, prefix }) };
 }
 
-// A record written by the release before sealing existed is read as it is, and sealed when
-// it is next written (a refusal); waiting, it is sent and gone.
+// Only sealed records are read: one that is not (planted by a script on a shared tablet; no
+// release ever wrote one) is never shown, counted or sent in the signed-in user's name.
+const isSealed = (record) => Boolean(record?.sealed);
+
 async function opened(record) {
   const { sealed: content, ...clear } = record;
-  return content ? { ...clear, ...(await open(content)) } : clear;
+  return { ...clear, ...(await open(content)) };
 }
 
 // An entry leaving the device takes its images with it (they could never be sent).
@@ -59,12 +61,13 @@ export const ofUser = (userId) => IDBKeyRange.bound([userId, 0], [userId, Infini
 
 export async function countsOf(userId, stuckBefore) {
   if (!userId) return tally([]);
-  return tally(await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId)), stuckBefore);
+  const records = await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId));
+  return tally(records.filter(isSealed), stuckBefore);
 }
 
 export async function itemsOf(userId) {
   const records = await (await database()).getAllFromIndex('outbox', 'byUser', ofUser(userId));
-  return Promise.all(records.map(opened));
+  return Promise.all(records.filter(isSealed).map(opened));
 }
 
 export async function waitingOf(userId) {
@@ -80,7 +83,7 @@ export async function settle(results) {
   const refused = [];
   for (const result of results.filter((answer) => !kept.has(answer.status))) {
     const record = await db.get('outbox', result.id);
-    if (!record) continue;
+    if (!isSealed(record)) continue;
     refused.push(await sealed({
       ...(await opened(record)), status: result.status === 'forbidden' ? 'forbidden' : 'rejected',
       errors: result.errors ?? {},
@@ -96,7 +99,7 @@ export async function recordsOf(ids) {
   const db = await database();
   return Promise.all(ids.map(async (id) => {
     const record = await db.get('outbox', id);
-    return record && opened(record);
+    return isSealed(record) ? opened(record) : undefined;
   }));
 }
 

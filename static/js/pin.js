@@ -1,10 +1,16 @@
-// The child-mode lock: the adult's PIN, checked on the device so it works offline.
+// The child-mode lock on the device: the adult's PIN, checked here when the server cannot check
+// it (offline, or child mode began offline). The server holds its own mark and verifier
+// (voice/child_lock.py); the service worker reads the lock's path from IndexedDB (meta
+// "childMode") to refuse, offline too, every other page while the child holds the tablet.
 // The PIN is the adult's choice for this handover, never their password (a password verifier kept
 // on the device could be attacked at leisure). It is stored only as a salted PBKDF2 hash, in
 // localStorage, so that closing and reopening the app does not unlock it, and it is removed when
 // child mode ends. A few digits cannot resist someone with the browser's developer tools; the
 // lock is against a child leaving the screen, and wrong guesses make the next try wait.
+import { forgetMeta, setMeta } from './store.js';
+
 const KEY = 'dailylife-child-mode';
+const WORKER_KEY = 'childMode';
 const ITERATIONS = 100_000;
 const FREE_TRIES = 3;
 const WAIT_MS = 30_000;
@@ -33,6 +39,7 @@ const keep = (lock) => localStorage.setItem(KEY, JSON.stringify(lock));
 export async function lock(pin, details) {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   keep({ ...details, path: window.location.pathname, salt: toBase64(salt), hash: await hashOf(pin, salt), failures: 0, waitUntil: 0 });
+  await setMeta(WORKER_KEY, window.location.pathname);
 }
 
 // { ok: true } or { ok: false, waitSeconds } (0 when the next try may come at once).
@@ -48,4 +55,7 @@ export async function tryPin(pin) {
   return { ok: false, waitSeconds: waitUntil ? WAIT_MS / 1000 : 0 };
 }
 
-export const release = () => localStorage.removeItem(KEY);
+export async function release() {
+  localStorage.removeItem(KEY);
+  await forgetMeta(WORKER_KEY);
+}

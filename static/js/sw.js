@@ -1,5 +1,5 @@
-// The service worker. VERSION, PRECACHE, SHELL_ROUTES and OFFLINE_PAGE are prepended by the
-// server (dailylife/pwa.py). Only the app shell is cached: pages with case data are no-store and
+// The service worker. VERSION, PRECACHE, SHELL_ROUTES, OFFLINE_PAGE and CHILD_MODE_REFUSED are
+// prepended by the server (dailylife/pwa.py). Only the app shell is cached: pages with case data are no-store and
 // never enter Cache Storage; offline, a navigation gets the shell page that stands in for it.
 const CACHE = `dailylife-shell-${VERSION}`;
 const routes = SHELL_ROUTES.map(([pattern, shell]) => [new RegExp(pattern), shell]);
@@ -19,11 +19,47 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// Child mode (pin.js stores its page in IndexedDB's meta store): every other page is refused
+// here, online or not, as the server refuses it; only the sign-in page stays open. Read with the
+// bare IndexedDB API, and never creating the database (store.js makes it, with its stores).
+const CHILD_MODE_PATH = /^\/cases\/[0-9a-f-]{36}\/child-mode$/;
+
+function childModePath() {
+  return new Promise((resolve) => {
+    const opening = indexedDB.open('dailylife');
+    opening.onupgradeneeded = () => opening.transaction.abort();
+    opening.onerror = () => resolve(null);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      if (!db.objectStoreNames.contains('meta')) {
+        db.close();
+        resolve(null);
+        return;
+      }
+      const reading = db.transaction('meta').objectStore('meta').get('childMode');
+      reading.onsuccess = () => resolve(reading.result?.value ?? null);
+      reading.onerror = () => resolve(null);
+      db.close();
+    };
+  });
+}
+
+async function refusedInChildMode(back) {
+  const page = await caches.match(CHILD_MODE_REFUSED, { cacheName: CACHE });
+  if (!page) return Response.redirect(back, 303);
+  const text = (await page.text()).replace('href="#child-mode"', `href="${back}"`);
+  const headers = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store',
+    'Content-Security-Policy': page.headers.get('Content-Security-Policy') ?? "default-src 'self'" };
+  return new Response(text, { status: 423, statusText: 'Locked', headers });
+}
+
 async function navigate(request) {
+  const path = new URL(request.url).pathname;
+  const held = await childModePath();
+  if (held && CHILD_MODE_PATH.test(held) && path !== held && path !== '/login') return refusedInChildMode(held);
   try {
     return await fetch(request);
   } catch {
-    const path = new URL(request.url).pathname;
     const shell = routes.find(([pattern]) => pattern.test(path))?.[1] ?? OFFLINE_PAGE;
     return (await caches.match(shell, { cacheName: CACHE })) ?? Response.error();
   }

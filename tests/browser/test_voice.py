@@ -102,10 +102,13 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     assert saved["item"]["data"]["dreams"] == "A puppy called Biscuit."
     assert (saved["item"]["data"]["feeling"], saved["item"]["data"]["mode"]) == ("happy", "drawing")
 
-    # The child tries to leave: Back, another page of the app, a reload. Child mode stays.
+    # The child tries to leave: Back, another page of the app (refused, with the way back), a
+    # reload. Child mode stays.
     page.go_back()
     expect(page).to_have_url(re.compile(rf"/cases/{world.child.id}/child-mode$"))
     page.goto("/cases")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This tablet is in child mode")
+    page.get_by_role("link", name="Back to child mode").click()
     expect(page).to_have_url(re.compile(rf"/cases/{world.child.id}/child-mode$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
     expect(page.get_by_role("link")).to_have_count(1)  # the skip link to the page's own content
@@ -139,13 +142,16 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
         entry.id, "drawing", "image/png")
 
 
-def test_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(
-        world, page, sign_in):
+def test_offline_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(
+        world, context, page, sign_in, live_server):
     sign_in(page, world.advocate)
     start_child_mode(page, world.child)
     page.get_by_label("Choose a PIN (4 to 8 digits)").fill(PIN)
     page.get_by_label("The same PIN again").fill(PIN)
     page.get_by_role("button", name="Start child mode").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
+    live_server.stop()  # the server cannot check the PIN: the tablet does (online, see
+    context.set_offline(True)  # tests/browser/test_child_mode.py)
     page.get_by_role("button", name="Grown-up: leave child mode").click()
     for _ in range(3):
         page.get_by_label("Your PIN").fill("1111")
@@ -159,6 +165,8 @@ def test_three_wrong_pins_make_the_next_try_wait_and_signing_out_is_the_way_out(
     assert PIN not in stored, "the PIN itself is never stored"
 
     # The adult's password instead: signing out ends the session and child mode with it.
+    live_server.start()
+    context.set_offline(False)
     with page.expect_navigation(url=re.compile(r"/login$")):
         page.get_by_role("button", name="Forgotten the PIN? Sign out instead").click()
     page.goto(f"/cases/{world.child.id}")
