@@ -35,21 +35,29 @@ def start(user: User) -> None:
 def end_current(reason: str = "signed_out") -> None:
     record = _current_record()
     if record is not None and record.ended_at is None:
-        _end(record, reason)
+        end(record, reason)
     session.clear()
 
 
-def end_all_for(user: User, reason: str) -> int:
-    """End every live session of a user (deactivation, password change)."""
+def end_all_for(user: User, reason: str, keep: str | None = None) -> int:
+    """End every live session of a user (deactivation, password change) but ``keep`` (the id of
+    the session changing the password, say)."""
     records = db.session.scalars(
-        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+                                     UserSession.id != (keep or ""))
     ).all()
     for record in records:
-        _end(record, reason)
+        end(record, reason)
     return len(records)
 
 
-def _end(record: UserSession, reason: str) -> None:
+def current_id() -> str | None:
+    """The id of this browser's session record (the hash of its token), if it has one."""
+    token = session.get("sid")
+    return _digest(token) if isinstance(token, str) else None
+
+
+def end(record: UserSession, reason: str) -> None:
     record.ended_at = utcnow()
     record.end_reason = reason
 
@@ -70,15 +78,15 @@ def load_user(user_id: str) -> User | None:
     now = utcnow()
     config = current_app.config
     if now - record.created_at > timedelta(hours=config["SESSION_LIFETIME_HOURS"]):
-        _end(record, "expired")
+        end(record, "expired")
         db.session.commit()
         return None
     if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
-        _end(record, "idle")
+        end(record, "idle")
         db.session.commit()
         return None
     if not record.user.active:
-        _end(record, "deactivated")
+        end(record, "deactivated")
         db.session.commit()
         return None
     if now - record.last_seen_at > TOUCH_EVERY:
