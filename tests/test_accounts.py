@@ -428,6 +428,14 @@ def test_a_role_that_reads_case_records_is_recorded_and_shown_to_that_teams_supe
     assert "Ada Advocate" not in panel_b
 
 
+def test_a_new_account_in_a_team_shows_on_that_teams_dashboard(world, client_for, inbox):
+    client_for(world.admin).post_form("/admin/users/new", new_user_form(world.team_a))
+    panel = text(client_for(world.supervisor).get("/team")).split(
+        "People given access recently", 1)[1].split("</section>", 1)[0]
+    row = panel.split("Sam New", 1)[1].split("</tr>", 1)[0]
+    assert "Team manager" in row and "New account" in row and "Alex Admin" in row
+
+
 def test_moving_someone_to_another_team_is_a_grant_and_signs_them_out(world, client_for):
     moved = client_for(world.other_practitioner)
     client_for(world.admin).post_form(f"/admin/users/{world.other_practitioner.id}/edit",
