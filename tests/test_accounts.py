@@ -7,6 +7,7 @@ import email.policy
 import html
 import re
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,8 @@ from dailylife import config, create_app
 from dailylife.audit import AuditEvent
 from dailylife.clock import utcnow
 from dailylife.extensions import db
-from dailylife.people import password_links
+from dailylife.people import operations, password_links
+from dailylife.people.passwords import hash_password, verify_password
 from dailylife.people.models import PasswordLink, Role, RoleGrant, User, UserSession
 from dailylife.people.views import GENERIC_FAILURE
 
@@ -133,6 +135,35 @@ def test_an_admin_creates_a_supervisor_who_reads_nothing_until_they_set_their_pa
     assert supervisor.get("/team").status_code == 200
     assert [event.actor_id for event in events("password_link_sent")] == [world.admin.id]
     assert [event.detail["purpose"] for event in events("password_link_used")] == ["new_account"]
+
+
+def test_an_account_without_a_password_fails_like_a_wrong_password(app, world, make_user):
+    waiting = operations.create_user(email="waiting@example.org", display_name="Wai Ting",
+                                     role=Role.PRACTITIONER)
+    db.session.commit()
+    for address in ("waiting@example.org", world.practitioner.email):
+        refused = sign_in(app, address, "some-guess-or-other")
+        assert refused.status_code == 200 and GENERIC_FAILURE in text(refused)
+    assert [event.actor_id for event in events("sign_in_failed")] == [waiting.id,
+                                                                     world.practitioner.id]
+
+
+def test_an_account_without_a_password_takes_as_long_to_refuse(app):
+    """Production's hashing cost, so a real check takes tens of milliseconds."""
+    production = config.defaults("/unused")
+    app.config.update({key: production[key] for key in production if key.startswith("ARGON2_")})
+    with app.test_request_context():
+        real = hash_password(NEW_PASSWORD)
+
+        def median_seconds(stored) -> float:
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                verify_password(stored, "a wrong guess")
+                times.append(time.perf_counter() - started)
+            return sorted(times)[1]
+
+        assert median_seconds(None) > 0.3 * median_seconds(real)
 
 
 def test_a_reused_set_password_link_is_refused(app, world, client_for, inbox):
@@ -464,6 +495,20 @@ def test_making_someone_an_admin_in_the_same_team_is_no_grant(world, client_for)
                                       _role_form("admin", world.team_a))
     assert _grants_since_created(world.other_practitioner) == []
     assert events("change_role")[-1].detail["role"] == "admin"
+
+
+@pytest.mark.parametrize("form,field,message", [
+    ({"role": "owner", "team_id": ""}, "role", "Not a valid choice"),
+    ({"role": "practitioner", "team_id": "not-a-team"}, "team_id", "Not a valid choice"),
+])
+def test_a_role_or_team_that_does_not_exist_is_refused_at_its_field(
+        world, client_for, form, field, message):
+    response = client_for(world.admin).post_form(f"/admin/users/{world.practitioner.id}/edit",
+                                                 form)
+    assert response.status_code == 400
+    assert message in text(response).split(f'id="{field}-error">', 1)[1].split("</p>", 1)[0]
+    db.session.expire_all()
+    assert db.session.get(User, world.practitioner.id).role is Role.PRACTITIONER
 
 
 def test_an_admin_cannot_change_their_own_role(world, client_for):

@@ -94,7 +94,8 @@ def edit_user(user_id):
                   "sign in again under the new role.", "info")
         return redirect(url_for("admin.index"))
     return render_template("admin/form.html", form=form, subject=user,
-                           title=f"Role and team of {user.display_name}")
+                           title=f"Role and team of {user.display_name}"), \
+        400 if form.is_submitted() else 200
 
 
 @bp.post("/users/<uuid:user_id>/send-link")
