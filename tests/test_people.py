@@ -340,6 +340,7 @@ def test_admin_creates_a_user_without_choosing_their_password(app, world, client
     assert (user.role, user.team_id, user.password_hash) == (Role.PRACTITIONER, world.team_a.id,
                                                              None)
     assert [event.actor_id for event in events("create_user")][-1] == world.admin.id
+    assert "link was written to the server's log" in text(admin.get("/admin/"))
     assert sign_in(app.test_client(), "new.worker@example.org", PASSPHRASE_70).status_code == 200
 
 

@@ -112,6 +112,8 @@ def describe_device(user_agent: str | None) -> str:
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @requires(Action.PUBLIC)
 def set_password(token: str):
+    """Opening the link does not use it (mail scanners open links before people do); choosing
+    the password does. No session starts here: signing in may need a second factor."""
     try:
         link = password_links.usable_link(token)
     except password_links.LinkRefused as refused:

@@ -73,6 +73,9 @@ def _send_link(user: User, purpose: str) -> str:
     except MailNotSent:
         return ("The email with their set-password link could not be sent (the mail server did "
                 "not take it). Try 'Send set-password link' again later.")
+    if not current_app.config.get("MAIL_SERVER"):
+        return ("No mail server is set up (development): their set-password link was written to "
+                "the server's log.")
     return (f"A set-password link was emailed to {user.email}; it works once, for "
             f"{current_app.config['SET_PASSWORD_HOURS']} hours.")
 

@@ -142,6 +142,5 @@ class RoleGrant(db.Model):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-    team: Mapped[Team | None] = relationship(foreign_keys=[team_id])
     previous_team: Mapped[Team | None] = relationship(foreign_keys=[previous_team_id])
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
