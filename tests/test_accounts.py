@@ -363,6 +363,7 @@ def test_your_sessions_page_lists_your_own_devices_in_plain_words(app, world, cl
     assert "198.51.100.4" in page
     assert page.count("Sign out that device") == 1
     assert page.count("(this device)") == 1
+    assert '<button type="submit" form="sign-out"' in page, "the header's sign-out, with its script"
     supervisors_session = db.session.scalar(sa.select(UserSession.id).where(
         UserSession.user_id == world.supervisor.id))
     assert supervisors_session not in page
