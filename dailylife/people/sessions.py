@@ -35,7 +35,7 @@ def start(user: User) -> None:
 def end_current(reason: str = "signed_out") -> None:
     record = _current_record()
     if record is not None and record.ended_at is None:
-        end(record, reason)
+        _end(record, reason)
     session.clear()
 
 
@@ -47,7 +47,7 @@ def end_all_for(user: User, reason: str, keep: str | None = None) -> int:
                                      UserSession.id != (keep or ""))
     ).all()
     for record in records:
-        end(record, reason)
+        _end(record, reason)
     return len(records)
 
 
@@ -58,6 +58,11 @@ def current_id() -> str | None:
 
 
 def end(record: UserSession, reason: str) -> None:
+    """End one session (its owner signing out another of their devices)."""
+    _end(record, reason)
+
+
+def _end(record: UserSession, reason: str) -> None:
     record.ended_at = utcnow()
     record.end_reason = reason
 
@@ -78,15 +83,15 @@ def load_user(user_id: str) -> User | None:
     now = utcnow()
     config = current_app.config
     if now - record.created_at > timedelta(hours=config["SESSION_LIFETIME_HOURS"]):
-        end(record, "expired")
+        _end(record, "expired")
         db.session.commit()
         return None
     if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
-        end(record, "idle")
+        _end(record, "idle")
         db.session.commit()
         return None
     if not record.user.active:
-        end(record, "deactivated")
+        _end(record, "deactivated")
         db.session.commit()
         return None
     if now - record.last_seen_at > TOUCH_EVERY:
