@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.entries.views import bp as entries_bp
     from dailylife.media.views import api as media_api_bp
     from dailylife.media.views import bp as media_bp
+    from dailylife.people.account import bp as account_bp
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.views import bp as people_bp
     from dailylife.pwa import bp as pwa_bp
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(entries_bp)
     app.register_blueprint(rules_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(media_api_bp)
     app.register_blueprint(media_bp)

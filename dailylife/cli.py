@@ -61,7 +61,10 @@ def seed_demo(entries: int) -> None:
 @click.option("--team", "team_name", help="Team name (created if it does not exist).")
 @click.option("--name", "display_name", help="Display name (defaults to the email's local part).")
 def create_user(email: str, role: str, team_name: str | None, display_name: str | None) -> None:
-    """Create a user. The password is read from a hidden prompt, or from stdin when piped."""
+    """Create a user. The password is read from a hidden prompt, or from stdin when piped.
+
+    This is how the operator at the server makes the first administrator; administrators in the
+    browser never choose a password (they send a set-password link)."""
     try:
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as error:

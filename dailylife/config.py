@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from dailylife.people import mail
 from dailylife.signals import settings as signal_settings
 
 DEVELOPMENT_KEY = "dev-only-not-secret"
@@ -65,6 +66,19 @@ def defaults(instance_path: str) -> dict:
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
         "WTF_CSRF_TIME_LIMIT": None,
+        # False when everyone signs in through single sign-on: then no password is ever set.
+        "PASSWORD_SIGNIN": True,
+        # A day: an account made in the afternoon can be set up next morning, and a link
+        # forgotten in a mailbox (or read there by someone else later) soon stops working.
+        "SET_PASSWORD_HOURS": 24,
+        # Where links in emails point (https://...); never taken from the request's Host header.
+        "BASE_URL": None,
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 587,
+        "MAIL_STARTTLS": True,
+        "MAIL_FROM": "",
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
         "CHRONOLOGY_PAGE_SIZE": 50,
         "SYNC_MAX_ITEMS": 200,
         "SYNC_MAX_BYTES": 5 * 1024 * 1024,
@@ -102,7 +116,8 @@ def _with_psycopg3(url: str) -> str:
 def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "OFFLINE_LOCK_SECONDS",
                  "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
-                 "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", *signal_settings.THRESHOLDS):
+                 "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", "SET_PASSWORD_HOURS", "MAIL_PORT",
+                 *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "
                                       f"not {config[name]!r}.")
@@ -121,7 +136,7 @@ def _apply_environment(config) -> None:
         return
     problems = [problem for problem in (
         _secret_key_problem(config), _audit_key_problem(config), *_weakened_protections(config),
-        _hsts_problem(config)) if problem]
+        _hsts_problem(config), mail.settings_problem(config)) if problem]
     if problems:
         raise UnsafeConfiguration("dailylife does not start in production with these settings "
                                   "(on a developer machine set DAILYLIFE_ENV_NAME=development):\n"

@@ -69,6 +69,30 @@ ACCESS = {
     "admin.deactivate_user": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=302),
+    # An account's role and team, and its set-password links: admins only (test_accounts.py).
+    "admin.edit_user": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
+    "admin.send_link": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=302),
+    "admin.reactivate_user": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=302),
+    # Your own account: everyone signed in, each only their own (an empty form is a 400).
+    "account.account": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "account.change_password": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
+        other_supervisor=400, advocate=400, admin=400),
+    "account.end_session": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
+        other_supervisor=400, advocate=400, admin=400),
+    # The emailed set-password link: the token is the only key; a made-up one is not found.
+    "account.set_password": dict(
+        signed_out=404, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
     "admin.new_team": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=200),
@@ -254,6 +278,7 @@ def route_values(world):
         "user_id": world.other_practitioner.id,
         "allocation_id": allocation_id,
         "media_id": _photo_of(world.practitioner, entry).id,
+        "token": "not-a-link-that-was-ever-sent",
     }
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -12,8 +12,11 @@ from dailylife.access import Action, requires
 from dailylife.children.models import Child, LegalStatus
 from dailylife.clock import local_today
 from dailylife.extensions import db
-from dailylife.people import operations
-from dailylife.people.forms import AllocationForm, ChildForm, ConfirmForm, TeamForm, UserForm
+from dailylife.people import operations, password_links
+from dailylife.people.forms import (AllocationForm, ChildForm, ConfirmForm, RoleForm, TeamForm,
+                                    UserForm)
+from dailylife.people.mail import MailNotSent
+from dailylife.people.password_links import NEW_ACCOUNT, REACTIVATED, RESET
 from dailylife.people.models import Allocation, CaseRole, Role, Team, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -44,17 +47,84 @@ def new_user():
     form = UserForm()
     form.team_id.choices = _team_choices(allow_none=True)
     if form.validate_on_submit():
-        team = db.session.get(Team, uuid.UUID(form.team_id.data)) if form.team_id.data else None
         try:
-            operations.create_user(email=form.email.data, display_name=form.display_name.data,
-                                   role=Role(form.role.data), password=form.password.data,
-                                   team=team, actor=current_user)
+            user = operations.create_user(email=form.email.data,
+                                          display_name=form.display_name.data,
+                                          role=Role(form.role.data), team=_team(form.team_id.data),
+                                          actor=current_user)
         except operations.DuplicateEmail as error:
             form.email.errors.append(str(error))
         else:
-            flash(f"{form.display_name.data} can now sign in.", "info")
+            flash(f"{user.display_name}'s account is made. {_send_link(user, NEW_ACCOUNT)}", "info")
             return redirect(url_for("admin.index"))
     return render_template("admin/form.html", form=form, title="New user")
+
+
+def _team(team_id: str) -> Team | None:
+    return db.session.get(Team, uuid.UUID(team_id)) if team_id else None
+
+
+def _send_link(user: User, purpose: str) -> str:
+    """Email the user a set-password link (never shown here); what happened, for the admin."""
+    if not current_app.config.get("PASSWORD_SIGNIN", True):
+        return "They sign in through your organisation's single sign-on."
+    try:
+        password_links.send(user, purpose, actor=current_user)
+    except MailNotSent:
+        return ("The email with their set-password link could not be sent (the mail server did "
+                "not take it). Try 'Send set-password link' again later.")
+    if not current_app.config.get("MAIL_SERVER"):
+        return ("No mail server is set up (development): their set-password link was written to "
+                "the server's log.")
+    return (f"A set-password link was emailed to {user.email}; it works once, for "
+            f"{current_app.config['SET_PASSWORD_HOURS']} hours.")
+
+
+@bp.route("/users/<uuid:user_id>/edit", methods=["GET", "POST"])
+@requires(Action.MANAGE_PEOPLE)
+def edit_user(user_id):
+    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    if user.id == current_user.id:
+        flash("You cannot change your own role or team: ask another administrator.", "error")
+        return redirect(url_for("admin.index"))
+    form = RoleForm(data={"role": user.role.value, "team_id": str(user.team_id or "")})
+    form.team_id.choices = _team_choices(allow_none=True)
+    if form.validate_on_submit():
+        if operations.change_role(user, Role(form.role.data), _team(form.team_id.data),
+                                  actor=current_user):
+            flash(f"{user.display_name} is now {user.role.label.lower()}"
+                  f"{', ' + user.team.name if user.team else ''}; they were signed out and "
+                  "sign in again under the new role.", "info")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/form.html", form=form, subject=user,
+                           title=f"Role and team of {user.display_name}"), \
+        400 if form.is_submitted() else 200
+
+
+@bp.post("/users/<uuid:user_id>/send-link")
+@requires(Action.MANAGE_PEOPLE)
+def send_link(user_id):
+    """A new or reset set-password link; the user's current password works until they use it."""
+    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    if ConfirmForm().validate_on_submit():
+        if not user.active:
+            flash(f"{user.display_name} is deactivated: reactivate them instead.", "error")
+        else:
+            flash(_send_link(user, RESET if user.password_hash else NEW_ACCOUNT), "info")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users/<uuid:user_id>/reactivate")
+@requires(Action.MANAGE_PEOPLE)
+def reactivate_user(user_id):
+    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    if ConfirmForm().validate_on_submit():
+        if user.active:
+            flash(f"{user.display_name} is already active.", "info")
+        else:
+            operations.reactivate_user(user, actor=current_user)
+            flash(f"{user.display_name} is active again. {_send_link(user, REACTIVATED)}", "info")
+    return redirect(url_for("admin.index"))
 
 
 @bp.post("/users/<uuid:user_id>/deactivate")

@@ -18,22 +18,42 @@ class LoginForm(FlaskForm):
 
 
 class NewPasswordMixin:
-    password = PasswordField("Password", validators=[InputRequired()],
+    """A new password, judged by the password rules against its owner's own email and name
+    (the form is made with ``owner=`` the user whose password it is)."""
+
+    password = PasswordField("New password", validators=[InputRequired()],
                              description="At least 8 characters. A few unrelated words work well.")
 
+    def __init__(self, *args, owner, **kwargs):
+        self.owner = owner
+        super().__init__(*args, **kwargs)
+
     def validate_password(self, field):
-        problem = password_problem(field.data, email=getattr(self, "email").data or "")
+        problem = password_problem(field.data, email=self.owner.email,
+                                   name=self.owner.display_name)
         if problem:
             raise ValidationError(problem)
 
 
-class UserForm(NewPasswordMixin, FlaskForm):
+class UserForm(FlaskForm):
+    """A new account, without a password: its owner chooses one through the emailed link."""
+
     email = EmailField("Email", validators=[InputRequired(), Email(check_deliverability=False),
-                                            Length(max=254)])
+                                            Length(max=254)],
+                       description="The set-password link is sent here.")
     display_name = StringField("Name", validators=[InputRequired(), Length(max=120)])
     role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
     team_id = SelectField("Team", choices={})
     submit = SubmitField("Create user")
+
+
+class RoleForm(FlaskForm):
+    """Role and team only: an account's email (where its set-password links go) is not edited
+    here, so an administrator cannot redirect someone's account to a mailbox they read."""
+
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
+    team_id = SelectField("Team", choices={})
+    submit = SubmitField("Save role and team")
 
 
 class TeamForm(FlaskForm):

@@ -46,7 +46,9 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
     team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("team.id"))
     active: Mapped[bool] = mapped_column(default=True)
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: None until the person sets their own password through a set-password link (an account
+    #: without one cannot sign in by password).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
@@ -73,7 +75,8 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
-    #: Why it ended: signed_out, idle, expired, deactivated, password_changed.
+    #: Why it ended: signed_out, idle, expired, deactivated, password_changed, password_set,
+    #: role_changed, ended_by_user.
     end_reason: Mapped[str | None] = mapped_column(sa.String(20))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
@@ -102,3 +105,49 @@ class Allocation(db.Model):
 
     def is_current(self, today: date) -> bool:
         return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+
+class PasswordLink(db.Model):
+    """A one-time link by email with which a person sets their own password.
+
+    Only the SHA-256 of the link's random token is stored, so the table cannot be used to sign
+    in as anyone. A link works once, until it expires, and only while it is the newest one.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: SHA-256 (hex) of the token in the link.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: new_account, reset or reactivated: what the email says.
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    #: When it stopped working: used, or replaced by a newer link (see ``end_reason``).
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    sent_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RoleGrant(db.Model):
+    """A role that reads case records given to someone, or a move to another team.
+
+    Kept so that the team's supervisor sees who was given access to their children, and by whom:
+    an administrator manages people but must not hand out case access unseen.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
+    #: None for a new account.
+    previous_role: Mapped[Role | None] = mapped_column(stored_enum(Role, 20))
+    previous_team_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("team.id"))
+    #: None when the operator did it at the server (``flask users create``).
+    granted_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    previous_team: Mapped[Team | None] = relationship(foreign_keys=[previous_team_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from dailylife import audit
 from dailylife.children.models import Child
 from dailylife.extensions import db
-from dailylife.people import sessions
+from dailylife.people import grants, sessions
 from dailylife.people.models import Allocation, Role, Team, User
 from dailylife.people.passwords import hash_password
 
@@ -18,17 +18,50 @@ class InvalidAllocation(ValueError):
     pass
 
 
-def create_user(*, email: str, display_name: str, role: Role, password: str,
+def create_user(*, email: str, display_name: str, role: Role, password: str | None = None,
                 team: Team | None = None, actor: User | None = None) -> User:
+    """A new account. Without ``password`` (the admin pages) it cannot sign in by password until
+    its owner sets one through a set-password link; only the operator at the server (``flask
+    users create``) and the demo seed give a password."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise DuplicateEmail(f"A user with the email {email} already exists.")
     user = User(email=email, display_name=display_name.strip(), role=role, team=team,
-                password_hash=hash_password(password))
+                password_hash=hash_password(password) if password is not None else None)
     db.session.add(user)
     db.session.flush()
     audit.record("create_user", actor=actor, user=str(user.id), role=role.value)
+    grants.record_if_granted(user, previous_role=None, previous_team_id=None, actor=actor)
     return user
+
+
+def change_role(user: User, role: Role, team: Team | None, actor: User) -> bool:
+    """Give a user another role or team; False if nothing changed. A change ends the user's
+    sessions, so their next sign-in meets the rules of the new role (a second factor, say)."""
+    previous_role, previous_team_id = user.role, user.team_id
+    if (role, team.id if team else None) == (previous_role, previous_team_id):
+        return False
+    user.role, user.team = role, team
+    db.session.flush()
+    audit.record("change_role", actor=actor, user=str(user.id), role=role.value,
+                 team=str(user.team_id) if user.team_id else None,
+                 previous_role=previous_role.value,
+                 previous_team=str(previous_team_id) if previous_team_id else None)
+    grants.record_if_granted(user, previous_role=previous_role,
+                             previous_team_id=previous_team_id, actor=actor)
+    sessions.end_all_for(user, "role_changed")
+    return True
+
+
+def reactivate_user(user: User, actor: User) -> None:
+    """Let a deactivated user back in, without their old password.
+
+    The old password is cleared rather than restored: it may be why the account was deactivated
+    (leaked, or known to someone who left), and the returning person proves again that they hold
+    the account's mailbox by choosing a new one through a set-password link."""
+    user.active = True
+    user.password_hash = None
+    audit.record("reactivate_user", actor=actor, user=str(user.id))
 
 
 def deactivate_user(user: User, actor: User | None = None) -> int:

@@ -20,7 +20,12 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """An account without a password (its owner has not used their set-password link) fails
+    like a wrong password, taking as long, so sign-in reveals nothing about it."""
+    if password_hash is None:
+        burn_time_like_a_check(password)
+        return False
     try:
         return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):

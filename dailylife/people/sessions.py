@@ -39,14 +39,27 @@ def end_current(reason: str = "signed_out") -> None:
     session.clear()
 
 
-def end_all_for(user: User, reason: str) -> int:
-    """End every live session of a user (deactivation, password change)."""
+def end_all_for(user: User, reason: str, keep: str | None = None) -> int:
+    """End every live session of a user (deactivation, password change) but ``keep`` (the id of
+    the session changing the password, say)."""
     records = db.session.scalars(
-        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+                                     UserSession.id != (keep or ""))
     ).all()
     for record in records:
         _end(record, reason)
     return len(records)
+
+
+def current_id() -> str | None:
+    """The id of this browser's session record (the hash of its token), if it has one."""
+    token = session.get("sid")
+    return _digest(token) if isinstance(token, str) else None
+
+
+def end(record: UserSession, reason: str) -> None:
+    """End one session (its owner signing out another of their devices)."""
+    _end(record, reason)
 
 
 def _end(record: UserSession, reason: str) -> None:

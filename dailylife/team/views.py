@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import Action, requires
+from dailylife.people import grants
 from dailylife.team import dashboard
 
 bp = Blueprint("team", __name__)
@@ -16,4 +17,5 @@ def team_dashboard():
     board = dashboard.for_team(current_user)
     audit.record("view_team", children=str(len(board.children)))
     return render_template("team/dashboard.html", board=board,
-                           overdue_work=dashboard.OVERDUE_WORK)
+                           overdue_work=dashboard.OVERDUE_WORK,
+                           grants=grants.recent_into_team(current_user.team_id))

@@ -87,12 +87,25 @@ def test_the_admin_pages_pass_axe_at_wcag_2_2_aa(world, page, sign_in, axe_viola
     page.goto("/admin/")
     expect(page.get_by_role("heading", level=1)).to_have_text("People and allocations")
     violations = axe_violations(page)
-    for form in ADMIN_FORMS:
+    for form in [*ADMIN_FORMS, f"/admin/users/{world.practitioner.id}/edit"]:
         page.goto(form)
         violations += axe_violations(page)
 
     page.goto("/admin/users/new")
     page.get_by_role("button", name=re.compile("user", re.I)).click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    violations += axe_violations(page)
+
+    assert violations == [], "\n".join(violations)
+
+
+@pytest.mark.parametrize("viewport", [TABLET_PORTRAIT], ids=["tablet-portrait"])
+def test_your_account_page_passes_axe_at_wcag_2_2_aa(world, page, sign_in, axe_violations):
+    sign_in(page, world.practitioner)
+    page.get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    violations = axe_violations(page)
+    page.get_by_role("button", name="Change password").click()
     expect(page.locator(".error-summary")).to_be_visible()
     violations += axe_violations(page)
 
