@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from dailylife.people import sso_settings
 from dailylife.signals import settings as signal_settings
 
 DEVELOPMENT_KEY = "dev-only-not-secret"
@@ -59,6 +60,7 @@ def defaults(instance_path: str) -> dict:
         "SYNC_MAX_BYTES": 5 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         **signal_settings.DEFAULTS,
+        **sso_settings.DEFAULTS,
     }
 
 
@@ -110,3 +112,6 @@ def _apply_environment(config) -> None:
             "`python -c 'import secrets; print(secrets.token_hex(32))'`) before starting dailylife "
             "in production, or set DAILYLIFE_ENV_NAME=development on a developer machine."
         )
+    sign_in_problem = sso_settings.problem(config)
+    if sign_in_problem:
+        raise UnsafeConfiguration(sign_in_problem)
