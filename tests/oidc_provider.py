@@ -27,7 +27,7 @@ KEY_ID = "test-signing-key"
 STARTUP_SECONDS = 30
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -41,7 +41,7 @@ def _rsa_key() -> bytes:
 
 class Provider:
     def __init__(self, workdir: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.key = _rsa_key()
         #: Another key published under the same id: what a forger without the real key signs with.
@@ -84,11 +84,14 @@ class Provider:
 
     # What the test controls
 
-    def add_person(self, *, email: str, email_verified: bool = True, amr=("pwd", "mfa"),
-                   acr: str | None = None, sub: str | None = None) -> str:
-        """A person at the provider (a new subject unless ``sub`` is given); returns the subject."""
+    def add_person(self, *, email: str, email_verified: bool | None = True, amr=("pwd", "mfa"),
+                   acr: str | None = None, sub: str | None = None, **claims) -> str:
+        """A person at the provider (a new subject unless ``sub`` is given); returns the subject.
+        ``email_verified=None`` leaves the claim out, as Entra ID does."""
         sub = sub or f"subject-{uuid.uuid4().hex}"
-        claims = {"email": email, "email_verified": email_verified, "name": "Test Person"}
+        claims = {"email": email, "email_verified": email_verified, "name": "Test Person",
+                  **claims}
+        claims = {name: value for name, value in claims.items() if value is not None}
         response = requests.put(f"{self.issuer}/__test__/accounts/{sub}", timeout=5,
                                 json={"claims": claims, "amr": list(amr), "acr": acr})
         assert response.status_code == 204

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, AppClient, _test_config, empty_all_tables
-from oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, query_of
+from oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, free_port, query_of
 
 from dailylife import config, create_app
 from dailylife.audit import AuditEvent
@@ -167,6 +167,32 @@ def test_an_email_the_provider_has_not_verified_is_refused(app, provider, make_u
     assert user.oidc_subject is None
 
 
+@pytest.mark.parametrize("claims, signs_in", [
+    ({"email_verified": None}, False),
+    ({"email_verified": None, "xms_edov": False}, False),
+    ({"email_verified": None, "xms_edov": True}, True),
+], ids=["no claim", "entra domain not verified", "entra domain verified"])
+def test_an_entra_id_email_counts_as_verified_only_when_its_domain_is(
+        app, provider, make_user, claims, signs_in):
+    user = make_user(Role.PRACTITIONER, email="entra.user@council.example")
+    sub = provider.add_person(email=user.email, **claims)
+    client = app.test_client()
+    response = sign_in_through_sso(client, provider, sub)
+    if signs_in:
+        assert response.status_code == 302 and is_signed_in(client)
+    else:
+        assert_refused(response, 403, "email_not_verified", client, "has not confirmed the email")
+
+
+def test_pressing_the_button_when_already_signed_in_goes_home(app, provider, person):
+    _, sub = person
+    client = app.test_client()
+    assert sign_in_through_sso(client, provider, sub).status_code == 302
+    response = client.get("/login/sso")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/"
+
+
 def test_another_subject_with_an_already_bound_email_is_refused(app, provider, person):
     user, sub = person
     assert sign_in_through_sso(app.test_client(), provider, sub).status_code == 302
@@ -222,6 +248,32 @@ def test_an_authorization_code_from_another_sign_in_is_refused(app, provider, pe
     code = query_of(attackers_answer)["code"]
     response = victim.get(f"/login/sso/callback?code={code}&state={victims_state}")
     assert_refused(response, 400, "provider_error", victim, "did not sign you in")
+
+
+def test_sign_in_cancelled_at_the_provider_is_refused_without_repeating_its_words(
+        app, ctx, provider):
+    client = app.test_client()
+    state = query_of(start(client))["state"]
+    response = client.get(f"/login/sso/callback?error=access_denied&state={state}"
+                          "&error_description=Call+0800+000+000+to+unlock+your+account")
+    assert_refused(response, 400, "provider_error", client, "did not sign you in")
+    assert "0800" not in text(response)
+    [event] = events("sso_refused")
+    assert event.detail["error"] == "access_denied"
+
+
+def test_an_identity_provider_that_does_not_answer_gets_a_clear_page(
+        app, ctx, provider, migrated, tmp_path, rescue_key_file):
+    silent = create_app({**_test_config(migrated, tmp_path / "media"),
+                         "RESCUE_KEY_FILE": str(rescue_key_file),
+                         "OIDC_ISSUER": f"http://127.0.0.1:{free_port()}",
+                         "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET})
+    silent.test_client_class = AppClient
+    client = silent.test_client()
+    response = client.get("/login/sso")
+    assert_refused(response, 502, "provider_unreachable", client, "did not answer")
+    with silent.app_context():
+        db.engine.dispose()
 
 
 def test_sign_in_without_a_second_factor_at_the_provider_is_refused(app, provider, make_user):
@@ -333,7 +385,8 @@ def test_production_refuses_to_start_with_no_way_to_sign_in(migrated):
     ({"OIDC_ISSUER": "http://login.example", "OIDC_CLIENT_ID": "dailylife",
       "OIDC_CLIENT_SECRET": "s"}, "https://"),
     ({"PASSWORD_SIGNIN": "no"}, "PASSWORD_SIGNIN must be true or false"),
-], ids=["no client secret", "plain http issuer", "not a yes or no"])
+    ({"OIDC_ACCEPTED_ACR": 2}, "OIDC_ACCEPTED_ACR must be text"),
+], ids=["no client secret", "plain http issuer", "not a yes or no", "a number for a list"])
 def test_production_refuses_to_start_with_broken_single_sign_on_settings(
         migrated, settings, message):
     with pytest.raises(config.UnsafeConfiguration, match=message):

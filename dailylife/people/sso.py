@@ -13,6 +13,7 @@ from authlib.integrations.base_client.errors import MismatchingStateError, OAuth
 from authlib.integrations.flask_client import OAuth
 from authlib.jose.errors import JoseError
 from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_login import current_user
 
 from dailylife import audit, errors
 from dailylife.access import Action, requires
@@ -72,6 +73,8 @@ def start():
     (signed) session, and the page to return to is kept beside them."""
     if not enabled():
         return errors.respond(404, "Single sign-on is not set up on this service.")
+    if current_user.is_authenticated:
+        return redirect(url_for("children.home"))
     session[NEXT_KEY] = request.args.get("next")
     extra = {}
     accepted = sso_settings.accepted_acr(current_app.config)
@@ -110,9 +113,10 @@ def _verified_claims() -> dict:
         raise Refused("state_mismatch", "This sign-in was not started here, or it has already "
                       "been used. " + START_AGAIN, status=400) from None
     except OAuthError as error:
-        raise Refused("provider_error", "The identity provider did not sign you in"
-                      f"{': ' + error.description if error.description else ''}. " + START_AGAIN,
-                      status=400, error=str(error.error)[:100]) from None
+        # The provider's own description is audited, not shown: anyone can write it in a link.
+        raise Refused("provider_error", "The identity provider did not sign you in. "
+                      + START_AGAIN, status=400, error=str(error.error)[:100],
+                      description=str(error.description or "")[:200] or None) from None
     except JoseError as error:
         raise Refused("id_token_invalid", "The identity provider's answer could not be trusted "
                       "(its ID token did not pass the checks). " + START_AGAIN, status=400,
@@ -147,7 +151,7 @@ def _pre_registered(claims: dict) -> User:
     if not email:
         raise Refused("no_email", "Your organisation's account did not share an email address "
                       "with dailylife. " + ASK_ADMINISTRATOR)
-    if claims.get("email_verified") is not True:
+    if not email_verified(claims):
         raise Refused("email_not_verified", "Your organisation has not confirmed the email "
                       f"address {email} as yours. " + ASK_ADMINISTRATOR, email=email)
     user = sessions.user_by_email(email)
@@ -159,6 +163,13 @@ def _pre_registered(claims: dict) -> User:
                       "already belongs to another account at your organisation. "
                       + ASK_ADMINISTRATOR, email=email, user=user)
     return user
+
+
+def email_verified(claims: dict) -> bool:
+    """The provider vouches for the email: ``email_verified`` (OpenID Connect, Google), or
+    Entra ID's ``xms_edov`` (the email's domain is verified by the tenant that owns it), without
+    which an Entra ``email`` claim can be any address a user typed in another tenant."""
+    return claims.get("email_verified") is True or claims.get("xms_edov") is True
 
 
 def _check_multi_factor(claims: dict) -> None:

@@ -38,6 +38,9 @@ def problem(config) -> str | None:
         return "DAILYLIFE_PASSWORD_SIGNIN must be true or false."
     if not isinstance(config.get("OIDC_REQUIRE_MFA"), bool):
         return "DAILYLIFE_OIDC_REQUIRE_MFA must be true or false."
+    for name in ("OIDC_NAME", "OIDC_ACCEPTED_ACR"):
+        if not isinstance(config.get(name), str):
+            return f"DAILYLIFE_{name} must be text, not {config.get(name)!r}."
     if issuer:
         if not (config.get("OIDC_CLIENT_ID") and config.get("OIDC_CLIENT_SECRET")):
             return ("DAILYLIFE_OIDC_ISSUER is set but DAILYLIFE_OIDC_CLIENT_ID or "

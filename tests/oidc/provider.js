@@ -29,7 +29,7 @@ const provider = new Provider(config.issuer, {
   // How the person signed in travels with every ID token, as Entra ID's amr does.
   claims: {
     openid: ['sub', 'acr', 'amr', 'auth_time'],
-    email: ['email', 'email_verified'],
+    email: ['email', 'email_verified', 'xms_edov'],
     profile: ['name'],
   },
   // The ID token carries the email claims (as Entra ID and Google send them), not only userinfo.
