@@ -16,7 +16,7 @@ from dailylife import config, create_app
 from dailylife.audit import AuditEvent
 from dailylife.extensions import db
 from dailylife.people.models import Role, User
-from dailylife.people.sso import ASK_ADMINISTRATOR
+from dailylife.people.sso import ASK_ADMINISTRATOR, multi_factor
 
 ACCEPTED_ACR = "urn:council:mfa"
 
@@ -99,6 +99,11 @@ def test_the_sign_in_page_offers_the_council_account(app):
     page = text(app.test_client().get("/login"))
     assert "Sign in with your council account" in page
     assert 'name="password"' in page
+
+
+def test_the_council_account_button_keeps_the_page_you_asked_for(app):
+    page = text(app.test_client().get("/login?next=/cases/abc"))
+    assert 'href="/login/sso?next=/cases/abc"' in page
 
 
 def test_signing_in_through_the_council_account_starts_a_session_and_audits_it(
@@ -203,6 +208,31 @@ def test_another_subject_with_an_already_bound_email_is_refused(app, provider, p
                    "already belongs to another account", earlier_sign_ins=1)
 
 
+def test_an_administrator_lets_a_remade_provider_account_bind_again(app, provider, person):
+    user, sub = person
+    assert sign_in_through_sso(app.test_client(), provider, sub).status_code == 302
+    remade = provider.add_person(email=user.email)
+    command = ["users", "forget-sso", user.email]
+    db.session.commit()  # end the test's transaction: SQLite lets one writer in at a time
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 0, result.output
+    [event] = events("sso_identity_forgotten")
+    assert event.detail == {"user": str(user.id), "issuer": provider.issuer, "subject": sub}
+    client = app.test_client()
+    assert sign_in_through_sso(client, provider, remade).status_code == 302
+    db.session.refresh(user)
+    assert user.oidc_subject == remade
+    assert sign_in_through_sso(app.test_client(), provider, sub).status_code == 403
+
+
+def test_forgetting_an_identity_nobody_has_is_refused_plainly(app, ctx):
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["users", "forget-sso", "nobody@example.org"])
+    assert result.exit_code == 1
+    assert "nothing to forget" in result.output
+
+
 def test_a_deactivated_account_cannot_sign_in_through_the_provider(app, provider, person):
     user, sub = person
     user.active = False
@@ -284,6 +314,22 @@ def test_sign_in_without_a_second_factor_at_the_provider_is_refused(app, provide
     assert_refused(response, 403, "mfa_missing", client, "second step")
     db.session.refresh(user)
     assert user.oidc_subject is None
+
+
+@pytest.mark.parametrize("claims, counts", [
+    ({"amr": ["pwd", "mfa"]}, True),
+    ({"amr": ["pwd", "otp"]}, True),
+    ({"amr": ["hwk", "pin"]}, True),
+    ({"amr": ["pwd"]}, False),
+    ({"amr": ["sms"]}, False),
+    ({"amr": "mfa"}, False),
+    ({}, False),
+    ({"acr": ACCEPTED_ACR}, True),
+    ({"acr": "urn:council:password"}, False),
+], ids=["password and mfa", "password and code", "security key and pin", "password alone",
+        "a text message alone", "amr not a list", "nothing said", "accepted acr", "other acr"])
+def test_what_counts_as_a_second_factor_at_the_provider(claims, counts):
+    assert multi_factor(claims, [ACCEPTED_ACR]) is counts
 
 
 @pytest.mark.parametrize("app", [{"OIDC_ACCEPTED_ACR": f"{ACCEPTED_ACR}, urn:other"}],

@@ -145,6 +145,14 @@ def user_for(claims: dict) -> User:
     return user
 
 
+def forget_identity(user: User) -> None:
+    """Unbind a person from their identity at the provider (their account there was made again,
+    with a new subject): their next single sign-on binds by the same rules as the first."""
+    audit.record("sso_identity_forgotten", user=str(user.id), issuer=user.oidc_issuer,
+                 subject=user.oidc_subject)
+    user.oidc_issuer = user.oidc_subject = None
+
+
 def _pre_registered(claims: dict) -> User:
     """The account an administrator made for this email, if the provider verified the email."""
     email = str(claims.get("email") or "")[:254]
@@ -172,16 +180,20 @@ def email_verified(claims: dict) -> bool:
     return claims.get("email_verified") is True or claims.get("xms_edov") is True
 
 
+def multi_factor(claims: dict, accepted_acr: list[str]) -> bool:
+    """Whether the provider says it used more than one factor: in ``amr``, or an accepted ``acr``."""
+    methods = claims.get("amr") if isinstance(claims.get("amr"), list) else []
+    return (bool(sso_settings.MULTI_FACTOR_AMR & {str(method) for method in methods})
+            or (bool(claims.get("acr")) and claims["acr"] in accepted_acr))
+
+
 def _check_multi_factor(claims: dict) -> None:
     """Case records need more than a password (ASVS 6.3.3): the provider must say so."""
     config = current_app.config
-    if not config["OIDC_REQUIRE_MFA"]:
+    if not config["OIDC_REQUIRE_MFA"] or multi_factor(
+            claims, sso_settings.accepted_acr(config)):
         return
     methods = claims.get("amr") if isinstance(claims.get("amr"), list) else []
-    if sso_settings.MULTI_FACTOR_AMR & {str(method) for method in methods}:
-        return
-    if claims.get("acr") and claims["acr"] in sso_settings.accepted_acr(config):
-        return
     raise Refused("mfa_missing", "dailylife needs you to sign in with a second step (an "
                   "authenticator app, a security key or a text message), and your organisation's "
                   "account did not use one. Sign in again with it; if you are not offered one, "

@@ -21,9 +21,10 @@ DEFAULTS = {
     "OIDC_ACCEPTED_ACR": "",
 }
 
-#: RFC 8176 authentication methods that are, or include, more than one factor.
-MULTI_FACTOR_AMR = {"mfa", "mca", "otp", "hwk", "swk", "sc", "fido", "sms", "tel", "face", "fpt",
-                    "iris", "retina", "vbm"}
+#: ``amr`` values (RFC 8176) that say a second factor was used: ``mfa``/``mca`` outright, or a
+#: possession factor that providers add next to the password (Entra ID sends ``mfa``). A text
+#: message or a phone call alone (``sms``, ``tel``) can be a whole sign-in, so they do not count.
+MULTI_FACTOR_AMR = {"mfa", "mca", "otp", "hwk", "swk", "sc", "fido"}
 
 
 def accepted_acr(config) -> list[str]:
