@@ -437,3 +437,12 @@ def test_production_refuses_to_start_with_broken_single_sign_on_settings(
         migrated, settings, message):
     with pytest.raises(config.UnsafeConfiguration, match=message):
         production_app(migrated, **settings)
+
+
+def test_an_all_digit_client_id_from_the_environment_is_sent_as_written(migrated, monkeypatch):
+    monkeypatch.setenv("DAILYLIFE_OIDC_ISSUER", "https://login.example")
+    monkeypatch.setenv("DAILYLIFE_OIDC_CLIENT_ID", "12345")
+    monkeypatch.setenv("DAILYLIFE_OIDC_CLIENT_SECRET", "4242")
+    app = production_app(migrated)
+    assert app.extensions["dailylife_sso"].client_id == "12345"
+    assert app.extensions["dailylife_sso"].client_secret == "4242"

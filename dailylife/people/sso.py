@@ -45,8 +45,9 @@ def init_app(app) -> None:
     issuer = app.config["OIDC_ISSUER"].rstrip("/")
     app.extensions["dailylife_sso"] = OAuth(app).register(
         "oidc",
-        client_id=app.config["OIDC_CLIENT_ID"],
-        client_secret=app.config["OIDC_CLIENT_SECRET"],
+        # The environment's values are read as JSON: an all-digit client id arrives as a number.
+        client_id=str(app.config["OIDC_CLIENT_ID"]),
+        client_secret=str(app.config["OIDC_CLIENT_SECRET"]),
         server_metadata_url=issuer + "/.well-known/openid-configuration",
         client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256",
                        "timeout": 10},
