@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.media.views import bp as media_bp
     from dailylife.people.account import bp as account_bp
     from dailylife.people.admin import bp as admin_bp
+    from dailylife.people.sso import bp as sso_bp
+    from dailylife.people.sso import init_app as init_sso
     from dailylife.people.views import bp as people_bp
     from dailylife.pwa import bp as pwa_bp
     from dailylife.rescue.views import bp as rescue_bp
@@ -58,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.voice.views import bp as voice_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
+    app.register_blueprint(sso_bp)
+    init_sso(app)
     app.register_blueprint(children_bp)
     app.register_blueprint(chronology_bp)
     app.register_blueprint(voice_bp)

@@ -1,5 +1,5 @@
-"""Command-line tools: ``flask --app dailylife seed-demo | users create | audit anchor |
-audit verify | entries check``."""
+"""Command-line tools: ``flask --app dailylife seed-demo | users create | users forget-sso |
+audit anchor | audit verify | entries check``."""
 
 import os
 import sys
@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from dailylife import audit, demo
 from dailylife.chronology import showable
 from dailylife.extensions import db
-from dailylife.people import operations
+from dailylife.people import operations, sessions, sso
 from dailylife.people.models import Role, Team
 from dailylife.people.passwords import password_problem
 
@@ -87,6 +87,20 @@ def create_user(email: str, role: str, team_name: str | None, display_name: str 
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@users_cli.command("forget-sso")
+@click.argument("email")
+def forget_sso(email: str) -> None:
+    """Unbind EMAIL's account from its single sign-on identity, so that the next sign-in through
+    the identity provider binds it again (audited)."""
+    user = sessions.user_by_email(email)
+    if user is None or user.oidc_subject is None:
+        raise click.ClickException(f"There is no account for {email} bound to a single sign-on "
+                                   "identity; nothing to forget.")
+    sso.forget_identity(user)
+    db.session.commit()
+    click.echo(f"{user.email} will be bound again at their next single sign-on.")
 
 
 @audit_cli.command("anchor")

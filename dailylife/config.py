@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from dailylife.people import mail
+from dailylife.people import sso_settings
 from dailylife.signals import settings as signal_settings
 
 DEVELOPMENT_KEY = "dev-only-not-secret"
@@ -84,6 +85,7 @@ def defaults(instance_path: str) -> dict:
         "SYNC_MAX_BYTES": 5 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         **signal_settings.DEFAULTS,
+        **sso_settings.DEFAULTS,
     }
 
 
@@ -129,6 +131,9 @@ def _apply_environment(config) -> None:
         raise UnsafeConfiguration(
             f"DAILYLIFE_ENV_NAME must be production, development or testing, not {env!r}."
         )
+    sign_in_problem = sso_settings.problem(config)
+    if sign_in_problem:
+        raise UnsafeConfiguration(sign_in_problem)
     if env != "production":
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_KEY
         config["AUDIT_KEY"] = config.get("AUDIT_KEY") or DEVELOPMENT_AUDIT_KEY

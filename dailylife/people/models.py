@@ -39,6 +39,10 @@ class Team(db.Model):
 
 
 class User(UserMixin, db.Model):
+    # One person per identity at one provider; several accounts without one (None) are fine.
+    __table_args__ = (sa.UniqueConstraint("oidc_issuer", "oidc_subject",
+                                          name="uq_user_oidc_identity"),)
+
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     #: Stored lower-cased so that sign-in is case-insensitive.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -50,6 +54,10 @@ class User(UserMixin, db.Model):
     #: without one cannot sign in by password).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The identity provider's stable id for this person (``iss`` and ``sub`` of its ID tokens),
+    #: bound at their first single sign-on; None until then. Never matched by email afterwards.
+    oidc_issuer: Mapped[str | None] = mapped_column(sa.String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(sa.String(255))
 
     team: Mapped[Team | None] = relationship(back_populates="members")
     allocations: Mapped[list["Allocation"]] = relationship(back_populates="user")

@@ -6,10 +6,11 @@ a proof of identity (a server session, the audit event, where to go next) are wr
 
 from urllib.parse import urlsplit
 
-from flask import redirect, url_for
+from flask import current_app, redirect, url_for
 from flask_login import login_user
 
-from dailylife import audit
+from dailylife import audit, errors
+from dailylife.extensions import db
 from dailylife.people import sessions
 from dailylife.people.models import Role, User
 
@@ -30,3 +31,13 @@ def safe_next(target: str | None, user: User) -> str:
                 and not target.startswith("//") and "\\" not in target):
             return target
     return url_for("admin.index" if user.role is Role.ADMIN else "children.caseload")
+
+
+def password_signin_off():
+    """This deployment signs people in through its identity provider only (the refusal is
+    audited in its own commit: the answer's status rolls the request back)."""
+    audit.record("sign_in_failed", reason="password_signin_off")
+    db.session.commit()
+    name = current_app.config["OIDC_NAME"]
+    return errors.respond(403, "Passwords are not used to sign in here. Go back to the sign-in "
+                          f"page and choose \"Sign in with {name}\".")

@@ -8,7 +8,7 @@ from dailylife.access import Action, requires
 from dailylife.extensions import limiter
 from dailylife.people import sessions
 from dailylife.people.forms import ConfirmForm, LoginForm
-from dailylife.people.signin import complete_sign_in
+from dailylife.people.signin import complete_sign_in, password_signin_off
 from dailylife.people.passwords import (burn_time_like_a_check, hash_password, needs_rehash,
                                         verify_password)
 
@@ -36,6 +36,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("children.home"))
     form = LoginForm()
+    if request.method == "POST" and not current_app.config["PASSWORD_SIGNIN"]:
+        return password_signin_off()
     if form.validate_on_submit():
         user = sessions.user_by_email(form.email.data)
         if user is None:
@@ -48,7 +50,8 @@ def login():
             return complete_sign_in(user, "password", request.args.get("next"))
         audit.record("sign_in_failed", actor=user, email=form.email.data.strip().lower()[:254])
         flash(GENERIC_FAILURE, "error")
-    return render_template("people/login.html", form=form)
+    return render_template("people/login.html", form=form,
+                           password_signin=current_app.config["PASSWORD_SIGNIN"])
 
 
 @bp.post("/logout")
