@@ -67,8 +67,6 @@ def defaults(instance_path: str) -> dict:
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
         "WTF_CSRF_TIME_LIMIT": None,
-        # False when everyone signs in through single sign-on: then no password is ever set.
-        "PASSWORD_SIGNIN": True,
         # A day: an account made in the afternoon can be set up next morning, and a link
         # forgotten in a mailbox (or read there by someone else later) soon stops working.
         "SET_PASSWORD_HOURS": 24,
