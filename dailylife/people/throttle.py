@@ -66,8 +66,11 @@ def slows_guessing(view):
 
 
 def password_proven(user: User, response):
-    """The password was right: this browser becomes a known device for ``user``."""
-    g.sign_in_attempt.succeeded = True
+    """The password was right (whatever step follows): this browser becomes a known device for
+    ``user``, and the attempt is not counted as a failure."""
+    attempt = g.get("sign_in_attempt")
+    if attempt is not None:
+        attempt.succeeded = True
     response = make_response(response)
     days = current_app.config["DEVICE_COOKIE_DAYS"]
     response.set_cookie(
@@ -125,8 +128,10 @@ class Attempt:
 
 def _attempt_from_request() -> Attempt | None:
     """The attempt a sign-in POST makes, or None for anything that is not one."""
+    if request.method != "POST" or current_user.is_authenticated:
+        return None
     email = (request.form.get("email") or "").strip().lower()
-    if request.method != "POST" or not email or current_user.is_authenticated:
+    if not email:
         return None
     user = sessions.user_by_email(email)
     return Attempt(email=email, user=user, device=_trusted_device(user))
@@ -166,7 +171,7 @@ def _duration(seconds: int) -> str:
     minutes, seconds = divmod(seconds, 60)
     parts = [(minutes, "minute"), (seconds, "second")]
     return " ".join(f"{count} {unit}{'' if count == 1 else 's'}" for count, unit in parts
-                    if count) or "1 second"
+                    if count)
 
 
 def _storage() -> Storage:
