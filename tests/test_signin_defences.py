@@ -207,6 +207,19 @@ def test_refused_attempts_are_audited_once_per_account_not_once_per_try(app, wor
     assert len(events("sign_in_failed")) == 5, "refused before the password was checked"
 
 
+def test_a_shared_tablet_stays_a_known_device_for_each_person_who_signed_in_on_it(app, world):
+    people = (world.practitioner, world.other_practitioner)
+    tablet = client_at(app, "192.0.2.12")
+    for person in people:
+        assert sign_in(tablet, person.email, PASSWORD).status_code == 302
+        assert tablet.post_form("/logout").status_code == 302
+    for person in people:
+        fail_from_elsewhere(app, person.email, 8)
+    for person in people:
+        assert sign_in(tablet, person.email, PASSWORD).status_code == 302
+        assert tablet.post_form("/logout").status_code == 302
+
+
 def test_failures_on_a_known_device_do_not_slow_the_account_elsewhere(app, world):
     tablet, _ = known_device(app, world.practitioner)
     for _ in range(4):
@@ -329,6 +342,12 @@ def test_production_refuses_memory_counts_with_several_workers_or_servers(
     monkeypatch.setenv("WEB_CONCURRENCY", workers)
     with pytest.raises(config.UnsafeConfiguration, match="RATELIMIT_STORAGE_URI is memory://"):
         create_app(production_settings(migrated, INSTANCES=instances))
+
+
+def test_production_refuses_a_worker_count_that_is_not_a_number(migrated, monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "four")
+    with pytest.raises(config.UnsafeConfiguration, match="WEB_CONCURRENCY must be a whole number"):
+        create_app(production_settings(migrated))
 
 
 def test_production_runs_several_workers_on_redis_or_one_worker_in_memory(
