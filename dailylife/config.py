@@ -54,6 +54,7 @@ def defaults(instance_path: str) -> dict:
         # Sign-in defences (people/throttle.py): failures per account from unknown devices are
         # free up to SIGNIN_FREE_FAILURES in the window, then each costs a doubling wait.
         "SIGNIN_FREE_FAILURES": 5,
+        "SIGNIN_FIRST_DELAY_SECONDS": 1,
         "SIGNIN_MAX_DELAY_SECONDS": 300,
         "SIGNIN_FAILURE_WINDOW_MINUTES": 60,
         # A known device's cookie stops being trusted after this many failures in the window.
@@ -104,8 +105,9 @@ def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "OFFLINE_LOCK_SECONDS",
                  "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
                  "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", "SIGNIN_FREE_FAILURES",
-                 "SIGNIN_MAX_DELAY_SECONDS", "SIGNIN_FAILURE_WINDOW_MINUTES",
-                 "SIGNIN_DEVICE_FAILURES", "DEVICE_COOKIE_DAYS", "INSTANCES",
+                 "SIGNIN_FIRST_DELAY_SECONDS", "SIGNIN_MAX_DELAY_SECONDS",
+                 "SIGNIN_FAILURE_WINDOW_MINUTES", "SIGNIN_DEVICE_FAILURES", "DEVICE_COOKIE_DAYS",
+                 "INSTANCES",
                  *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "

@@ -5,9 +5,9 @@ Attempts that bring a trusted device cookie are never slowed by failures from el
 own failures count against that cookie alone, and after ``SIGNIN_DEVICE_FAILURES`` it is trusted
 no more. Attempts from any other device share one count per account (per email typed, so an
 unknown email behaves exactly like a known one): the first ``SIGNIN_FREE_FAILURES`` in the window
-are free, then each failure closes the account to unknown devices for 1, 2, 4, 8 ... seconds, up
-to ``SIGNIN_MAX_DELAY_SECONDS``. A closed account is refused before its password is checked, with
-the time to try again; no worker ever sleeps.
+are free, then each failure closes the account to unknown devices for 1, 2, 4, 8 ... seconds
+(from ``SIGNIN_FIRST_DELAY_SECONDS``), up to ``SIGNIN_MAX_DELAY_SECONDS``. A closed account is
+refused before its password is checked, with the time to try again; no worker ever sleeps.
 
 The counts live in the ``limits`` storage named by ``RATELIMIT_STORAGE_URI`` (the library behind
 Flask-Limiter), one per app, so that with Redis every worker and server shares them.
@@ -39,7 +39,8 @@ DEVICE_COOKIE_PREFIX = "dailylife_device_"
 
 
 def init_app(app) -> None:
-    """The app's own connection to the counts (an unknown or unreachable scheme fails here)."""
+    """The app's own connection to the counts (an unknown scheme, or Redis without its package,
+    fails here; an unreachable Redis fails sign-in closed, with a 500)."""
     app.extensions[EXTENSION] = storage_from_string(
         app.config["RATELIMIT_STORAGE_URI"], **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
 
@@ -110,7 +111,8 @@ class Attempt:
         failures = _storage().incr(self.account_key + "/failures", _window_seconds())
         beyond_free = failures - config["SIGNIN_FREE_FAILURES"]
         if beyond_free >= 0:
-            delay = min(2 ** min(beyond_free, 30), config["SIGNIN_MAX_DELAY_SECONDS"])
+            delay = min(config["SIGNIN_FIRST_DELAY_SECONDS"] * 2 ** min(beyond_free, 30),
+                        config["SIGNIN_MAX_DELAY_SECONDS"])
             _storage().clear(self.account_key + "/closed")
             _storage().incr(self.account_key + "/closed", delay)
 
