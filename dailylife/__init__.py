@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -36,6 +37,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = None
     csrf.init_app(app)
     limiter.init_app(app)
+    from dailylife.people import throttle
+    throttle.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from dailylife import web
     web.init_app(app)

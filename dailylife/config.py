@@ -60,9 +60,24 @@ def defaults(instance_path: str) -> dict:
         "SESSION_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "SIGNIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        # Off: Flask-Limiter would raise every sign-in answer's Retry-After to the end of the
+        # address window, even a slowed account's one-second wait (throttle.py sets its own).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "SIGNIN_LIMIT_PER_ADDRESS": "100 per 15 minutes",
+        # Sign-in defences (people/throttle.py): failures per account from unknown devices are
+        # free up to SIGNIN_FREE_FAILURES in the window, then each costs a doubling wait.
+        "SIGNIN_FREE_FAILURES": 5,
+        "SIGNIN_FIRST_DELAY_SECONDS": 1,
+        "SIGNIN_MAX_DELAY_SECONDS": 300,
+        "SIGNIN_FAILURE_WINDOW_MINUTES": 60,
+        # A known device's cookie stops being trusted after this many failures in the window.
+        "SIGNIN_DEVICE_FAILURES": 5,
+        "DEVICE_COOKIE_DAYS": 180,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        "PROXY_COUNT": 0,
+        # App servers (hosts or containers) of this deployment; gunicorn's workers per server
+        # come from WEB_CONCURRENCY (gunicorn_conf.py sets it from -w).
+        "INSTANCES": 1,
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
@@ -117,10 +132,17 @@ def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "OFFLINE_LOCK_SECONDS",
                  "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
                  "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", "SET_PASSWORD_HOURS", "MAIL_PORT",
+                 "SIGNIN_FREE_FAILURES", "SIGNIN_FIRST_DELAY_SECONDS", "SIGNIN_MAX_DELAY_SECONDS",
+                 "SIGNIN_FAILURE_WINDOW_MINUTES", "SIGNIN_DEVICE_FAILURES", "DEVICE_COOKIE_DAYS",
+                 "INSTANCES",
                  *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "
                                       f"not {config[name]!r}.")
+    proxies = config["PROXY_COUNT"]
+    if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
+        raise UnsafeConfiguration(f"DAILYLIFE_PROXY_COUNT must be 0 (no proxy) or the number of "
+                                  f"proxies in front of dailylife, not {proxies!r}.")
     holidays_problem = signal_settings.holidays_problem(config)
     if holidays_problem:
         raise UnsafeConfiguration(holidays_problem)
@@ -139,7 +161,8 @@ def _apply_environment(config) -> None:
         return
     problems = [problem for problem in (
         _secret_key_problem(config), _audit_key_problem(config), *_weakened_protections(config),
-        _hsts_problem(config), mail.settings_problem(config)) if problem]
+        _hsts_problem(config), mail.settings_problem(config),
+        _uncounted_limits_problem(config)) if problem]
     if problems:
         raise UnsafeConfiguration("dailylife does not start in production with these settings "
                                   "(on a developer machine set DAILYLIFE_ENV_NAME=development):\n"
@@ -206,3 +229,17 @@ def _hsts_problem(config) -> str | None:
     return (f"DAILYLIFE_HSTS_MAX_AGE is {max_age!r}; it must be a positive number of seconds "
             f"(default {ONE_YEAR_SECONDS}, one year). 0 would tell browsers to forget that this "
             "service is HTTPS-only, letting a network attacker downgrade them to plain HTTP.")
+
+
+def _uncounted_limits_problem(config) -> str | None:
+    """Several processes each counting in their own memory multiply every sign-in limit."""
+    workers = os.environ.get("WEB_CONCURRENCY", "1")
+    if not workers.isdigit():
+        return f"WEB_CONCURRENCY must be a whole number, not {workers!r}."
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://") and (
+            int(workers) > 1 or config["INSTANCES"] > 1):
+        return (f"RATELIMIT_STORAGE_URI is memory:// but {workers} worker(s) on "
+                f"{config['INSTANCES']} instance(s) serve dailylife (WEB_CONCURRENCY, "
+                "DAILYLIFE_INSTANCES): each would count failed sign-ins on its own, multiplying "
+                "the limits. Set RATELIMIT_STORAGE_URI=redis://host:6379, or run one worker.")
+    return None

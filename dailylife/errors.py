@@ -59,8 +59,8 @@ def _http_error(error: HTTPException):
     own_words = error.description != type(error).description
     description = error.description if own_words and status in (400, 413) else None
     if status == 429 and request.endpoint == "people.login":
-        description = ("Too many unsuccessful sign-in attempts. Wait a few minutes before trying "
-                       "again, or ask your administrator to check your account.")
+        description = ("Too many unsuccessful sign-in attempts from this network address. Wait a "
+                       "few minutes before trying again.")
     return respond(status, description)
 
 

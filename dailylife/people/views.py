@@ -6,7 +6,7 @@ from flask_login import current_user, logout_user
 from dailylife import audit
 from dailylife.access import Action, requires
 from dailylife.extensions import limiter
-from dailylife.people import sessions
+from dailylife.people import sessions, throttle
 from dailylife.people.forms import ConfirmForm, LoginForm
 from dailylife.people.signin import complete_sign_in, password_signin_off
 from dailylife.people.passwords import (burn_time_like_a_check, hash_password, needs_rehash,
@@ -22,15 +22,10 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"], methods=["POST"],
                deduct_when=_failed, scope="signin-address")
-@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=_failed, scope="signin-account")
+@throttle.slows_guessing
 @requires(Action.PUBLIC)
 def login():
     if current_user.is_authenticated:
@@ -47,7 +42,8 @@ def login():
                 and user.active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-            return complete_sign_in(user, "password", request.args.get("next"))
+            return throttle.password_proven(
+                user, complete_sign_in(user, "password", request.args.get("next")))
         audit.record("sign_in_failed", actor=user, email=form.email.data.strip().lower()[:254])
         flash(GENERIC_FAILURE, "error")
     return render_template("people/login.html", form=form,
@@ -64,7 +60,9 @@ def logout():
     response = redirect(url_for("people.login"))
     # Not "storage": that would also delete other users' unsent entries on a shared tablet, and
     # the offline app shell. The page removes this user's own offline data before signing out.
-    response.headers["Clear-Site-Data"] = '"cache", "cookies"'
+    # Not "cookies": that would forget the device cookies that keep this tablet's owners from
+    # being slowed by guessing elsewhere (throttle.py); the session cookie is emptied above.
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 
