@@ -1,7 +1,7 @@
 """set-password links, role grants, accounts without a password (password_hash nullable)
 
 Revision ID: 901df0ae0dad
-Revises: a3d90c6e1f27
+Revises: d4a7f0c3b912
 Create Date: 2026-12-06 23:53:50.921025
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '901df0ae0dad'
-down_revision = 'a3d90c6e1f27'
+down_revision = 'd4a7f0c3b912'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """single sign-on: the identity provider's issuer and subject of each user
 
 Revision ID: d41f7a9c2e60
-Revises: a3d90c6e1f27
+Revises: 901df0ae0dad
 Create Date: 2026-12-07 00:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd41f7a9c2e60'
-down_revision = 'a3d90c6e1f27'
+down_revision = '901df0ae0dad'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """child mode marks the server session: the child, the PIN's verifier, wrong tries
 
 Revision ID: d4f1c7a2b9e3
-Revises: a3d90c6e1f27
+Revises: d41f7a9c2e60
 Create Date: 2026-12-06 23:55:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4f1c7a2b9e3'
-down_revision = 'a3d90c6e1f27'
+down_revision = 'd41f7a9c2e60'
 branch_labels = None
 depends_on = None
 
