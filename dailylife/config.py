@@ -64,6 +64,9 @@ def defaults(instance_path: str) -> dict:
         # address window, even a slowed account's one-second wait (throttle.py sets its own).
         "RATELIMIT_HEADERS_ENABLED": False,
         "SIGNIN_LIMIT_PER_ADDRESS": "100 per 15 minutes",
+        # Wrong current passwords when changing one's password: a session left open on a shared
+        # tablet must not become a way to guess the password.
+        "PASSWORD_CHANGE_LIMIT": "10 per 15 minutes",
         # Sign-in defences (people/throttle.py): failures per account from unknown devices are
         # free up to SIGNIN_FREE_FAILURES in the window, then each costs a doubling wait.
         "SIGNIN_FREE_FAILURES": 5,

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from production import production_settings
 from dailylife import config, create_app
 from dailylife.audit import AuditEvent
 from dailylife.clock import utcnow
@@ -261,8 +262,9 @@ def test_the_admin_is_told_when_the_mail_server_does_not_answer(app, world, clie
 
 
 def test_with_single_sign_on_only_creating_a_user_sends_no_link(app, world, client_for, inbox):
+    admin = client_for(world.admin)  # signed in before the deployment turned passwords off
     app.config["PASSWORD_SIGNIN"] = False
-    response = client_for(world.admin).post_form("/admin/users/new", new_user_form(world.team_a),
+    response = admin.post_form("/admin/users/new", new_user_form(world.team_a),
                                                  follow_redirects=True)
     assert "single sign-on" in text(response)
     assert inbox.messages == []
@@ -270,11 +272,6 @@ def test_with_single_sign_on_only_creating_a_user_sends_no_link(app, world, clie
 
 
 # Production settings
-
-PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": "s" * 64,
-              "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_SERVER": "mail.example.org",
-              "MAIL_FROM": "dailylife@example.org", "BASE_URL": "https://dailylife.example.org"}
-
 
 @pytest.mark.parametrize("missing,message", [
     ({"MAIL_SERVER": None}, "DAILYLIFE_MAIL_SERVER"),
@@ -284,12 +281,14 @@ PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": "s" * 64,
 ])
 def test_production_refuses_to_start_without_what_set_password_links_need(missing, message):
     with pytest.raises(config.UnsafeConfiguration, match=message):
-        create_app({**PRODUCTION, **missing})
+        create_app(production_settings(**missing))
 
 
 def test_production_with_single_sign_on_only_needs_no_mail_server():
-    app = create_app({**PRODUCTION, "MAIL_SERVER": None, "BASE_URL": None,
-                      "PASSWORD_SIGNIN": False})
+    app = create_app(production_settings(
+        MAIL_SERVER=None, BASE_URL=None, PASSWORD_SIGNIN=False,
+        OIDC_ISSUER="https://login.example.org", OIDC_CLIENT_ID="dailylife",
+        OIDC_CLIENT_SECRET="client-secret"))
     assert app.config["MAIL_SERVER"] is None
 
 
@@ -337,7 +336,7 @@ def test_changing_your_password_signs_out_your_other_devices_but_not_this_one(
 
 
 def test_wrong_current_passwords_are_limited(app, world, client_for):
-    app.config["SIGNIN_LIMIT_PER_ACCOUNT"] = "2 per 15 minutes"
+    app.config["PASSWORD_CHANGE_LIMIT"] = "2 per 15 minutes"
     client = client_for(world.practitioner)
     for _ in range(2):
         client.post_form("/account/password", {"current_password": "guess-one-two",

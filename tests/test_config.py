@@ -3,17 +3,8 @@ person deploying it what to set instead."""
 
 import pytest
 
+from production import PRODUCTION, production_app, production_settings
 from dailylife import config, create_app
-
-STRONG_SECRET = "s" * 64
-STRONG_AUDIT_KEY = "a" * 64
-
-
-def production_app(database_url: str, **settings):
-    return create_app({"ENV_NAME": "production", "SECRET_KEY": STRONG_SECRET,
-                       "AUDIT_KEY": STRONG_AUDIT_KEY, "SQLALCHEMY_DATABASE_URI": database_url,
-                       **settings})
-
 
 def test_production_starts_with_keys_of_32_bytes(migrated):
     app = production_app(migrated, SECRET_KEY="s" * 32, AUDIT_KEY="a" * 32)
@@ -31,7 +22,7 @@ def test_production_refuses_a_secret_key_shorter_than_32_bytes(migrated):
     ("", "DAILYLIFE_AUDIT_KEY is not set"),
     ("a" * 31, "DAILYLIFE_AUDIT_KEY is 31 bytes long"),
     (config.DEVELOPMENT_AUDIT_KEY, "DAILYLIFE_AUDIT_KEY is the development key"),
-    (STRONG_SECRET, "DAILYLIFE_AUDIT_KEY is the same as SECRET_KEY"),
+    (PRODUCTION["SECRET_KEY"], "DAILYLIFE_AUDIT_KEY is the same as SECRET_KEY"),
 ], ids=["missing", "empty", "short", "development", "the secret key"])
 def test_production_refuses_a_missing_or_weak_audit_key(migrated, audit_key, problem):
     with pytest.raises(config.UnsafeConfiguration, match=problem) as refused:
@@ -48,8 +39,9 @@ def test_the_audit_key_is_read_from_the_environment_as_typed(migrated, monkeypat
     """A random key can look like a JSON number; it must not be turned into one."""
     typed = "12345678901234567890123456789012345e1"
     monkeypatch.setenv("DAILYLIFE_AUDIT_KEY", typed)
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": STRONG_SECRET,
-                      "SQLALCHEMY_DATABASE_URI": migrated})
+    settings = production_settings(migrated)
+    del settings["AUDIT_KEY"]
+    app = create_app(settings)
     assert app.config["AUDIT_KEY"] == typed
 
 

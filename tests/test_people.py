@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dailylife import config, create_app
+from production import production_app
+from dailylife import config
 from dailylife.access import Action, requires
 from dailylife.audit import AuditEvent
 from dailylife.children.models import Child
@@ -35,16 +36,6 @@ def events(action: str) -> list[AuditEvent]:
 def sign_in(client, email: str, password: str, *, next_page: str | None = None):
     url = "/login" if next_page is None else f"/login?next={next_page}"
     return client.post_form(url, {"email": email, "password": password})
-
-
-#: What production needs to send set-password links (test_accounts.py checks each is required).
-PRODUCTION_MAIL = {"MAIL_SERVER": "mail.example.org", "MAIL_FROM": "dailylife@example.org",
-                   "BASE_URL": "https://dailylife.example.org"}
-
-
-def production_app(database_url: str, **settings):
-    return create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 64, "AUDIT_KEY": "a" * 64,
-                       "SQLALCHEMY_DATABASE_URI": database_url, **PRODUCTION_MAIL, **settings})
 
 
 # Signing in

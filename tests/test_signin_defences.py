@@ -18,6 +18,7 @@ import redis
 import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
+from production import PRODUCTION, production_settings
 from dailylife import config, create_app
 from dailylife.audit import AuditEvent
 from dailylife.extensions import db
@@ -346,11 +347,6 @@ def test_two_app_servers_counting_in_memory_do_not_share_the_counts(sibling, wor
                    PASSWORD).status_code == 302
 
 
-def production_settings(database_url: str, **settings) -> dict:
-    return {"ENV_NAME": "production", "SECRET_KEY": "s" * 64,
-            "SQLALCHEMY_DATABASE_URI": database_url, **settings}
-
-
 @pytest.mark.parametrize("workers, instances", [("4", 1), ("1", 2)])
 def test_production_refuses_memory_counts_with_several_workers_or_servers(
         migrated, monkeypatch, workers, instances):
@@ -376,6 +372,7 @@ def test_production_runs_several_workers_on_redis_or_one_worker_in_memory(
 def _gunicorn(tmp_path, storage: str) -> subprocess.Popen:
     environment = {key: value for key, value in os.environ.items()
                    if key != "WEB_CONCURRENCY" and not key.startswith("DAILYLIFE_")}
+    environment.update({f"DAILYLIFE_{name}": value for name, value in PRODUCTION.items()})
     environment.update(SECRET_KEY="s" * 64, RATELIMIT_STORAGE_URI=storage,
                        DATABASE_URL=f"sqlite:///{tmp_path / 'gunicorn.sqlite'}",
                        DAILYLIFE_MEDIA_DIR=str(tmp_path / "media"))

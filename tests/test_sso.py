@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD, AppClient, _test_config, empty_all_tables
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, free_port, query_of
 
+from production import production_app
 from dailylife import config, create_app
 from dailylife.audit import AuditEvent
 from dailylife.extensions import db
@@ -414,11 +415,6 @@ def test_with_password_sign_in_switched_off_only_the_council_account_is_offered(
     assert "Passwords are not used to sign in here" in text(response)
     assert [event.detail["reason"] for event in events("sign_in_failed")] == ["password_signin_off"]
     assert not is_signed_in(client)
-
-
-def production_app(database_url: str, **settings):
-    return create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 64,
-                       "SQLALCHEMY_DATABASE_URI": database_url, **settings})
 
 
 def test_production_refuses_to_start_with_no_way_to_sign_in(migrated):

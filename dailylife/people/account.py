@@ -42,7 +42,7 @@ def _page(password_form, status: int = 200):
 
 
 @bp.post("/account/password")
-@limiter.limit(lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"], key_func=_user_key,
+@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], key_func=_user_key,
                deduct_when=_failed, scope="password-change")
 @requires(Action.SIGNED_IN)
 def change_password():
