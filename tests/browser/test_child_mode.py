@@ -24,7 +24,9 @@ def hand_over(page, child, pin=PIN) -> None:
     page.get_by_label("Choose a PIN (4 to 8 digits)").fill(pin)
     page.get_by_label("The same PIN again").fill(pin)
     page.get_by_role("button", name="Start child mode").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
+    # Starting waits for the server to mark the session: slower than the tablet alone.
+    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space",
+                                                               timeout=15_000)
 
 
 def try_pin(page, pin) -> None:
