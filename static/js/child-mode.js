@@ -146,6 +146,16 @@ async function signedOut(message) {
 }
 
 async function unlock(form) {
+  const submit = form.querySelector('button[type="submit"]');
+  submit.disabled = true; // one try at a time: each is counted, and takes a moment to check
+  try {
+    await checkPin(form);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+async function checkPin(form) {
   const pin = form.elements.pin.value;
   form.reset();
   const answer = await ask('/api/v1/child-mode/leave', { pin });

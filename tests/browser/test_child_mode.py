@@ -24,7 +24,9 @@ def hand_over(page, child, pin=PIN) -> None:
     page.get_by_label("Choose a PIN (4 to 8 digits)").fill(pin)
     page.get_by_label("The same PIN again").fill(pin)
     page.get_by_role("button", name="Start child mode").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
+    # Starting waits for the server to mark the session: slower than the tablet alone.
+    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space",
+                                                               timeout=15_000)
 
 
 def try_pin(page, pin) -> None:
@@ -142,3 +144,19 @@ def test_child_mode_whose_session_ended_stops_at_the_sign_in_page_instead_of_bou
     page.wait_for_timeout(1500)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     assert len([path for path in live_server.paths("GET") if path.startswith("/login")]) == 1
+
+
+def test_an_unsealed_caseload_brief_planted_by_script_is_never_read(world, page, sign_in):
+    sign_in(page, world.practitioner)
+    page.goto(f"/cases/{world.child.id}")
+    wait_for_app(page)
+    planted = str(uuid.uuid4())
+    read = page.evaluate("""async (id) => {
+        const { database, currentUserId } = await import('/static/js/store.js');
+        const { briefOf, briefsOf } = await import('/static/js/caseload.js');
+        const userId = await currentUserId();
+        await (await database()).put('briefs', {
+            key: `${userId}|${id}`, userId, brief: { id, name: 'Planted Child' } });
+        return { all: (await briefsOf(userId)).map((brief) => brief.name), one: await briefOf(id) };
+    }""", planted)
+    assert read == {"all": ["Amy Example"], "one": None}
