@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.entries.views import bp as entries_bp
     from dailylife.media.views import api as media_api_bp
     from dailylife.media.views import bp as media_bp
+    from dailylife.mfa.views import bp as mfa_bp
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.views import bp as people_bp
     from dailylife.pwa import bp as pwa_bp
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.voice.views import bp as voice_bp
     app.before_request(enforce_declared_access)
     app.register_blueprint(people_bp)
+    app.register_blueprint(mfa_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(chronology_bp)
     app.register_blueprint(voice_bp)

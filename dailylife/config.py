@@ -50,6 +50,14 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "SIGNIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
         "SIGNIN_LIMIT_PER_ADDRESS": "100 per 15 minutes",
+        # Roles that must sign in with a second factor (a comma list); testing defaults to none.
+        "MFA_REQUIRED_ROLES": None,
+        # How long a sign-in may wait between the password and the second factor.
+        "MFA_PENDING_MINUTES": 5,
+        # Wrong second-factor codes per account in this window before it must wait.
+        "MFA_LIMIT": "5 per 15 minutes",
+        "WEBAUTHN_RP_ID": None,
+        "WEBAUTHN_ORIGIN": None,
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
@@ -75,7 +83,20 @@ def load(app, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = _with_psycopg3(app.config["SQLALCHEMY_DATABASE_URI"])
     _apply_environment(app.config)
+    _apply_mfa(app.config)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_LIFETIME_HOURS"])
+
+
+def _apply_mfa(config) -> None:
+    """Supervisors and admins need a second factor unless configured otherwise; the test suite
+    signs them in with a password alone unless a test switches it on."""
+    from dailylife.mfa.factors import parse_required_roles
+    if config["MFA_REQUIRED_ROLES"] is None:
+        config["MFA_REQUIRED_ROLES"] = "" if config["ENV_NAME"] == "testing" else "supervisor,admin"
+    try:
+        config["MFA_REQUIRED_ROLES"] = parse_required_roles(config["MFA_REQUIRED_ROLES"])
+    except ValueError as error:
+        raise UnsafeConfiguration(str(error)) from error
 
 
 def _with_psycopg3(url: str) -> str:
@@ -88,7 +109,7 @@ def _with_psycopg3(url: str) -> str:
 
 def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "OFFLINE_LOCK_SECONDS",
-                 "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
+                 "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "MFA_PENDING_MINUTES", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
                  "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", *signal_settings.THRESHOLDS):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] <= 0:
             raise UnsafeConfiguration(f"DAILYLIFE_{name} must be a positive whole number, "
