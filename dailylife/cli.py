@@ -50,6 +50,10 @@ def seed_demo(entries: int) -> None:
         click.echo("Demo data created. Sign in with any of these, password: " + password)
         for email in demo.DEMO_EMAILS:
             click.echo(f"  {email}")
+        required = sorted(role.value for role in current_app.config["MFA_REQUIRED_ROLES"])
+        if required:
+            click.echo(f"The {' and '.join(required)} accounts set up an authenticator app or a "
+                       "passkey at their first sign-in (DAILYLIFE_MFA_REQUIRED_ROLES).")
     else:
         click.echo("Demo data was already there; nothing new created.")
     if entries:

@@ -291,3 +291,10 @@ def test_everyone_can_be_required_and_an_unknown_role_is_refused():
     with pytest.raises(UnsafeConfiguration, match="unknown roles"):
         create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://",
                     "MFA_REQUIRED_ROLES": "supervisors"})
+
+
+def test_seed_demo_says_which_demo_accounts_set_up_a_second_factor(app, mfa_required):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert ("The admin and supervisor accounts set up an authenticator app or a passkey at their "
+            "first sign-in") in result.output
