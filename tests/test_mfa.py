@@ -11,7 +11,7 @@ from dailylife import create_app
 from dailylife.audit import AuditEvent
 from dailylife.config import UnsafeConfiguration
 from dailylife.extensions import db
-from dailylife.mfa import totp
+from dailylife.mfa import passkeys, totp
 from dailylife.mfa.models import AuthenticatorApp, RecoveryCode
 from dailylife.people.models import Role, UserSession
 
@@ -298,3 +298,48 @@ def test_seed_demo_says_which_demo_accounts_set_up_a_second_factor(app, mfa_requ
     assert result.exit_code == 0, result.output
     assert ("The admin and supervisor accounts set up an authenticator app or a passkey at their "
             "first sign-in") in result.output
+
+
+def test_a_passkey_answer_that_is_not_json_or_answers_no_challenge_is_refused(
+        app, world, mfa_required):
+    enrol_with_app(app.test_client(), world.supervisor)
+    client = app.test_client()
+    password_step(client, world.supervisor)
+    not_json = client.post("/login/second-factor/passkey", data="nonsense",
+                           headers={"X-CSRFToken": client.csrf_token()})
+    assert not_json.status_code == 400
+    assert not_json.get_json()["message"] == "Send the passkey's answer as JSON."
+    unasked = client.post_json("/login/second-factor/passkey",
+                               {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
+                                "response": {}})
+    assert unasked.status_code == 400
+    assert "expired or was already used" in unasked.get_json()["message"]
+    assert events("second_factor_failed")[-1].detail["method"] == "passkey"
+    assert not signed_in(client)
+
+
+def test_a_wrong_code_while_enrolling_says_what_to_do(app, world, mfa_required):
+    client = app.test_client()
+    password_step(client, world.supervisor)
+    client.get("/login/enrol")
+    wrong = client.post_form("/login/enrol", {"code": "12345"})
+    assert wrong.status_code == 400
+    assert "Enter the code the app shows now" in wrong.get_data(as_text=True)
+    empty = client.post_form("/login/enrol", {"code": ""})
+    assert empty.status_code == 400
+    assert "Enter the 6-digit code your authenticator app shows." in empty.get_data(as_text=True)
+    assert not signed_in(client)
+
+
+@pytest.mark.parametrize("settings, offered", [
+    ({}, False),
+    ({"WEBAUTHN_RP_ID": "dailylife.council.example",
+      "WEBAUTHN_ORIGIN": "https://dailylife.council.example"}, True)])
+def test_passkeys_in_production_need_their_relying_party_configured(settings, offered):
+    production = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64,
+                             "SQLALCHEMY_DATABASE_URI": "sqlite://", **settings})
+    with production.test_request_context("/", base_url="https://proxy.internal"):
+        assert passkeys.available() is offered
+        if offered:
+            assert passkeys.rp_id() == "dailylife.council.example"
+            assert passkeys.origin() == "https://dailylife.council.example"
