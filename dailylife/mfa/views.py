@@ -349,7 +349,9 @@ def add_passkey():
     if isinstance(answer, tuple):
         return answer
     audit.record("mfa_enrolled", actor=current_user, factor="passkey", during="account")
-    flash("Passkey added. You can sign in with it.", "info")
+    flash("Passkey added. You can sign in with it."
+          + ("" if recovery.remaining(current_user) else
+             " Now make recovery codes, for the day this device is lost."), "info")
     return jsonify(redirect=url_for("mfa.security"))
 
 

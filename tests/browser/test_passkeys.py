@@ -136,3 +136,23 @@ def test_an_answer_signed_with_another_persons_passkey_is_refused(passkey_page, 
     db.session.commit()
     assert failed.actor_id == world.other_supervisor.id
     assert failed.detail["method"] == "passkey"
+
+
+def test_a_practitioner_adds_a_passkey_on_the_security_page_and_is_then_asked_for_it(
+        passkey_page, world, password, sign_in):
+    page = sign_in(passkey_page, world.practitioner)
+    page.goto("/account/security")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add a passkey").click()
+    expect(page.locator("[data-passkeys]")).to_contain_text("Passkey added on")
+    expect(page.locator(".flash")).to_contain_text("Passkey added. You can sign in with it. Now "
+                                                   "make recovery codes")
+
+    page.context.clear_cookies()
+    password_step(page, world.practitioner, password)
+    expect(page).to_have_url(re.compile(r"/login/second-factor$"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in with a passkey").click()
+    open_device(page, PASSPHRASE)
+    assert signed_in_as(page) == world.practitioner.email
+    assert last_sign_in().detail["method"] == "password+passkey"
