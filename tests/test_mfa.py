@@ -2,6 +2,7 @@
 any session, and the person's own security page. (Passkeys: tests/browser/test_passkeys.py.)"""
 
 import re
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 
 from dailylife import create_app
 from dailylife.audit import AuditEvent
+from dailylife.clock import utcnow
 from dailylife.config import UnsafeConfiguration
 from dailylife.extensions import db
 from dailylife.mfa import passkeys, totp
@@ -150,8 +152,6 @@ def test_a_replayed_code_is_refused(app, world, mfa_required):
 
 
 def test_a_code_from_the_step_before_is_accepted_but_not_one_from_long_ago(app, world, ctx):
-    from dailylife.clock import utcnow
-    from datetime import timedelta
     enrolled = totp.start_enrolment(world.practitioner)
     codes = pyotp.TOTP(totp.secret_of(enrolled))
     now = utcnow()

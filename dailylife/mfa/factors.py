@@ -5,7 +5,7 @@ from flask import current_app
 
 from dailylife import audit
 from dailylife.extensions import db
-from dailylife.mfa import recovery, totp
+from dailylife.mfa import totp
 from dailylife.mfa.models import AuthenticatorApp, Passkey, RecoveryCode
 from dailylife.people import sessions
 from dailylife.people.models import Role, User
@@ -87,7 +87,3 @@ def reset(user: User, actor: str) -> int:
     ended = sessions.end_all_for(user, "mfa_reset")
     audit.record("mfa_reset", user=str(user.id), by=actor, sessions_ended=str(ended))
     return ended
-
-
-def recovery_codes_left(user: User) -> int:
-    return recovery.remaining(user)

@@ -32,7 +32,8 @@ def pending_user() -> User | None:
     if utcnow().timestamp() - state.get("at", 0) > lifetime.total_seconds():
         end()
         return None
-    user = db.session.get(User, _uuid(state.get("user")))
+    user_id = _uuid(state.get("user"))
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active:
         end()
         return None
