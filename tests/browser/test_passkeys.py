@@ -51,12 +51,17 @@ def password_step(page, user, password):
         page.get_by_role("button", name="Sign in").click()
 
 
-def enrol_a_passkey(page, user, password):
+def enrol_a_passkey(page, user, password, check=None):
+    """Password, "Add a passkey" at enrolment, keep the codes, continue: signed in. ``check``
+    runs on each page of the way (e.g. an accessibility check)."""
+    check = check or (lambda page: None)
     password_step(page, user, password)
     expect(page).to_have_url(re.compile(r"/login/enrol$"))
+    check(page)
     page.get_by_role("button", name="Add a passkey").click()
     page.wait_for_url(re.compile(r"/login/enrol/recovery-codes$"))
     expect(page.locator("[data-recovery-codes] li")).to_have_count(10)
+    check(page)
     with page.expect_navigation():
         page.get_by_role("button", name="I have kept them: continue").click()
     open_device(page, PASSPHRASE)
@@ -76,9 +81,13 @@ def last_sign_in() -> AuditEvent:
 
 
 def test_a_supervisor_registers_a_passkey_before_any_session_then_signs_in_with_it(
-        passkey_page, world, password):
+        passkey_page, world, password, axe_violations):
     page = passkey_page
-    enrol_a_passkey(page, world.supervisor, password)
+
+    def accessible(page):
+        assert axe_violations(page) == []
+
+    enrol_a_passkey(page, world.supervisor, password, check=accessible)
     assert last_sign_in().detail["method"] == "password+passkey"
     registered = db.session.scalar(sa.select(Passkey).where(Passkey.user_id == world.supervisor.id))
     db.session.commit()
@@ -88,6 +97,7 @@ def test_a_supervisor_registers_a_passkey_before_any_session_then_signs_in_with_
     page.context.clear_cookies()
     password_step(page, world.supervisor, password)
     expect(page).to_have_url(re.compile(r"/login/second-factor$"))
+    accessible(page)
     assert signed_in_as(page) is None, "no session before the second factor"
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in with a passkey").click()
@@ -139,9 +149,10 @@ def test_an_answer_signed_with_another_persons_passkey_is_refused(passkey_page, 
 
 
 def test_a_practitioner_adds_a_passkey_on_the_security_page_and_is_then_asked_for_it(
-        passkey_page, world, password, sign_in):
+        passkey_page, world, password, sign_in, axe_violations):
     page = sign_in(passkey_page, world.practitioner)
     page.goto("/account/security")
+    assert axe_violations(page) == []
     with page.expect_navigation():
         page.get_by_role("button", name="Add a passkey").click()
     expect(page.locator("[data-passkeys]")).to_contain_text("Passkey added on")
