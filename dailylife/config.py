@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import limits
+
 from dailylife.signals import settings as signal_settings
 
 DEVELOPMENT_KEY = "dev-only-not-secret"
@@ -97,6 +99,11 @@ def _apply_mfa(config) -> None:
         config["MFA_REQUIRED_ROLES"] = parse_required_roles(config["MFA_REQUIRED_ROLES"])
     except ValueError as error:
         raise UnsafeConfiguration(str(error)) from error
+    try:
+        limits.parse(config["MFA_LIMIT"])
+    except ValueError as error:
+        raise UnsafeConfiguration(f"DAILYLIFE_MFA_LIMIT must read like '5 per 15 minutes', not "
+                                  f"{config['MFA_LIMIT']!r}.") from error
 
 
 def _with_psycopg3(url: str) -> str:

@@ -291,6 +291,9 @@ def test_everyone_can_be_required_and_an_unknown_role_is_refused():
     with pytest.raises(UnsafeConfiguration, match="unknown roles"):
         create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://",
                     "MFA_REQUIRED_ROLES": "supervisors"})
+    with pytest.raises(UnsafeConfiguration, match="DAILYLIFE_MFA_LIMIT must read like"):
+        create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "MFA_LIMIT": "five a day"})
 
 
 def test_seed_demo_says_which_demo_accounts_set_up_a_second_factor(app, mfa_required):
