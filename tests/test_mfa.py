@@ -346,3 +346,19 @@ def test_passkeys_in_production_need_their_relying_party_configured(settings, of
         if offered:
             assert passkeys.rp_id() == "dailylife.council.example"
             assert passkeys.origin() == "https://dailylife.council.example"
+
+
+def test_a_waiting_sign_in_completes_once_even_if_its_cookie_is_sent_again(
+        app, world, mfa_required):
+    _, codes = enrol_with_app(app.test_client(), world.supervisor)
+    client = app.test_client()
+    password_step(client, world.supervisor)
+    waiting = client.get_cookie("dailylife_session").value
+    assert client.post_form("/login/second-factor", {"code": codes[0]}).status_code == 302
+
+    replay = app.test_client()
+    replay.set_cookie("dailylife_session", waiting)
+    answer = replay.post_form("/login/second-factor", {"code": codes[1]})
+    assert answer.location == "/login"
+    assert not signed_in(replay)
+    assert events("second_factor_replayed")[-1].actor_id == world.supervisor.id

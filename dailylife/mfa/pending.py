@@ -5,13 +5,15 @@ during this sign-in) which factor they set up. Until it is completed no server s
 so every other page and the API answer as to someone signed out.
 """
 
+import secrets
 import uuid
 from datetime import timedelta
 
 from flask import current_app, session
+from limits import RateLimitItemPerMinute
 
 from dailylife.clock import utcnow
-from dailylife.extensions import db
+from dailylife.extensions import db, limiter
 from dailylife.people.models import User
 
 KEY = "pending_sign_in"
@@ -20,7 +22,7 @@ KEY = "pending_sign_in"
 def begin(user: User, next_page: str | None) -> None:
     session.clear()
     session[KEY] = {"user": str(user.id), "at": utcnow().timestamp(), "next": next_page,
-                    "enrolled": None}
+                    "enrolled": None, "nonce": secrets.token_urlsafe(16)}
 
 
 def pending_user() -> User | None:
@@ -57,6 +59,15 @@ def mark_enrolled(factor: str) -> None:
 
 def enrolled() -> str | None:
     return session.get(KEY, {}).get("enrolled")
+
+
+def claim() -> bool:
+    """True the first time only: the session cookie is signed but can be sent again, so a
+    waiting sign-in (and the passkey challenge in it) is spent in the limiter's shared storage
+    for as long as it could live."""
+    nonce = session.get(KEY, {}).get("nonce")
+    lifetime = RateLimitItemPerMinute(1, current_app.config["MFA_PENDING_MINUTES"] + 1)
+    return isinstance(nonce, str) and limiter.limiter.hit(lifetime, "pending-sign-in", nonce)
 
 
 def end() -> None:

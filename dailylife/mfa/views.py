@@ -56,8 +56,14 @@ def with_pending(json: bool = False):
 
 
 def _finish(user, method: str):
+    """The session, once per waiting sign-in: a replayed cookie of a finished one goes nowhere."""
     next_page = pending.next_page()
+    claimed = pending.claim()
     pending.end()
+    if not claimed:
+        audit.record("second_factor_replayed", actor=user, method=method)
+        flash(NO_PENDING, "error")
+        return redirect(url_for("people.login"))
     return complete_sign_in(user, method, next_page)
 
 
