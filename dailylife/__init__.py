@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.media.views import api as media_api_bp
     from dailylife.media.views import bp as media_bp
     from dailylife.people.account import bp as account_bp
+    from dailylife.mfa.views import bp as mfa_bp
     from dailylife.people.admin import bp as admin_bp
     from dailylife.people.sso import bp as sso_bp
     from dailylife.people.sso import init_app as init_sso
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(people_bp)
     app.register_blueprint(sso_bp)
     init_sso(app)
+    app.register_blueprint(mfa_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(chronology_bp)
     app.register_blueprint(voice_bp)

@@ -1,5 +1,5 @@
 """Command-line tools: ``flask --app dailylife seed-demo | users create | users forget-sso |
-audit anchor | audit verify | entries check``."""
+users reset-mfa | audit anchor | audit verify | entries check``."""
 
 import os
 import sys
@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from dailylife import audit, demo
 from dailylife.chronology import showable
 from dailylife.extensions import db
+from dailylife.mfa import factors
 from dailylife.people import operations, sessions, sso
 from dailylife.people.models import Role, Team
 from dailylife.people.passwords import password_problem
@@ -49,6 +50,10 @@ def seed_demo(entries: int) -> None:
         click.echo("Demo data created. Sign in with any of these, password: " + password)
         for email in demo.DEMO_EMAILS:
             click.echo(f"  {email}")
+        required = sorted(role.value for role in current_app.config["MFA_REQUIRED_ROLES"])
+        if required:
+            click.echo(f"The {' and '.join(required)} accounts set up an authenticator app or a "
+                       "passkey at their first sign-in (DAILYLIFE_MFA_REQUIRED_ROLES).")
     else:
         click.echo("Demo data was already there; nothing new created.")
     if entries:
@@ -87,6 +92,20 @@ def create_user(email: str, role: str, team_name: str | None, display_name: str 
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def reset_mfa(email: str) -> None:
+    """Remove a user's second factors and recovery codes (a lost phone) and end their sessions."""
+    user = sessions.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}.")
+    ended = factors.reset(user, actor=f"operator ({os.environ.get('USER', 'unknown')})")
+    db.session.commit()
+    click.echo(f"Removed the second factors of {user.email} and ended {ended} session"
+               f"{'' if ended == 1 else 's'}. They set up a new one at their next sign-in"
+               + (" (their role requires one)." if factors.is_required(user) else "."))
 
 
 @users_cli.command("forget-sso")

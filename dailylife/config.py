@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import limits
+
 from dailylife.people import mail
 from dailylife.people import sso_settings
 from dailylife.signals import settings as signal_settings
@@ -81,6 +83,14 @@ def defaults(instance_path: str) -> dict:
         # App servers (hosts or containers) of this deployment; gunicorn's workers per server
         # come from WEB_CONCURRENCY (gunicorn_conf.py sets it from -w).
         "INSTANCES": 1,
+        # Roles that must sign in with a second factor (a comma list); testing defaults to none.
+        "MFA_REQUIRED_ROLES": None,
+        # How long a sign-in may wait between the password and the second factor.
+        "MFA_PENDING_MINUTES": 5,
+        # Wrong second-factor codes per account in this window before it must wait.
+        "MFA_LIMIT": "5 per 15 minutes",
+        "WEBAUTHN_RP_ID": None,
+        "WEBAUTHN_ORIGIN": None,
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
@@ -120,7 +130,25 @@ def load(app, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = _with_psycopg3(app.config["SQLALCHEMY_DATABASE_URI"])
     _apply_environment(app.config)
+    _apply_mfa(app.config)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_LIFETIME_HOURS"])
+
+
+def _apply_mfa(config) -> None:
+    """Supervisors and admins need a second factor unless configured otherwise; the test suite
+    signs them in with a password alone unless a test switches it on."""
+    from dailylife.mfa.factors import parse_required_roles
+    if config["MFA_REQUIRED_ROLES"] is None:
+        config["MFA_REQUIRED_ROLES"] = "" if config["ENV_NAME"] == "testing" else "supervisor,admin"
+    try:
+        config["MFA_REQUIRED_ROLES"] = parse_required_roles(config["MFA_REQUIRED_ROLES"])
+    except ValueError as error:
+        raise UnsafeConfiguration(str(error)) from error
+    try:
+        limits.parse(config["MFA_LIMIT"])
+    except ValueError as error:
+        raise UnsafeConfiguration(f"DAILYLIFE_MFA_LIMIT must read like '5 per 15 minutes', not "
+                                  f"{config['MFA_LIMIT']!r}.") from error
 
 
 def _with_psycopg3(url: str) -> str:
@@ -135,6 +163,7 @@ def _apply_environment(config) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS", "OFFLINE_LOCK_SECONDS",
                  "STUCK_HOURS", "CHRONOLOGY_PAGE_SIZE", "SYNC_MAX_ITEMS", "SYNC_MAX_BYTES",
                  "MEDIA_MAX_BYTES", "MEDIA_MAX_PIXELS", "SET_PASSWORD_HOURS", "MAIL_PORT",
+                 "MFA_PENDING_MINUTES",
                  "SIGNIN_FREE_FAILURES", "SIGNIN_FIRST_DELAY_SECONDS", "SIGNIN_MAX_DELAY_SECONDS",
                  "SIGNIN_FAILURE_WINDOW_MINUTES", "SIGNIN_DEVICE_FAILURES", "DEVICE_COOKIE_DAYS",
                  "INSTANCES",

@@ -59,6 +59,55 @@ ACCESS = {
     "people.logout": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
         other_supervisor=302, advocate=302, admin=302),
+    # The second step of signing in: only for a sign-in waiting after its password (test_mfa.py);
+    # without one, back to the password; someone signed in has nothing to do there.
+    "mfa.second_factor": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "mfa.passkey_options": dict(
+        signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
+        other_supervisor=409, advocate=409, admin=409),
+    "mfa.passkey_sign_in": dict(
+        signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
+        other_supervisor=409, advocate=409, admin=409),
+    "mfa.enrol": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "mfa.enrol_passkey_options": dict(
+        signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
+        other_supervisor=409, advocate=409, admin=409),
+    "mfa.enrol_passkey": dict(
+        signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
+        other_supervisor=409, advocate=409, admin=409),
+    "mfa.enrol_recovery_codes": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "mfa.enrol_done": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    # Everyone manages their own second factors; nobody else's. New recovery codes need a factor
+    # first (409); an empty form names what is missing (400).
+    "mfa.security": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "mfa.add_authenticator_app": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "mfa.remove_authenticator_app": dict(
+        signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
+        other_supervisor=302, advocate=302, admin=302),
+    "mfa.add_passkey_options": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    "mfa.add_passkey": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
+        other_supervisor=400, advocate=400, admin=400),
+    "mfa.remove_passkey": dict(
+        signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
+        other_supervisor=400, advocate=400, admin=400),
+    "mfa.new_recovery_codes": dict(
+        signed_out=LOGIN, practitioner=409, other_practitioner=409, supervisor=409,
+        other_supervisor=409, advocate=409, admin=409),
     "children.home": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
         other_supervisor=302, advocate=302, admin=302),

@@ -11,8 +11,20 @@ from flask_login import login_user
 
 from dailylife import audit, errors
 from dailylife.extensions import db
+from dailylife.mfa import factors, pending
 from dailylife.people import sessions
 from dailylife.people.models import Role, User
+
+
+def begin_password_sign_in(user: User, next_page: str | None = None):
+    """After a correct password: a session at once, or first the second factor (or, where the
+    role requires one and none is enrolled, setting one up) with no session until then."""
+    if not factors.needs_second_factor(user):
+        return complete_sign_in(user, "password", next_page)
+    pending.begin(user, next_page)
+    enrolled = factors.has_second_factor(user)
+    audit.record("password_accepted", actor=user, then="second_factor" if enrolled else "enrol")
+    return redirect(url_for("mfa.second_factor" if enrolled else "mfa.enrol"))
 
 
 def complete_sign_in(user: User, method: str, next_page: str | None = None):

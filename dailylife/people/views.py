@@ -8,7 +8,7 @@ from dailylife.access import Action, requires
 from dailylife.extensions import limiter
 from dailylife.people import sessions, throttle
 from dailylife.people.forms import ConfirmForm, LoginForm
-from dailylife.people.signin import complete_sign_in, password_signin_off
+from dailylife.people.signin import begin_password_sign_in, password_signin_off
 from dailylife.people.passwords import (burn_time_like_a_check, hash_password, needs_rehash,
                                         verify_password)
 
@@ -43,7 +43,7 @@ def login():
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             return throttle.password_proven(
-                user, complete_sign_in(user, "password", request.args.get("next")))
+                user, begin_password_sign_in(user, request.args.get("next")))
         audit.record("sign_in_failed", actor=user, email=form.email.data.strip().lower()[:254])
         flash(GENERIC_FAILURE, "error")
     return render_template("people/login.html", form=form,

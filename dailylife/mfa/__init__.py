@@ -1,0 +1,1 @@
+"""Second factors for password sign-in: authenticator apps (TOTP), passkeys and recovery codes."""
