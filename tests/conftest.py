@@ -175,7 +175,8 @@ class AppClient(FlaskClient):
 
     def sign_in(self, user, password: str = PASSWORD):
         response = self.post_form("/login", {"email": user.email, "password": password})
-        assert response.status_code == 302, "sign-in should succeed"
+        assert response.status_code == 302 and not response.location.startswith("/login"), \
+            "sign-in should succeed and start a session (not wait for a second factor)"
         return response
 
 

@@ -10,6 +10,7 @@ import socket
 import time
 from datetime import timedelta
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -136,6 +137,34 @@ def test_an_admin_creates_a_supervisor_who_reads_nothing_until_they_set_their_pa
     assert supervisor.get("/team").status_code == 200
     assert [event.actor_id for event in events("password_link_sent")] == [world.admin.id]
     assert [event.detail["purpose"] for event in events("password_link_used")] == ["new_account"]
+
+
+def test_a_new_supervisor_reads_nothing_until_they_have_set_a_password_and_a_second_factor(
+        app, world, client_for, inbox):
+    """The whole way in, with the production default that supervisors use a second factor: the
+    admin who made the account never had a password for it, and the owner's password alone
+    opens nothing."""
+    admin = client_for(world.admin)  # signed in before this test's requirement
+    app.config["MFA_REQUIRED_ROLES"] = frozenset({Role.SUPERVISOR, Role.ADMIN})
+    admin.post_form("/admin/users/new", new_user_form(world.team_a))
+    owner = app.test_client()
+    assert set_password(owner, inbox.link_for("sam.new@example.org")).status_code == 302
+
+    password_only = owner.post_form("/login", {"email": "sam.new@example.org",
+                                               "password": NEW_PASSWORD})
+    assert password_only.location == "/login/enrol"
+    assert owner.get("/api/v1/cases").status_code == 401
+    assert owner.get(f"/cases/{world.child.id}/chronology.csv").location.startswith("/login")
+    assert owner.get("/team").location.startswith("/login")
+
+    enrolment = owner.get("/login/enrol").get_data(as_text=True)
+    secret = re.search(r"<code data-totp-secret>([A-Z2-7]+)</code>", enrolment).group(1)
+    confirmed = owner.post_form("/login/enrol", {"code": pyotp.TOTP(secret).now()})
+    assert confirmed.location == "/login/enrol/recovery-codes"
+    owner.get("/login/enrol/recovery-codes")
+    assert owner.post_form("/login/enrol/done").status_code == 302
+    assert owner.get("/team").status_code == 200
+    assert events("sign_in")[-1].detail["method"] == "password+totp"
 
 
 def test_an_account_without_a_password_fails_like_a_wrong_password(app, world, make_user):
