@@ -14,13 +14,14 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def to_local(moment: datetime) -> datetime:
-    return moment.astimezone(local_zone())
+def to_local(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """``moment`` in the service's time zone (``zone``, when the caller has already read it)."""
+    return moment.astimezone(zone or local_zone())
 
 
-def from_local(naive: datetime) -> datetime:
+def from_local(naive: datetime, zone: ZoneInfo | None = None) -> datetime:
     """A wall-clock time typed by a practitioner, as an aware UTC datetime."""
-    return naive.replace(tzinfo=local_zone()).astimezone(UTC)
+    return naive.replace(tzinfo=zone or local_zone()).astimezone(UTC)
 
 
 def local_today() -> date:

@@ -37,14 +37,17 @@ class Request(flask.Request):
 
 
 def json_depth(value) -> int:
-    """How deeply a parsed JSON value nests (a scalar is 0, ``[1]`` is 1), without recursion."""
-    deepest, waiting = 0, [(value, 0)]
+    """How deeply a parsed JSON value nests (a scalar is 0, ``[1]`` is 1), without recursion.
+    Only containers are queued: a sync item is mostly strings, and every item is measured."""
+    if not isinstance(value, (dict, list)):
+        return 0
+    deepest, waiting = 1, [(value, 1)]
     while waiting:
         current, depth = waiting.pop()
-        if isinstance(current, (dict, list)):
-            deepest = max(deepest, depth + 1)
-            children = current.values() if isinstance(current, dict) else current
-            waiting.extend((child, depth + 1) for child in children)
+        deepest = max(deepest, depth)
+        for child in current.values() if isinstance(current, dict) else current:
+            if isinstance(child, (dict, list)):
+                waiting.append((child, depth + 1))
     return deepest
 
 

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dailylife import audit
 from dailylife.audit import AuditEvent
 from dailylife.clock import utcnow
-from dailylife.entries import history
+from dailylife.entries import history, operations
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
 
@@ -563,3 +563,41 @@ def test_the_caseload_briefs_take_as_many_statements_for_many_children_as_for_on
         allocate(world.practitioner, child)
         children.append(with_history(child))
     assert statements() == one
+
+
+def raw_entry_columns(entry_id: uuid.UUID) -> dict:
+    """An entry's columns exactly as the database driver hands them back (no SQLAlchemy types)."""
+    rows = db.session.connection().exec_driver_sql("SELECT * FROM entry").mappings().all()
+    stored_id = entry_id.hex if db.engine.dialect.name == "sqlite" else entry_id
+    return dict(next(row for row in rows if row["id"] == stored_id))
+
+
+def test_a_batch_writes_each_entry_exactly_as_sqlalchemy_would(world, ctx):
+    """Sync writes its rows through the driver (entries/bulk.py) for speed: the stored values,
+    UUIDs, moments and JSON included, must be those SQLAlchemy's own INSERT stores."""
+    visit = operations.add_entry(author=world.practitioner, child=world.child, kind="visit",
+                                 data={"type": "planned", "child_seen": True, "seen_alone": True},
+                                 occurred_at=utcnow() - timedelta(hours=2))
+    db.session.flush()
+    india = timezone(timedelta(hours=5, minutes=30))
+    row = operations.entry_row(
+        author=world.practitioner, child=world.child, kind="observation", visit_id=visit.id,
+        data={"category": "behaviour", "text": "Zoë said “no” to the café ☕", "source": "other",
+              "significant": True, "impact": "Upset.", "action_taken": "No action"},
+        occurred_at=datetime(2026, 3, 1, 9, 30, tzinfo=india),
+        recorded_at=datetime(2026, 3, 1, 4, 0, 0, 250, tzinfo=UTC), device_id="tablet-1",
+        entry_id=uuid.uuid4())
+    through_sqlalchemy = {**row, "id": uuid.uuid4()}
+    writes = operations.Writes()
+    writes.add(world.practitioner, row)
+    writes.write()
+    db.session.execute(Entry.__table__.insert(), [through_sqlalchemy])
+    ours, theirs = raw_entry_columns(row["id"]), raw_entry_columns(through_sqlalchemy["id"])
+    assert {**ours, "id": None} == {**theirs, "id": None}
+    db.session.commit()
+    db.session.expire_all()
+    entry = db.session.get(Entry, row["id"])
+    assert (entry.visit_id, entry.kind, entry.occurred_at, entry.recorded_at, entry.data,
+            entry.significant, entry.triangulation) == (
+        visit.id, "observation", datetime(2026, 3, 1, 4, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 4, 0, 0, 250, tzinfo=UTC), row["data"], True, "unverified")

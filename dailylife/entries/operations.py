@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from dailylife import audit
 from dailylife.children.models import Child
-from dailylife.clock import from_local, to_local, utcnow
-from dailylife.entries import references
+from dailylife.clock import from_local, local_zone, to_local, utcnow
+from dailylife.entries import bulk, references
 from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
@@ -64,7 +64,8 @@ def _outside(moment: datetime, latest: datetime, too_early: str, too_late: str) 
             return too_early
         if moment > latest:
             return too_late
-        from_local(to_local(moment).replace(tzinfo=None))
+        zone = local_zone()  # read once: a sync batch checks two moments an item
+        from_local(to_local(moment, zone).replace(tzinfo=None), zone)
     except (OverflowError, ValueError):
         return MOMENT_OUT_OF_RANGE
     return None
@@ -131,7 +132,7 @@ class Writes:
         entries, self.entries = self.entries, []
         trail, self.trail = self.trail, audit.Trail()
         if entries:
-            db.session.execute(Entry.__table__.insert(), entries)
+            bulk.insert_entries(entries)
             restamp({row["child_id"] for row in entries})
             self._audit(trail, entries)
         trail.write()
