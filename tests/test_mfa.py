@@ -18,6 +18,7 @@ from dailylife.mfa.models import AuthenticatorApp, RecoveryCode
 from dailylife.people.models import Role, UserSession
 
 from conftest import PASSWORD
+from production import production_app
 
 REQUIRED = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -339,8 +340,7 @@ def test_a_wrong_code_while_enrolling_says_what_to_do(app, world, mfa_required):
     ({"WEBAUTHN_RP_ID": "dailylife.council.example",
       "WEBAUTHN_ORIGIN": "https://dailylife.council.example"}, True)])
 def test_passkeys_in_production_need_their_relying_party_configured(settings, offered):
-    production = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64,
-                             "SQLALCHEMY_DATABASE_URI": "sqlite://", **settings})
+    production = production_app(**settings)
     with production.test_request_context("/", base_url="https://proxy.internal"):
         assert passkeys.available() is offered
         if offered:
