@@ -212,13 +212,17 @@ def _app_setup(user, app) -> dict:
     return {"qr_code": totp.qr_code_data_uri(uri), "secret": totp.secret_of(app)}
 
 
+def _enrolment_closed():
+    return jsonify(error="conflict", message="A second factor is already set up for this "
+                   "sign-in; continue with it."), 409
+
+
 @bp.post("/login/enrol/passkey/options")
 @requires(Action.PUBLIC)
 @with_pending(json=True)
 def enrol_passkey_options(user):
     if not _enrolment_open(user) or not passkeys.available():
-        return jsonify(error="conflict", message="A second factor is already set up for this "
-                       "sign-in; continue with it."), 409
+        return _enrolment_closed()
     return current_app.response_class(passkeys.registration_options(user),
                                       mimetype="application/json")
 
@@ -228,8 +232,7 @@ def enrol_passkey_options(user):
 @with_pending(json=True)
 def enrol_passkey(user):
     if not _enrolment_open(user):
-        return jsonify(error="conflict", message="A second factor is already set up for this "
-                       "sign-in; continue with it."), 409
+        return _enrolment_closed()
     answer = _register_passkey(user)
     if isinstance(answer, tuple):
         return answer
