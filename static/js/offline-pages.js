@@ -226,7 +226,8 @@ export function fillShellPages() {
   if (caseload) return renderCaseload(caseload);
   const child = document.querySelector('[data-offline-child]');
   if (child) return renderChild(child);
-  if (document.querySelector('[data-outbox]')) {
+  // The Waiting to send page; a recording form's own data-outbox names the kind it saves.
+  if (document.querySelector('[data-outbox="waiting"]')) {
     document.querySelector('[data-export-unsent]')
       .addEventListener('click', () => exportUnsent(document.querySelector('[data-export-problem]')));
     currentUserId().then((userId) => offerPassphraseChange(document.querySelector('[data-change-passphrase]'), userId));

@@ -1,0 +1,43 @@
+"""A practitioner's day on the tablet (issue 16, "Things that break"): what each page says and
+does after a save, a sync, a sign-out or a lockout is what really happened."""
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from dailylife.clock import utcnow
+from dailylife.entries import operations
+from dailylife.entries.payload import validate
+from dailylife.extensions import db
+
+from .test_offline import READ_META, wait_for_app, wait_until
+
+
+def a_parents_report(world):
+    clean, _ = validate("observation", {"category": "education", "source": "parent_reported",
+                                        "source_detail": "mother", "text": "She goes every day."})
+    report = operations.add_entry(author=world.practitioner, child=world.child, kind="observation",
+                                  data=clean, occurred_at=utcnow() - timedelta(hours=2))
+    db.session.commit()
+    return report
+
+
+@pytest.mark.parametrize("page_path", [
+    "observations/new", "household/new", "voice/new", "entries/{report}/amend",
+    "entries/{report}/triangulate"])
+def test_each_recording_page_starts_without_a_script_error_and_syncs_when_back_online(
+        world, live_server, signed_in_page, page_path):
+    report = a_parents_report(world)
+    page = signed_in_page(world.practitioner)
+    page.goto(f"/cases/{world.child.id}")
+    wait_for_app(page)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"/cases/{world.child.id}/{page_path.format(report=report.id)}")
+    wait_until(page, READ_META, "currentUser")
+    expect(page.locator("#sync-status")).to_contain_text("Nothing waiting")
+    page.evaluate("() => navigator.locks.request('dailylife-sync', () => true)")
+    with page.expect_request("**/api/v1/me"):
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert errors == []
