@@ -7,7 +7,7 @@ import { offerPassphraseChange } from './device.js';
 import { downloadUnsent, stuckCount } from './rescue.js';
 import { publishedRules } from './rules.js';
 import { currentUserId, getMeta } from './store.js';
-import { syncNow } from './sync.js';
+import { onSyncChange, syncNow } from './sync.js';
 
 const childIdInPath = () => window.location.pathname.match(/^\/cases\/([0-9a-f-]{36})/)?.[1];
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString('en-GB', { dateStyle: 'medium' }) : 'None recorded');
@@ -235,6 +235,8 @@ export function fillShellPages() {
       await syncNow();
       await renderOutbox();
     });
+    // Every sync, automatic ones too, changes what waits: the list follows the outbox.
+    onSyncChange(({ state }) => (state === 'syncing' ? null : renderOutbox()));
     return renderOutbox();
   }
   return null;

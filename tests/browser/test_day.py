@@ -11,7 +11,8 @@ from dailylife.entries import operations
 from dailylife.entries.payload import validate
 from dailylife.extensions import db
 
-from .test_offline import READ_META, wait_for_app, wait_until
+from .test_offline import (READ_META, entries_of, fill_visit, save_visit, settle, visit_page,
+                           wait_for_app, wait_until)
 
 
 def a_parents_report(world):
@@ -41,3 +42,23 @@ def test_each_recording_page_starts_without_a_script_error_and_syncs_when_back_o
     with page.expect_request("**/api/v1/me"):
         page.evaluate("() => window.dispatchEvent(new Event('online'))")
     assert errors == []
+
+
+def test_waiting_to_send_empties_its_list_after_an_automatic_sync(world, live_server, signed_in_page):
+    child = world.child
+    page = signed_in_page(world.practitioner)
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    page.context.route("**/api/v1/sync", lambda route: route.abort())  # no signal as it is saved
+    fill_visit(page, observation="Amy's coat was by the door.", words="We go out after tea.")
+    save_visit(page, child)
+    page.goto("/outbox")
+    waiting = page.locator("[data-outbox='waiting'] li")
+    expect(waiting).to_have_count(4)
+    settle(page)
+
+    page.context.unroute("**/api/v1/sync")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # the signal is back
+    expect(page.locator("#sync-status")).to_contain_text("Nothing waiting")
+    expect(waiting).to_have_text(["Nothing is waiting."])
+    assert len(entries_of(child)) == 4
