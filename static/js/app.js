@@ -86,6 +86,15 @@ function reopen(form, records) {
   showErrors(form, refusalsOf(form, records));
 }
 
+// What became of a save, as it really is: sent at once, or kept on the tablet until it can be.
+function savedWords(saved, kept) {
+  const entries = (count) => `${count} ${count === 1 ? 'entry' : 'entries'}`;
+  if (kept === 0) return `Sent (${entries(saved)}).`;
+  const when = 'sent as soon as there is a connection.';
+  if (kept === saved) return `Saved on this tablet (${entries(saved)}). ${saved === 1 ? 'It is' : 'They are'} ${when}`;
+  return `Sent ${saved - kept} of ${entries(saved)}; the other ${kept} ${kept === 1 ? 'is' : 'are'} saved on this tablet and ${when}`;
+}
+
 // Save into the outbox, then try to send at once; the device keeps it whatever happens next.
 // `refused`: the outbox records this form corrects; the save takes their place (and their ids).
 async function saveOnDevice(form, childId, userId, makeItems, images, { draftKey = null, refused = [] } = {}) {
@@ -109,7 +118,7 @@ async function saveOnDevice(form, childId, userId, makeItems, images, { draftKey
     replaced = await refusalsShown(form, items.map((item) => item.id));
     earlier = items;
     if (replaced.length) return;
-    sessionStorage.setItem(NOTICE_KEY, `Saved on this tablet (${items.length === 1 ? '1 entry' : `${items.length} entries`}). It is sent as soon as there is a connection.`);
+    sessionStorage.setItem(NOTICE_KEY, savedWords(items.length, (await recordsOf(items.map((item) => item.id))).filter(Boolean).length));
     window.location.assign(`/cases/${childId}`);
   });
 }

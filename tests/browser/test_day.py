@@ -62,3 +62,28 @@ def test_waiting_to_send_empties_its_list_after_an_automatic_sync(world, live_se
     expect(page.locator("#sync-status")).to_contain_text("Nothing waiting")
     expect(waiting).to_have_text(["Nothing is waiting."])
     assert len(entries_of(child)) == 4
+
+
+def test_a_visit_saved_online_says_it_was_sent(world, live_server, signed_in_page):
+    child = world.child
+    page = signed_in_page(world.practitioner)
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    fill_visit(page, observation="Amy's coat was by the door.", words="We go out after tea.")
+    save_visit(page, child)
+    expect(page.locator(".flash[role=status]")).to_have_text("Sent (4 entries).")
+    assert len(entries_of(child)) == 4
+
+
+def test_a_visit_saved_without_a_connection_says_it_is_kept_on_the_tablet(
+        world, live_server, signed_in_page):
+    child = world.child
+    page = signed_in_page(world.practitioner)
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    page.context.route("**/api/v1/sync", lambda route: route.abort())
+    fill_visit(page, observation="Amy's coat was by the door.", words="We go out after tea.")
+    save_visit(page, child)
+    expect(page.locator(".flash[role=status]")).to_have_text(
+        "Saved on this tablet (4 entries). They are sent as soon as there is a connection.")
+    assert entries_of(child) == []
