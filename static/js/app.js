@@ -4,7 +4,7 @@ import { briefOf, refreshBriefs } from './caseload.js';
 import { keepDrafts } from './drafts.js';
 import { ChosenImages } from './media.js';
 import { fillShellPages } from './offline-pages.js';
-import { holdsNothing, leaveDevice, unlockDevice, unsentWords } from './device.js';
+import { holdsNothing, leaveDevice, unlockDevice, unsentCounts, unsentWords } from './device.js';
 import { keepUnsentKey } from './rescue.js';
 import { itemsOf, recordsOf, saveToOutbox } from './outbox.js';
 import { ensureRowOf } from './rows.js';
@@ -154,6 +154,18 @@ async function recordingForms() {
   }
 }
 
+// What signing out does to what is unsent, truly: saved entries and images are sent at the
+// next sign-in; a draft never is, it waits here to be finished and saved.
+async function signOutWarning(userId, unsent) {
+  const { entries, images, drafts } = await unsentCounts(userId);
+  const fates = [
+    (entries || images) && 'What you saved is sent when you sign in again.',
+    drafts && `${drafts === 1 ? 'A draft is' : 'Drafts are'} never sent: sign in again on this tablet to finish and save ${drafts === 1 ? 'it' : 'them'}.`,
+  ].filter(Boolean).join(' ');
+  const one = /^1 \w+$/.test(unsent);
+  return `${unsent} ${one ? 'has' : 'have'} not reached the server yet. ${one ? 'It stays' : 'They stay'} on this tablet, locked by your offline passphrase. ${fates} Sign out now?`;
+}
+
 // Attached before anything waits on the network: a slow connection must not let "Sign out"
 // through unwarned while entries wait.
 // With nothing unsent, signing out removes everything of the user from the tablet; otherwise
@@ -164,7 +176,7 @@ function warnBeforeSigningOut(form) {
     event.preventDefault();
     const userId = await currentUserId();
     const unsent = userId ? await unsentWords(userId) : '';
-    if (!unsent || window.confirm(`${unsent} ${/^1 \w+$/.test(unsent) ? 'has' : 'have'} not reached the server yet. They stay on this tablet, locked by your offline passphrase, and are sent when you sign in again. Sign out now?`)) {
+    if (!unsent || window.confirm(await signOutWarning(userId, unsent))) {
       if (userId) await leaveDevice(userId);
       form.dataset.confirmed = 'yes';
       form.requestSubmit();

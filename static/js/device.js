@@ -143,9 +143,15 @@ async function keysOf(store, userId) {
 
 const counted = (count, one, many) => `${count} ${count === 1 ? one : many}`;
 
+// How many entries, images and drafts of the user have not reached the server.
+export async function unsentCounts(userId) {
+  const [entries, images, drafts] = await Promise.all(['outbox', 'media', 'drafts'].map(async (store) => (await keysOf(store, userId)).length));
+  return { entries, images, drafts };
+}
+
 // What of the user has not reached the server, in words ("4 entries and 1 draft"), or ''.
 export async function unsentWords(userId) {
-  const [entries, images, drafts] = await Promise.all(['outbox', 'media', 'drafts'].map(async (store) => (await keysOf(store, userId)).length));
+  const { entries, images, drafts } = await unsentCounts(userId);
   const parts = [entries && counted(entries, 'entry', 'entries'), images && counted(images, 'image', 'images'),
     drafts && counted(drafts, 'draft', 'drafts')].filter(Boolean);
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts.join('');

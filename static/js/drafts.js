@@ -95,14 +95,23 @@ export async function keepDrafts(form, childId, images, onKept) {
   let timer;
   let saved = false; // in the outbox: a late autosave (a pause in typing, leaving the page) must
   // not write the draft again that saving it removed
-  form.addEventListener('outbox:saved', () => {
+  let writing = Promise.resolve(); // autosaves one after another, so the last one is known
+  form.addEventListener('outbox:saved', async () => {
     saved = true;
     clearTimeout(timer);
+    // An autosave begun before the save may have written the draft back after the outbox
+    // removed it: once it is over, the draft goes for good.
+    await writing;
+    await db.delete('drafts', key);
   });
-  const save = async () => {
+  const write = async () => {
     if (saved) return;
     const sealed = await seal(snapshot(form));
     await db.put('drafts', { key, userId, childId, savedAt: Date.now(), sealed });
+  };
+  const save = () => {
+    writing = writing.then(write, write);
+    return writing;
   };
   const banner = document.querySelector('[data-draft-banner]');
   // Only sealed drafts are offered: one that is not was planted, never written by the app.

@@ -11,8 +11,8 @@ from dailylife.entries import operations
 from dailylife.entries.payload import validate
 from dailylife.extensions import db
 
-from .test_offline import (READ_META, entries_of, fill_visit, save_visit, settle, visit_page,
-                           wait_for_app, wait_until)
+from .test_offline import (READ_META, READ_STORE, entries_of, fill_visit, save_visit, settle,
+                           visit_page, wait_for_app, wait_for_draft, wait_until)
 
 
 def a_parents_report(world):
@@ -87,3 +87,61 @@ def test_a_visit_saved_without_a_connection_says_it_is_kept_on_the_tablet(
     expect(page.locator(".flash[role=status]")).to_have_text(
         "Saved on this tablet (4 entries). They are sent as soon as there is a connection.")
     assert entries_of(child) == []
+
+
+#: Sealing a draft of the visit form (its fields are named "observations-0-text", the outbox's
+#: items are not) takes 1.5 s, as on a slow tablet: an autosave is still on its way as the
+#: practitioner saves the visit.
+SLOW_DRAFT_SEALING = """(() => {
+    const encrypt = SubtleCrypto.prototype.encrypt;
+    SubtleCrypto.prototype.encrypt = async function (algorithm, key, bytes) {
+        const isDraft = new TextDecoder().decode(bytes).includes('"observations-0-text":');
+        if (isDraft) await new Promise((resolve) => setTimeout(resolve, 1500));
+        return encrypt.call(this, algorithm, key, bytes);
+    };
+})()"""
+
+
+def test_a_visit_saved_while_its_draft_was_being_written_leaves_no_draft_behind(
+        world, live_server, signed_in_page):
+    child = world.child
+    page = signed_in_page(world.practitioner)
+    page.add_init_script(SLOW_DRAFT_SEALING)
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    held = []  # the sync holds the page while the autosave finishes
+    page.context.route("**/api/v1/sync",
+                       lambda route: route.abort() if None in held else held.append(route))
+    fill_visit(page, observation="Amy's coat was by the door.", words="We go out after tea.")
+    page.wait_for_timeout(600)  # the autosave has begun (400 ms after the last key)
+    page.get_by_role("button", name="Save visit").click()
+    page.wait_for_timeout(2_500)  # the autosave's write is over
+    held.append(None)  # and no signal after
+    for route in held[:-1]:
+        route.abort()
+    page.wait_for_url(f"**/cases/{child.id}")
+
+    assert page.evaluate(READ_STORE, "drafts") == []
+    page.goto(visit_page(child))
+    wait_until(page, READ_META, "currentUser")
+    expect(page.locator("[data-draft-banner]")).to_be_hidden()
+
+
+def test_signing_out_with_a_draft_does_not_promise_to_send_it(world, live_server, signed_in_page):
+    page = signed_in_page(world.practitioner)
+    page.goto(visit_page(world.child))
+    wait_for_app(page)
+    page.fill("#analysis", "Next visit, first thoughts")
+    wait_for_draft(page, "analysis", "Next visit, first thoughts")
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    with page.expect_event("dialog"):
+        page.get_by_role("button", name="Sign out").click()
+    assert dialogs[0].startswith("1 draft has not reached the server yet.")
+    assert "sent when you sign in again" not in dialogs[0]
+    assert "A draft is never sent: sign in again on this tablet to finish and save it." in dialogs[0]
