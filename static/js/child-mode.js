@@ -162,8 +162,9 @@ async function checkPin(form) {
   if (answer?.status === 200) return leave(`/cases/${childId}`);
   if (answer?.error === 'signed_out') return signedOut(answer.message);
   if (answer?.error === 'wrong_pin' || answer?.error === 'invalid_pin') return say(form, answer.message);
-  const { ok, waitSeconds } = await tryPin(pin);
+  const { ok, unchecked, waitSeconds } = await tryPin(pin);
   if (ok) return leave(`/cases/${childId}`);
+  if (unchecked) return say(form, `Too many wrong tries: wait ${waitSeconds} seconds, then type the PIN again.`);
   return say(form, waitSeconds ? `That is not the PIN. Try again in ${waitSeconds} seconds.` : 'That is not the PIN. Try again.');
 }
 

@@ -42,12 +42,13 @@ export async function lock(pin, details) {
   await setMeta(WORKER_KEY, window.location.pathname);
 }
 
-// { ok: true } or { ok: false, waitSeconds } (0 when the next try may come at once).
+// { ok: true } or { ok: false, waitSeconds } (0 when the next try may come at once);
+// `unchecked` when the PIN was not even looked at, because wrong tries make this one wait.
 export async function tryPin(pin) {
   const record = currentLock();
   if (!record) return { ok: true };
   const waiting = record.waitUntil - Date.now();
-  if (waiting > 0) return { ok: false, waitSeconds: Math.ceil(waiting / 1000) };
+  if (waiting > 0) return { ok: false, unchecked: true, waitSeconds: Math.ceil(waiting / 1000) };
   if (validPin(pin) && (await hashOf(pin, fromBase64(record.salt))) === record.hash) return { ok: true };
   const failures = record.failures + 1;
   const waitUntil = failures >= FREE_TRIES ? Date.now() + WAIT_MS : 0;

@@ -1,6 +1,7 @@
 """A practitioner's day on the tablet (issue 16, "Things that break"): what each page says and
 does after a save, a sync, a sign-out or a lockout is what really happened."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,10 @@ from dailylife.entries import operations
 from dailylife.entries.payload import validate
 from dailylife.extensions import db
 
+from .test_child_mode import hand_over, try_pin
 from .test_offline import (READ_META, READ_STORE, entries_of, fill_visit, save_visit, settle,
                            visit_page, wait_for_app, wait_for_draft, wait_until)
+from .test_voice import PIN
 
 
 def a_parents_report(world):
@@ -145,3 +148,24 @@ def test_signing_out_with_a_draft_does_not_promise_to_send_it(world, live_server
     assert dialogs[0].startswith("1 draft has not reached the server yet.")
     assert "sent when you sign in again" not in dialogs[0]
     assert "A draft is never sent: sign in again on this tablet to finish and save it." in dialogs[0]
+
+
+def test_offline_the_right_pin_during_the_wait_after_wrong_tries_is_not_called_wrong(
+        world, context, page, sign_in, live_server):
+    sign_in(page, world.practitioner)
+    hand_over(page, world.child)
+    live_server.stop()
+    context.set_offline(True)  # the tablet checks the PIN itself
+    page.clock.install()  # the test moves the page's clock through the wait
+    for _ in range(3):
+        try_pin(page, "1111")
+    said = page.get_by_role("alert").filter(has_text="PIN")
+    expect(said).to_have_text("That is not the PIN. Try again in 30 seconds.")
+
+    try_pin(page, PIN)
+    expect(said).to_contain_text("Too many wrong tries: wait")
+    expect(said).not_to_contain_text("not the PIN")
+
+    page.clock.fast_forward(31_000)
+    with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
+        try_pin(page, PIN)
