@@ -169,3 +169,14 @@ def test_offline_the_right_pin_during_the_wait_after_wrong_tries_is_not_called_w
     page.clock.fast_forward(31_000)
     with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
         try_pin(page, PIN)
+
+
+@pytest.mark.parametrize("page_path", ["voice/new", "visits/new"])
+def test_the_drawing_question_says_where_the_drawing_itself_is_kept(
+        world, live_server, signed_in_page, page_path):
+    page = signed_in_page(world.practitioner)
+    page.goto(f"/cases/{world.child.id}/{page_path}")
+    wait_until(page, READ_META, "currentUser")
+    expect(page.get_by_text("cannot be kept yet")).to_have_count(0)
+    expect(page.get_by_text("Add the drawing itself under “Photos and drawings”.").first).to_be_visible()
+    expect(page.locator("summary", has_text="Photos and drawings").first).to_be_visible()
