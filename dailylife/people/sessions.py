@@ -33,9 +33,9 @@ def start(user: User) -> None:
 
 
 def end_current(reason: str = "signed_out") -> None:
-    record = _current_record()
+    record = current_record()
     if record is not None and record.ended_at is None:
-        _end(record, reason)
+        end(record, reason)
     session.clear()
 
 
@@ -47,7 +47,7 @@ def end_all_for(user: User, reason: str, keep: str | None = None) -> int:
                                      UserSession.id != (keep or ""))
     ).all()
     for record in records:
-        _end(record, reason)
+        end(record, reason)
     return len(records)
 
 
@@ -58,21 +58,14 @@ def current_id() -> str | None:
 
 
 def end(record: UserSession, reason: str) -> None:
-    """End one session (its owner signing out another of their devices)."""
-    _end(record, reason)
-
-
-def _end(record: UserSession, reason: str) -> None:
+    """End one session: its owner signing out another of their devices, a sign-out, or the
+    session running out."""
     record.ended_at = utcnow()
     record.end_reason = reason
 
 
 def current_record() -> UserSession | None:
     """This browser's session record, if its cookie names one (child mode marks it)."""
-    return _current_record()
-
-
-def _current_record() -> UserSession | None:
     token = session.get("sid")
     if not isinstance(token, str):
         return None
@@ -82,21 +75,21 @@ def _current_record() -> UserSession | None:
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Flask-Login's hook: the user only if their session record is still live."""
-    record = _current_record()
+    record = current_record()
     if record is None or record.ended_at is not None or str(record.user_id) != user_id:
         return None
     now = utcnow()
     config = current_app.config
     if now - record.created_at > timedelta(hours=config["SESSION_LIFETIME_HOURS"]):
-        _end(record, "expired")
+        end(record, "expired")
         db.session.commit()
         return None
     if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
-        _end(record, "idle")
+        end(record, "idle")
         db.session.commit()
         return None
     if not record.user.active:
-        _end(record, "deactivated")
+        end(record, "deactivated")
         db.session.commit()
         return None
     if now - record.last_seen_at > TOUCH_EVERY:
