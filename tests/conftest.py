@@ -106,9 +106,15 @@ def rescue_key_file(tmp_path_factory):
 
 
 @pytest.fixture
-def app(migrated, tmp_path, rescue_key_file):
+def app_settings() -> dict:
+    """Settings a test module adds to the testing ones: a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated, tmp_path, rescue_key_file, app_settings):
     app = create_app({**_test_config(migrated, tmp_path / "media"),
-                      "RESCUE_KEY_FILE": str(rescue_key_file)})
+                      "RESCUE_KEY_FILE": str(rescue_key_file), **app_settings})
     app.test_client_class = AppClient
     with app.app_context():
         empty_all_tables()
