@@ -1,5 +1,6 @@
 """The audit trail: every read of a case is recorded, and no record can be changed unnoticed."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -77,6 +78,46 @@ def test_audit_verify_notices_an_event_deleted_from_the_middle(app, trail):
     following = trail[trail.index(removed) + 1]
     assert f"BROKEN at event {following}:" in result.output
     assert "removed or inserted" in result.output
+
+
+def _view_of_the_child(world) -> AuditEvent:
+    """The social worker's read of the child's page: an event with an actor and a child."""
+    return db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "view_child", AuditEvent.actor_id == world.practitioner.id)).one()
+
+
+@pytest.mark.parametrize("column, forged", [
+    ("actor_id", lambda world, event: world.other_practitioner.id),
+    ("child_id", lambda world, event: world.other_child.id),
+    ("entry_id", lambda world, event: uuid.uuid4()),
+    ("at", lambda world, event: event.at - timedelta(hours=1)),
+    ("ip", lambda world, event: "203.0.113.9"),
+    ("user_agent", lambda world, event: "Someone else's tablet"),
+])
+def test_audit_verify_notices_any_recorded_fact_of_an_event_changed(
+        app, world, trail, column, forged):
+    """Who did it, to which child and entry, when, and from where are all covered by the hash:
+    changing any of them (say, blaming a colleague for a read) breaks the chain at that event."""
+    event = _view_of_the_child(world)
+    statement = sa.text(f"UPDATE audit_event SET {column} = :value WHERE id = :id").bindparams(
+        sa.bindparam("value", type_=AuditEvent.__table__.c[column].type))
+    db.session.execute(statement, {"value": forged(world, event), "id": event.id})
+    db.session.commit()
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at event {event.id}:" in result.output
+
+
+def test_audit_verify_notices_an_event_removed_and_the_next_relinked_over_the_gap(app, trail):
+    """The link to the previous event is part of the hash: removing an event and pointing the next
+    one at the event before it leaves the next one's hash wrong."""
+    removed, following = trail[len(trail) // 2], trail[len(trail) // 2 + 1]
+    before = db.session.get(AuditEvent, removed).prev_hash
+    tamper("DELETE FROM audit_event WHERE id = :id", id=removed)
+    tamper("UPDATE audit_event SET prev_hash = :before WHERE id = :id", before=before, id=following)
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at event {following}:" in result.output
 
 
 def _an_entry(world) -> Entry:
