@@ -23,8 +23,9 @@ def _halves(width: int, height: int) -> Image.Image:
     return picture
 
 
-def phone_photo(width: int = 400, height: int = 300) -> bytes:
-    """A JPEG with GPS, camera make, an orientation tag, XMP, a comment and a colour profile."""
+def phone_photo(width: int = 400, height: int = 300, colour_profile: bool = True) -> bytes:
+    """A JPEG with GPS, camera make, an orientation tag, XMP, a comment and (unless asked not to)
+    a colour profile: converting to sRGB happens to drop the rest, so both kinds are tested."""
     exif = Image.Exif()
     exif[0x0112] = ROTATE_CLOCKWISE_TO_VIEW
     exif[0x010F] = "PhoneMaker"
@@ -32,9 +33,10 @@ def phone_photo(width: int = 400, height: int = 300) -> bytes:
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2], gps[3], gps[4] = "N", LATITUDE, "W", (0.0, 7.0, 34.0)
     out = io.BytesIO()
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = {"icc_profile": ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+               } if colour_profile else {}
     _halves(width, height).save(out, "JPEG", quality=90, exif=exif, comment=b"Taken at home",
-                                xmp=XMP, icc_profile=srgb)
+                                xmp=XMP, **profile)
     return out.getvalue()
 
 

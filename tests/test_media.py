@@ -67,8 +67,10 @@ def practitioner(world, client_for):
     return client_for(world.practitioner)
 
 
-def test_a_phone_photo_is_kept_without_location_or_camera_details(app, observation, practitioner):
-    original = sample_images.phone_photo()
+@pytest.mark.parametrize("colour_profile", [True, False], ids=["with a colour profile", "without"])
+def test_a_phone_photo_is_kept_without_location_or_camera_details(
+        app, observation, practitioner, colour_profile):
+    original = sample_images.phone_photo(colour_profile=colour_profile)
     response = upload(practitioner, observation.id, original)
     assert response.status_code == 201, response.get_json()
     media = kept(response.get_json()["id"])
