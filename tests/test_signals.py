@@ -294,6 +294,17 @@ def test_a_significant_entry_written_more_than_a_day_later_until_oversight_has_s
     assert "late_recording" not in signals(child)
 
 
+def test_a_tablet_whose_clock_runs_ahead_is_not_judged_late(world):
+    """A device clock hours ahead makes a visit look written up days late: the entry is kept and
+    flagged, but recording late is only raised on times the service can believe."""
+    child = world.child
+    skewed = visit(world.practitioner, child, ago(1), recorded=utcnow() + timedelta(days=20))
+    assert skewed.clock_skewed
+    assert "late_recording" not in signals(child)
+    honest = visit(world.practitioner, child, ago(20), recorded=ago(0.5))
+    assert evidence(signals(child)["late_recording"]) == [honest.id]
+
+
 # action_overdue ----------------------------------------------------------------------------------
 
 def test_an_action_past_its_date_until_a_later_oversight_marks_it_done(world):
