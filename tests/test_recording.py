@@ -263,6 +263,30 @@ def test_the_child_page_shows_household_last_seen_alone_and_latest_words(world, 
     assert "Record a visit" in html
 
 
+def household_on_page(client, child) -> str:
+    """The "Household now" section of the child's page, as HTML."""
+    page = client.get(f"/cases/{child.id}").get_data(as_text=True)
+    return page.split('id="household-heading"')[1].split("</section>")[0]
+
+
+def test_someone_who_left_the_household_is_no_longer_shown_in_it(world, client_for):
+    """The household is replayed in date order: a leaving, however the name was typed, takes the
+    person off the child's page until they are recorded joining again."""
+    def change(days_ago, change, name, relationship):
+        record(world.practitioner, world.child, "household_change",
+               utcnow() - timedelta(days=days_ago), change=change, name=name,
+               relationship=relationship)
+
+    change(10, "joined", "Dean Smith", "mother's partner")
+    change(9, "joined", "Nan", "grandmother")
+    change(3, "left", "  dean smith ", "mother's partner")
+    client = client_for(world.practitioner)
+    assert "Nan" in household_on_page(client, world.child)
+    assert "Dean" not in household_on_page(client, world.child)
+    change(1, "joined", "Dean Smith", "mother's partner")
+    assert "Dean Smith" in household_on_page(client, world.child)
+
+
 def test_items_of_every_kind_are_judged_one_after_another_each_on_its_own_answers():
     """A sync batch judges item after item with each kind's schema compiled once: no answer or
     error of one item may carry over to the next, whatever came before it."""
