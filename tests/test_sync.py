@@ -601,3 +601,21 @@ def test_a_batch_writes_each_entry_exactly_as_sqlalchemy_would(world, ctx):
             entry.significant, entry.triangulation) == (
         visit.id, "observation", datetime(2026, 3, 1, 4, 0, tzinfo=UTC),
         datetime(2026, 3, 1, 4, 0, 0, 250, tzinfo=UTC), row["data"], True, "unverified")
+
+
+@pytest.mark.parametrize("answer, corrected", [("category", "health"),
+                                               ("source", "parent_reported")])
+def test_what_an_observation_is_about_and_who_saw_it_cannot_be_corrected(
+        world, client_for, answer, corrected):
+    """The chronology is filtered by category and source: a correction changing either would move
+    the entry silently out of a filtered view someone already relied on. Withdraw and record again."""
+    client = client_for(world.practitioner)
+    original = item(world.child)
+    correction = item(world.child, "amendment", amends_id=original["id"], occurred_at=None,
+                      data={"reason": "Wrong box", "based_on": original["id"], answer: corrected})
+    response = sync(client, original, correction)
+    assert statuses(response) == ["created", "rejected"]
+    assert "cannot be corrected" in response.get_json()["results"][1]["errors"][answer][0]
+    version = history.version_of(stored(original["id"]))
+    assert version.data[answer] == original["data"][answer]
+    assert getattr(stored(original["id"]), answer) == original["data"][answer]
