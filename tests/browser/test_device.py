@@ -20,8 +20,22 @@ RAW_RECORDS = """async () => {
     const { database } = await import('/static/js/store.js');
     const db = await database();
     const stores = %s;
+    // Bytes (sealed parts, pictures) as the text they would read as: were anything written
+    // unsealed into them, the dump would show it.
+    const readable = (value) => {
+        if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+            return new TextDecoder().decode(value);
+        }
+        if (value instanceof Blob) return value.text();
+        if (Array.isArray(value)) return Promise.all(value.map(readable));
+        if (value && typeof value === 'object') {
+            return Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await readable(inner)]))
+                .then(Object.fromEntries);
+        }
+        return value;
+    };
     const all = {};
-    for (const store of stores) all[store] = await db.getAll(store);
+    for (const store of stores) all[store] = await readable(await db.getAll(store));
     return all;
 }""" % STORES
 RAW_COUNT = """async (store) => {
@@ -51,7 +65,7 @@ READ_WITHOUT_KEY = """async () => {
 
 
 def raw_dump(page) -> str:
-    """Every record of every store as the browser holds it (sealed parts are ArrayBuffers)."""
+    """Every record of every store as the browser holds it, its bytes read as text."""
     return str(page.evaluate(RAW_RECORDS))
 
 
