@@ -96,6 +96,49 @@ def test_nothing_recorded_offline_is_readable_in_the_browser_profile(
     assert files_holding(tmp_path / "profile", MARKER) == []
 
 
+SEALING = """async (passphrase) => {
+    const { database, currentUserId } = await import('/static/js/store.js');
+    const db = await database();
+    const ivs = [];
+    const collect = (value) => {
+        if (value && typeof value === 'object' && value.iv && value.data) ivs.push(Array.from(value.iv));
+        else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) Object.values(value).forEach(collect);
+    };
+    for (const store of ['outbox', 'drafts', 'briefs']) collect(await db.getAll(store));
+    const vault = await db.get('vaults', await currentUserId());
+    const opens = async (iterations) => {
+        const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(passphrase), 'PBKDF2', false, ['deriveKey']);
+        const wrapping = await crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: vault.salt, iterations },
+            material, { name: 'AES-GCM', length: 256 }, false, ['unwrapKey']);
+        try {
+            await crypto.subtle.unwrapKey('raw', vault.wrapped, wrapping, { name: 'AES-GCM', iv: vault.iv },
+                { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+    return { ivs, opensWith: { 600000: await opens(600000), 1000: await opens(1000), 1: await opens(1) } };
+}"""
+
+
+def test_what_is_stored_needs_the_passphrase_stretched_600000_times_and_no_two_seals_share_an_iv(
+        world, live_server, launch_persistent, sign_in):
+    """Someone who copies the tablet's storage must guess the passphrase at the cost of 600,000
+    PBKDF2 rounds per guess (OWASP's figure for SHA-256), and AES-GCM never sees the same IV
+    twice under the key (a repeated IV gives away both texts)."""
+    browser = launch_persistent()
+    page = sign_in(browser.new_page(), world.practitioner)
+    record_offline_with_marker(page, live_server, world.child)
+    sealing = page.evaluate(SEALING, PASSPHRASE)
+    assert sealing["opensWith"] == {"600000": True, "1000": False, "1": False}
+    ivs = [tuple(iv) for iv in sealing["ivs"]]
+    assert len(ivs) >= 5
+    assert all(len(iv) == 12 and any(iv) for iv in ivs)
+    assert len(set(ivs)) == len(ivs)
+    browser.close()
+
+
 def test_the_right_passphrase_unlocks_and_five_wrong_ones_keep_what_waits(
         world, live_server, launch_persistent, sign_in):
     child = world.child
