@@ -39,17 +39,20 @@ def amend(author, entry, **data):
 
 
 class Forms(HTMLParser):
-    """The forms of a page (their action, data-amends and named inputs) and every id on it."""
+    """The forms of a page (their action, data-amends and named inputs), every id on it and
+    the ids that labels point at."""
 
     def __init__(self, page: str):
         super().__init__()
-        self.forms, self.ids = [], Counter()
+        self.forms, self.ids, self.labelled = [], Counter(), set()
         self.feed(page)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if "id" in attrs:
             self.ids[attrs["id"]] += 1
+        if tag == "label" and attrs.get("for"):
+            self.labelled.add(attrs["for"])
         if tag == "form":
             self.forms.append({"action": attrs.get("action"), "amends": attrs.get("data-amends"),
                                "fields": {}})
@@ -80,7 +83,8 @@ def test_each_unchecked_report_has_its_own_small_form_on_the_childs_page(world, 
         assert form["fields"]["based_on"] == str(entry.id)
         assert {question.name for question in TRIANGULATION_CHECK} <= set(form["fields"])
     assert not [name for name, count in forms.ids.items() if count > 1], \
-        "two forms on one page must not share a field's id: each label names its own field"
+        "two forms on one page must not share a field's id"
+    assert forms.labelled <= set(forms.ids), "each label names a field that is on the page"
 
 
 def test_checking_in_place_records_the_same_entry_as_the_reports_own_page(world, client_for):

@@ -123,7 +123,7 @@ def check_forms(versions) -> dict:
     for version in versions:
         form = TriangulationPage(formdata=None, data={"based_on": str(version.latest_id)})
         for field in form:
-            field.id = f"check-{version.entry.id}-{field.id}"
+            field.id = field.label.field_id = f"check-{version.entry.id}-{field.id}"
         forms[version.entry.id] = form
     return forms
 
