@@ -49,18 +49,16 @@ function checkForm(report, labelledBy) {
   return form;
 }
 
-const CHECK_STATES = {
-  waiting: 'Your check is saved on this tablet: it is sent as soon as there is a connection.',
-  rejected: 'Your check of this report needs attention: see “Waiting to send”.',
-  forbidden: 'Your check of this report needs attention: see “Waiting to send”.',
-};
+const checkStateWords = (status) => (status === 'waiting'
+  ? 'Your check is saved on this tablet: it is sent as soon as there is a connection.'
+  : 'Your check of this report needs attention: see “Waiting to send”.');
 
 function reportItem(report, checkStatus) {
   const item = element('li', '', { className: 'report', id: `report-${report.id}` });
   const heading = `report-${report.id}-heading`;
   item.append(element('p', `${day(report.occurred_at)} · ${report.source_detail ?? 'Reported'}`, { className: 'report-link', id: heading }),
     element('blockquote', report.text, { className: 'reported keep-lines' }),
-    checkStatus ? element('p', CHECK_STATES[checkStatus], { className: 'hint', role: 'status' }) : checkForm(report, heading));
+    checkStatus ? element('p', checkStateWords(checkStatus), { className: 'hint', role: 'status' }) : checkForm(report, heading));
   return item;
 }
 
@@ -124,10 +122,12 @@ async function wordsFor(records) {
   for (const { item } of records) {
     if (!children.has(item.child_id)) children.set(item.child_id, (await briefOf(item.child_id))?.name);
   }
+  // A check of reported information is a correction with questions of its own.
+  const checkQuestions = Object.assign({}, ...Object.values(rules?.checks ?? {}).map((check) => check.labels));
   return {
     child: (id) => children.get(id) ?? 'a child no longer on your caseload',
     kind: (kind) => rules?.kinds[kind]?.label ?? 'Entry',
-    question: (kind, key) => rules?.kinds[kind]?.labels?.[key] ?? 'Another answer',
+    question: (kind, key) => rules?.kinds[kind]?.labels?.[key] ?? checkQuestions[key] ?? 'Another answer',
     moments: Object.values(rules?.envelope.messages ?? {}),
   };
 }

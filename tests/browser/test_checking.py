@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from dailylife.clock import utcnow
-from dailylife.entries import operations
+from dailylife.entries import history, operations
 from dailylife.entries.kinds import TRIANGULATION_CHECK
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import validate
+from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
 
 from .test_offline import outbox, wait_for_app, wait_for_outbox
@@ -113,6 +113,43 @@ def test_a_report_checked_offline_is_sent_when_back_online_and_leaves_the_list(
     page.goto(f"/cases/{world.child.id}")
     expect(page.locator(f"#report-{food.id}")).to_be_visible()
     expect(page.locator(f"#report-{school.id}")).to_have_count(0)
+
+
+def test_a_check_made_offline_after_a_colleague_checked_the_report_is_kept_to_be_seen_not_doubled(
+        world, live_server, signed_in_page):
+    school = report(world, "Mum says Amy goes to school every day.", 3)
+    page = signed_in_page(world.practitioner)
+    page.goto(f"/cases/{world.child.id}")
+    wait_for_app(page)
+    page.context.set_offline(True)
+    live_server.stop()
+    page.reload()
+    check(page, school, "Contradicted by someone else", "Class teacher", "Absent on Tuesday.")
+    expect(page.locator(f"#report-{school.id}")).to_contain_text("saved on this tablet")
+
+    version = history.version_of(school)  # meanwhile, at the office, the team manager checks it
+    clean, errors = validate_amendment(version, {
+        "triangulation": "corroborated", "triangulation_by": "School attendance record",
+        "reason": "98% this term.", "based_on": str(version.latest_id)})
+    assert not errors, errors
+    operations.amend_entry(author=world.supervisor, version=version, data=clean)
+    db.session.commit()
+
+    live_server.start()
+    page.context.set_offline(False)
+    status = page.locator("#sync-status")
+    expect(status.get_by_role("link", name="1 entry needs your attention")).to_be_visible()
+    assert len(checks_of(school)) == 1, "the colleague's check stands alone"
+    status.get_by_role("link", name="1 entry needs your attention").click()
+    card = page.locator("[data-outbox=rejected] .card")
+    expect(card.locator(".error-message")).to_contain_text(
+        "Outcome: This report was already checked by Sara Supervisor")
+    card.get_by_role("button", name="Correct it").click()
+    expect(page).to_have_url(re.compile(rf"/entries/{school.id}/triangulate\?correct="))
+    expect(page.get_by_label("By whom or what")).to_have_value("Class teacher")
+    expect(page.get_by_label("Contradicted by someone else")).to_be_checked()
+    expect(page.locator("[data-field=triangulation] .error-message")).to_contain_text(
+        "already checked by Sara Supervisor")
 
 
 def test_every_target_of_a_report_is_big_enough_to_tap(world, live_server, signed_in_page):
