@@ -15,6 +15,7 @@ from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
 
+from .conftest import PHONE
 from .test_offline import outbox, wait_for_app, wait_for_outbox
 
 BY_WHOM = TRIANGULATION_CHECK[1].required
@@ -45,6 +46,18 @@ def check(page, entry, outcome: str, by_whom: str, found: str):
     form.get_by_label("By whom or what").fill(by_whom)
     form.get_by_label("What they said or showed").fill(found)
     form.get_by_role("button", name="Save check").click()
+
+
+def child_page_out_of_signal(world, live_server, signed_in_page):
+    """The child's page opened with a signal, then reloaded out of it: the tablet's own copy."""
+    page = signed_in_page(world.practitioner)
+    page.goto(f"/cases/{world.child.id}")
+    wait_for_app(page)
+    page.context.set_offline(True)
+    live_server.stop()
+    page.reload()
+    expect(page.locator("[data-offline-child] h1")).to_have_text("Amy Example")
+    return page
 
 
 def test_two_reports_checked_in_place_online_leave_the_list(
@@ -83,13 +96,7 @@ def test_a_report_checked_offline_is_sent_when_back_online_and_leaves_the_list(
         world, live_server, signed_in_page):
     school = report(world, "Mum says Amy goes to school every day.", 3)
     food = report(world, "Mum says there is always food in.", 2)
-    page = signed_in_page(world.practitioner)
-    page.goto(f"/cases/{world.child.id}")
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
-    page.reload()
-    expect(page.locator("[data-offline-child] h1")).to_have_text("Amy Example")
+    page = child_page_out_of_signal(world, live_server, signed_in_page)
 
     check(page, school, "Corroborated by someone else", "", "98% this term.")
     mine = page.locator(f"#report-{school.id}")
@@ -118,12 +125,7 @@ def test_a_report_checked_offline_is_sent_when_back_online_and_leaves_the_list(
 def test_a_check_made_offline_after_a_colleague_checked_the_report_is_kept_to_be_seen_not_doubled(
         world, live_server, signed_in_page):
     school = report(world, "Mum says Amy goes to school every day.", 3)
-    page = signed_in_page(world.practitioner)
-    page.goto(f"/cases/{world.child.id}")
-    wait_for_app(page)
-    page.context.set_offline(True)
-    live_server.stop()
-    page.reload()
+    page = child_page_out_of_signal(world, live_server, signed_in_page)
     check(page, school, "Contradicted by someone else", "Class teacher", "Absent on Tuesday.")
     expect(page.locator(f"#report-{school.id}")).to_contain_text("saved on this tablet")
 
@@ -152,7 +154,8 @@ def test_a_check_made_offline_after_a_colleague_checked_the_report_is_kept_to_be
         "already checked by Sara Supervisor")
 
 
-def test_every_target_of_a_report_is_big_enough_to_tap(world, live_server, signed_in_page):
+def test_every_target_of_a_report_is_big_enough_to_tap_and_a_phone_reads_it_all(
+        world, live_server, signed_in_page, axe_violations):
     entry = report(world, "Mum says Amy goes to school every day.", 3)
     page = signed_in_page(world.practitioner, viewport={"width": 768, "height": 1024})
     page.goto(f"/cases/{world.child.id}")
@@ -166,3 +169,5 @@ def test_every_target_of_a_report_is_big_enough_to_tap(world, live_server, signe
              and target.evaluate("(element) => !element.closest('label')")]
     assert small == []
     expect(page.get_by_role("link", name=re.compile(r"· mother$"))).to_be_visible()
+    page.set_viewport_size(PHONE)
+    assert axe_violations(page) == []
