@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from dailylife import assets
 from dailylife.access import Action, requires
-from dailylife.entries.pages import RecordVisitForm
+from dailylife.entries.pages import RecordVisitForm, TriangulationPage
 from dailylife.entries.rules import published, rules_url
 from dailylife.voice import child_lock
 from dailylife.voice.views import child_mode_page
@@ -112,7 +112,10 @@ def caseload_shell():
 @bp.get("/shell/child")
 @requires(Action.PUBLIC)
 def child_shell():
-    return render_template("pwa/child.html", shell=True)
+    """The offline child page: its script makes a check form for each report the brief lists
+    from the one form here (no token: a check made offline is saved to the outbox)."""
+    return render_template("pwa/child.html", shell=True,
+                           form=TriangulationPage(formdata=None, meta={"csrf": False}))
 
 
 @bp.get("/shell/visit")

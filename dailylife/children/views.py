@@ -4,10 +4,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from dailylife import audit
-from dailylife.access import Action, can, requires, visible_children_query
+from dailylife.access import Action, can, can_triangulate, requires, visible_children_query
 from dailylife.children import summary
 from dailylife.children.models import Child
 from dailylife.clock import local_today
+from dailylife.entries.pages import check_forms
 from dailylife.extensions import db
 from dailylife.signals import compute as signals
 from dailylife.people.models import Role
@@ -38,5 +39,8 @@ def caseload():
 @requires(Action.VIEW_CHILD)
 def child_page(child):
     audit.record("view_child", child_id=child.id)
+    facts = summary.facts_for(current_user, child)
+    checks = (check_forms(facts.get("unverified", []))
+              if can_triangulate(current_user, child) else {})
     return render_template("children/child.html", child=child, today=local_today(),
-                           facts=summary.facts_for(current_user, child))
+                           facts=facts, checks=checks)

@@ -40,10 +40,12 @@ class Text:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of a fixed list of answers, stored as its code."""
+    """One of a fixed list of answers, stored as its code. A short list asked all day is shown as
+    ``buttons`` (one tap each) rather than a drop-down list (two taps)."""
 
     options: tuple[tuple[str, str], ...]
     placeholder: str = "Choose one"
+    buttons: bool = False
 
 
 @dataclass(frozen=True)

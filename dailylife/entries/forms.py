@@ -9,7 +9,7 @@ are plain WTForms forms (no CSRF: the page form or the API request carries it); 
 import json
 
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import Optional
 
 from dailylife.entries.declare import (ROWS_LIMIT, Choice, Day, Lines, Many, Number, Question,
@@ -28,6 +28,8 @@ def _field(question: Question):
         options["render_kw"] = {"data-applies-if": json.dumps(question.applies.schema)}
     if isinstance(answer, Text):
         return (StringField if answer.short else TextAreaField)(label, **options)
+    if isinstance(answer, Choice) and answer.buttons:
+        return RadioField(label, choices=dict(answer.options), validate_choice=False, **options)
     if isinstance(answer, Choice):
         return SelectField(label, choices={"": answer.placeholder, **dict(answer.options)},
                            validate_choice=False, **options)

@@ -317,7 +317,7 @@ AMENDMENT_META = (
 AMENDMENT_META_KEYS = tuple(question.name for question in AMENDMENT_META)
 
 TRIANGULATION_CHECK = (
-    Question("triangulation", "Outcome", Choice(TRIANGULATION[1:]),
+    Question("triangulation", "Outcome", Choice(TRIANGULATION[1:], buttons=True),
              required="Say whether it was corroborated or contradicted."),
     Question("triangulation_by", "By whom or what", SHORT,
              required="Say who or what corroborated or contradicted it, e.g. “school attendance "

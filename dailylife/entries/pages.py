@@ -112,7 +112,20 @@ class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
 
 class TriangulationPage(FlaskForm, TriangulationForm):
     based_on = HiddenField()
-    save = SubmitField("Save")
+    save = SubmitField("Save check")
+
+
+def check_forms(versions) -> dict:
+    """One check form per report, for a page that lists many: each field's id names its
+    report, so every label points at its own field. Each carries the version it was drawn from
+    (``based_on``), so a check someone else saved meanwhile is noticed, not doubled."""
+    forms = {}
+    for version in versions:
+        form = TriangulationPage(formdata=None, data={"based_on": str(version.latest_id)})
+        for field in form:
+            field.id = field.label.field_id = f"check-{version.entry.id}-{field.id}"
+        forms[version.entry.id] = form
+    return forms
 
 
 class AmendPage(FlaskForm, AmendmentMetaForm):

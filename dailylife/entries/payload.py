@@ -8,9 +8,10 @@ from datetime import date
 
 from wtforms import FieldList
 
+from dailylife.clock import to_local
 from dailylife.entries.declare import Day, Lines, Rows, Tick
 from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, REPORTED_SOURCES,
-                                     TRIANGULATION_CHECK, TRIANGULATION_KEYS)
+                                     TRIANGULATION, TRIANGULATION_CHECK, TRIANGULATION_KEYS)
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
 
 #: Correcting these would move the entry between chronology filters, or show the team what the
@@ -182,8 +183,35 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
 
 
 def _triangulation_problems(version, triangulation: dict, meta: dict) -> dict:
+    """A check's own answers, said in the words of a check (its reason is what was found), and
+    what has become of the report since the checker saw it."""
     if version.entry.kind.value != "observation" or version.data.get("source") not in REPORTED_SOURCES:
         return {"triangulation": ["Only information that someone reported can be corroborated or "
                                   "contradicted."]}
-    problems = TRIANGULATION_CHECKER.problems({**triangulation, "reason": meta.get("reason", "")})
-    return {key: value for key, value in problems.items() if key != "reason"}
+    if version.withdrawn:
+        return {"triangulation": ["This report was withdrawn (entered in error), so there is "
+                                  "nothing left to check. Nothing was saved."]}
+    earlier = _check_made_since(version, meta.get("based_on"))
+    if earlier is not None:
+        return {"triangulation": [_already_checked(earlier)]}
+    return TRIANGULATION_CHECKER.problems({**triangulation, "reason": meta.get("reason", "")})
+
+
+def _check_made_since(version, based_on: str | None):
+    """The latest check recorded after the version the checker saw (two people checking the
+    same report at once), or None. A check made from the version that holds the other check is
+    a deliberate second source, and welcome."""
+    seen = [str(version.entry.id), *(str(amendment.id) for amendment in version.amendments)]
+    if based_on is None or based_on == seen[-1]:
+        return None
+    since = version.amendments[seen.index(based_on):] if based_on in seen else version.amendments
+    return next((amendment for amendment in reversed(since)
+                 if amendment.data.get("triangulation")), None)
+
+
+def _already_checked(check) -> str:
+    outcome = dict(TRIANGULATION)[check.data["triangulation"]]
+    when = to_local(check.received_at).strftime("%-d %b %Y")
+    return (f"This report was already checked by {check.author.display_name} on {when}: "
+            f"{outcome} ({check.data.get('triangulation_by', '')}). Nothing was saved. Reload the "
+            "page to see their check; to add another source, check it again from the report.")

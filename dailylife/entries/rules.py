@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, url_for
 
 from dailylife.access import Action, requires
 from dailylife.entries import operations
-from dailylife.entries.kinds import AMENDMENT, KINDS
-from dailylife.entries.payload import AMENDMENT_CHECKER, CHECKERS
+from dailylife.entries.kinds import AMENDMENT, KINDS, TRIANGULATION_CHECK
+from dailylife.entries.payload import AMENDMENT_CHECKER, CHECKERS, TRIANGULATION_CHECKER
 
 bp = Blueprint("rules", __name__)
 
@@ -32,6 +32,10 @@ def document() -> dict:
                          "too_early": operations.MOMENT_TOO_EARLY},
         },
         "kinds": kinds,
+        #: A check of reported information is a correction with its own questions.
+        "checks": {"triangulation": {
+            "label": "Check of reported information", "schema": TRIANGULATION_CHECKER.schema,
+            "labels": {question.name: question.label for question in TRIANGULATION_CHECK}}},
     }
 
 

@@ -8,7 +8,7 @@ from dailylife.access import Action, requires
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
-from dailylife.entries.kinds import KINDS
+from dailylife.entries.kinds import KINDS, TRIANGULATION_CHECK
 from dailylife.entries.models import Kind
 from dailylife.entries.payload import (answers_of, check_page, form_values, show_errors,
                                        validate_amendment)
@@ -226,8 +226,8 @@ def triangulate(child, entry_id):
     form = pages.TriangulationPage(data={"based_on": str(version.latest_id)})
     if request.method == "POST" and form.validate_on_submit():
         clean, errors = validate_amendment(version, {
-            "triangulation": form.triangulation.data, "triangulation_by": form.triangulation_by.data,
-            "reason": form.reason.data, "based_on": form.based_on.data})
+            **answers_of(form, TRIANGULATION_CHECK, keep_empty=True),
+            "based_on": form.based_on.data})
         if not errors:
             operations.amend_entry(author=current_user, version=version, data=clean)
             return _after_saving(child, "Recorded. The original report is kept as it was.")

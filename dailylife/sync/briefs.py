@@ -110,7 +110,8 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
                             "risk_factors": list(member.risk_factors)}
                            for member in households[child_id]],
                 last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
-                unverified=[{"id": str(version.entry.id), "occurred_at": _moment(version),
+                unverified=[{"id": str(version.entry.id), "based_on": str(version.latest_id),
+                             "occurred_at": _moment(version),
                              "source_detail": version.data.get("source_detail"),
                              "text": version.data["text"]}
                             for version in unverified[child_id]])

@@ -136,13 +136,8 @@ async function recordVisitOnDevice(form, childId, userId, refused) {
   await saveOnDevice(form, childId, userId, () => visitItems(form, childId), images, { draftKey, refused });
 }
 
-async function recordingForms() {
-  const userId = await currentUserId();
-  const form = document.querySelector('form[data-draft="visit"], form[data-outbox]');
-  if (!form || !userId) return;
+async function recordingForm(form, userId, refused) {
   const childId = form.dataset.child || childIdInPath();
-  publishedRules(); // read now, while the page may still have a connection
-  const refused = await toCorrect(userId);
   const before = snapshotAnswers(form); // a correction sends only what differs from the page as shown
   if (refused.length) reopen(form, refused);
   if (form.dataset.draft === 'visit') {
@@ -152,6 +147,18 @@ async function recordingForms() {
   } else {
     await saveOnDevice(form, childId, userId, () => singleItem(form, childId, form.dataset.outbox), new ChosenImages(form), { refused });
   }
+}
+
+// Most pages have one recording form; the child's page has a check form for each report it
+// lists. A refused correction reopens in the form of the entry it corrects.
+async function recordingForms() {
+  const userId = await currentUserId();
+  const forms = [...document.querySelectorAll('form[data-draft="visit"], form[data-outbox]')];
+  if (!forms.length || !userId) return;
+  publishedRules(); // read now, while the page may still have a connection
+  const refused = await toCorrect(userId);
+  const correcting = (form) => refused.filter((record) => !form.dataset.amends || record.item.amends_id === form.dataset.amends);
+  await Promise.all(forms.map((form) => recordingForm(form, userId, correcting(form))));
 }
 
 // What signing out does to what is unsent, truly: saved entries and images are sent at the
@@ -215,8 +222,8 @@ async function start() {
   await showStatus();
   if (!(await unlocked(me))) return;
   if (me) await Promise.all([refreshBriefs(me.id), keepUnsentKey(me.id)]).catch(() => {});
+  await fillShellPages(); // first: the offline child page makes its check forms
   await recordingForms();
-  await fillShellPages();
   await startSyncing();
   await refreshStatus();
 }

@@ -31,14 +31,22 @@ export function followApplicability(form) {
 }
 
 // A correction is checked twice: its own answers (reason, withdrawn...) by the rules of
-// corrections, and the whole corrected entry by the rules of the kind it corrects (a form that
-// corrects no answers of an entry, the check of reported information, has only the first: the
-// server judges the rest as it arrives, online).
+// corrections, and the whole corrected entry by the rules of the kind it corrects. The check of
+// reported information (data-check) corrects no answer of the entry: its own questions are
+// judged by its own rules, whose words for the reason replace those of a correction, as on the
+// server.
 function correctionProblems(rules, form, item) {
   const meta = Object.fromEntries(Object.entries(item.data).filter(([key]) => !form.elements[`correction-${key}`]));
   const corrected = form.dataset.kind
     ? [problemsIn(rules.kinds[form.dataset.kind].schema, answersOf(form, 'correction-'), 'correction-')] : [];
-  return [problemsIn(rules.kinds.amendment.schema, meta), ...corrected];
+  return [{ ...problemsIn(rules.kinds.amendment.schema, meta), ...checkProblems(rules, form, item.data) }, ...corrected];
+}
+
+function checkProblems(rules, form, data) {
+  const check = rules.checks?.[form.dataset.check];
+  if (!check) return {};
+  const answers = Object.fromEntries(Object.keys(check.labels).filter((key) => key in data).map((key) => [key, data[key]]));
+  return problemsIn(check.schema, answers);
 }
 
 // { field: [messages] } for the items a form is about to save; {} when the rules could not be

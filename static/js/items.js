@@ -1,20 +1,24 @@
 // Recording forms as sync items, made on the device (DESIGN.md section 4): a visit becomes one
 // item per entry; a single entry one item; a correction one amendment item. An item's `prefix`
 // (where its fields sit in the form, to show the server's errors there) stays on the device.
-// The form's own markup says how each answer travels: radios are yes/no, a lone tick box is
-// true/false, tick boxes sharing a name are a list, data-json="lines" is one item per line.
+// The form's own markup says how each answer travels: yes/no radios are true/false (other radios
+// their value), a lone tick box is true/false, tick boxes sharing a name are a list,
+// data-json="lines" is one item per line.
 
 const NOT_DATA = new Set(['csrf_token', 'occurred_at']);
 // Image slots travel on their own (media.js), never in an entry's data.
 export const IMAGE_SLOT = /(^|-)images-\d+-/;
 const isData = (name) => !NOT_DATA.has(name) && !IMAGE_SLOT.test(name);
 
+const YES_NO = { yes: true, no: false, '': null };
+
 export function valueOf(form, name) {
   const elements = [...form.elements].filter((element) => element.name === name);
   const first = elements[0];
   if (first.type === 'radio') {
     const chosen = elements.find((element) => element.checked)?.value;
-    return { yes: true, no: false }[chosen] ?? null;
+    if (chosen === undefined) return null;
+    return Object.hasOwn(YES_NO, chosen) ? YES_NO[chosen] : chosen;
   }
   if (first.type === 'checkbox' && first.dataset.json === 'list') {
     return elements.filter((element) => element.checked).map((element) => element.value);
@@ -35,7 +39,7 @@ function putValue(form, name, value) {
   const first = elements[0];
   if (!first) return;
   if (first.type === 'radio') {
-    const chosen = { true: 'yes', false: 'no' }[value];
+    const chosen = { true: 'yes', false: 'no' }[value] ?? value;
     elements.forEach((element) => { element.checked = element.value === chosen; });
   } else if (first.type === 'checkbox' && first.dataset.json === 'list') {
     elements.forEach((element) => { element.checked = (value ?? []).includes(element.value); });

@@ -27,6 +27,41 @@ async function renderCaseload(list) {
   }));
 }
 
+// The checks of reports saved on this tablet and not yet accepted: report id -> its status.
+async function checksWaiting(userId) {
+  const records = userId ? await itemsOf(userId) : [];
+  return new Map(records.filter(({ item }) => item.kind === 'amendment' && 'triangulation' in item.data)
+    .map(({ item, status }) => [item.amends_id, status]));
+}
+
+// The report's check form, made from the page's one <template> (the server's form): each
+// report's fields get ids of their own, so each label names its own field.
+function checkForm(report, labelledBy) {
+  const form = document.querySelector('template[data-check-form]').content.querySelector('form').cloneNode(true);
+  const prefix = `check-${report.id}-`;
+  form.querySelectorAll('[id]').forEach((control) => { control.id = prefix + control.id; });
+  form.querySelectorAll('label[for]').forEach((label) => { label.htmlFor = prefix + label.htmlFor; });
+  form.querySelectorAll('[aria-describedby]').forEach((control) => control.setAttribute('aria-describedby',
+    control.getAttribute('aria-describedby').split(' ').map((id) => prefix + id).join(' ')));
+  form.dataset.amends = report.id;
+  form.setAttribute('aria-labelledby', labelledBy);
+  form.elements.based_on.value = report.based_on ?? report.id;
+  return form;
+}
+
+const checkStateWords = (status) => (status === 'waiting'
+  ? 'Your check is saved on this tablet: it is sent as soon as there is a connection.'
+  : 'Your check of this report needs attention: see “Waiting to send”.');
+
+function reportItem(report, checkStatus) {
+  const item = element('li', '', { className: 'report', id: `report-${report.id}` });
+  const heading = `report-${report.id}-heading`;
+  item.append(element('p', `${day(report.occurred_at)} · ${report.source_detail ?? 'Reported'}`, { className: 'report-link', id: heading }),
+    element('blockquote', report.text, { className: 'reported keep-lines' }),
+    checkStatus ? element('p', checkStateWords(checkStatus), { className: 'hint', role: 'status' }) : checkForm(report, heading));
+  return item;
+}
+
 async function renderChild(container) {
   const brief = await briefOf(childIdInPath());
   document.querySelector('[data-offline-empty]').hidden = Boolean(brief);
@@ -41,7 +76,8 @@ async function renderChild(container) {
       field.replaceChildren(...(value ?? []).map((member) => element('li',
         `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.join(', ')})` : ''}`)));
     } else if (field.dataset.field === 'unverified') {
-      field.replaceChildren(...(value ?? []).map((report) => element('li', `${day(report.occurred_at)}: ${report.text}`)));
+      const checks = await checksWaiting(await currentUserId());
+      field.replaceChildren(...(value ?? []).map((report) => reportItem(report, checks.get(report.id))));
     } else if (field.dataset.field.startsWith('last_')) {
       field.textContent = day(value);
     } else {
@@ -60,8 +96,11 @@ const PAGES = {
   visit: 'visits/new', observation: 'observations/new', voice: 'voice/new',
   household_change: 'household/new', escalation: 'escalations/new',
 };
-const pageOf = ({ kind, child_id: childId, amends_id: amendsId }) => (kind === 'amendment'
-  ? `/cases/${childId}/entries/${amendsId}/amend` : `/cases/${childId}/${PAGES[kind]}`);
+// A correction opens the entry's correction page; a check of reported information its check page.
+function pageOf({ kind, child_id: childId, amends_id: amendsId, data }) {
+  if (kind !== 'amendment') return `/cases/${childId}/${PAGES[kind]}`;
+  return `/cases/${childId}/entries/${amendsId}/${'triangulation' in data ? 'triangulate' : 'amend'}`;
+}
 
 // The server names what it could not accept in an item's envelope for programs: said in words.
 const ENVELOPE_WORDS = {
@@ -83,10 +122,12 @@ async function wordsFor(records) {
   for (const { item } of records) {
     if (!children.has(item.child_id)) children.set(item.child_id, (await briefOf(item.child_id))?.name);
   }
+  // A check of reported information is a correction with questions of its own.
+  const checkQuestions = Object.assign({}, ...Object.values(rules?.checks ?? {}).map((check) => check.labels));
   return {
     child: (id) => children.get(id) ?? 'a child no longer on your caseload',
     kind: (kind) => rules?.kinds[kind]?.label ?? 'Entry',
-    question: (kind, key) => rules?.kinds[kind]?.labels?.[key] ?? 'Another answer',
+    question: (kind, key) => rules?.kinds[kind]?.labels?.[key] ?? checkQuestions[key] ?? 'Another answer',
     moments: Object.values(rules?.envelope.messages ?? {}),
   };
 }

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from dailylife.clock import utcnow
 from dailylife.entries import operations
-from dailylife.entries.kinds import AMENDMENT, KINDS
+from dailylife.entries.kinds import KINDS, TRIANGULATION_CHECK
 from dailylife.entries.models import Entry
 from dailylife.entries.payload import CHECKERS, validate
 from dailylife.extensions import db
@@ -142,7 +142,7 @@ def as_sets(problems: dict) -> dict:
 def test_checking_a_parents_report_online_is_refused_at_its_field_then_recorded_once(
         world, live_server, signed_in_page):
     """The check of reported information is a correction that changes no answer of the entry:
-    the tablet checks its reason, the server the rest, and says so at the field."""
+    the tablet judges it by the check's own published rules, in its words, at the field."""
     clean, _ = validate("observation", {"category": "education", "source": "parent_reported",
                                         "source_detail": "mother", "text": "She goes every day."})
     report = operations.add_entry(author=world.practitioner, child=world.child, kind="observation",
@@ -156,10 +156,10 @@ def test_checking_a_parents_report_online_is_refused_at_its_field_then_recorded_
     page.fill("#triangulation_by", "School attendance record")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("[data-field='reason'] .error-message")).to_have_text(
-        AMENDMENT.question("reason").required)
+        TRIANGULATION_CHECK[2].required)
 
     page.fill("#reason", "Attendance is 62% this term.")
-    page.select_option("#triangulation", "contradicted")
+    page.get_by_label("Contradicted by someone else").check()
     page.get_by_role("button", name="Save").click()
     expect(page.locator("[data-field='reason'] .error-message")).to_have_count(0)
     page.wait_for_url(f"**/cases/{world.child.id}")
