@@ -151,7 +151,8 @@ def test_a_card_shows_the_two_most_urgent_signals_and_the_rest_one_tap_away(worl
     assert re.findall(r'data-signal="(\w+)"', folded) == ["voice_missing"]
     (brief,) = worker.get("/api/v1/cases").get_json()["cases"]
     assert [signal["id"] for signal in brief["card_signals"]] == [
-        "not_seen_alone", "report_unverified", "voice_missing"]
+        "not_seen_alone", "report_unverified"]
+    assert [signal["id"] for signal in brief["more_signals"]] == ["voice_missing"]
 
 
 def test_an_advocate_sees_the_childs_name_and_age_and_nothing_from_the_record(
@@ -164,13 +165,14 @@ def test_an_advocate_sees_the_childs_name_and_age_and_nothing_from_the_record(
         assert record_data not in card
     (brief,) = advocate.get("/api/v1/cases").get_json()["cases"]
     assert brief["order"] == 0
-    assert not {"next_visit_due", "next_visit_words", "card_signals", "signals"} & set(brief)
+    assert not {"next_visit_due", "next_visit_words", "card_signals", "more_signals",
+                "signals"} & set(brief)
 
 
 def test_the_search_box_never_sends_a_name_to_the_server(world, client_for):
     """The search filters on the device: it is not a form, so typing a name and pressing Enter
     sends nothing, and no name lands in a URL a server or proxy logs."""
     html = client_for(world.practitioner).get("/cases").get_data(as_text=True)
-    search = re.search(r'<div class="caseload-search".*?</div>', html, re.S).group(0)
+    search = re.search(r'<div class="field caseload-search".*?</div>', html, re.S).group(0)
     assert '<label for="find-child">' in search and 'id="find-child" type="search"' in search
     assert "<form" not in search and 'name="' not in search

@@ -43,7 +43,8 @@ def brief_for(user, child) -> dict:
                      signals=[signal.id for signal in caseload.signals[child.id]],
                      next_visit_due=card.next_visit.isoformat(),
                      next_visit_words=card.next_visit_words,
-                     card_signals=[_card_signal(signal) for signal in card.signals])
+                     card_signals=[_card_signal(signal) for signal in card.shown_signals],
+                     more_signals=[_card_signal(signal) for signal in card.more_signals])
     return brief
 
 
