@@ -48,6 +48,15 @@ def a_caseload(world, make_child, allocate) -> None:
         seen(world.practitioner, child, days_ago)
 
 
+def caseload_on_a_tablet(world, make_child, allocate, signed_in_page):
+    """The social worker's caseload open on a tablet that holds its briefs."""
+    a_caseload(world, make_child, allocate)
+    page = signed_in_page(world.practitioner)
+    page.goto("/cases")
+    wait_for_app(page)
+    return page
+
+
 def card_names(page) -> list[str]:
     return page.locator(".caseload .card:visible .card-name").all_inner_texts()
 
@@ -69,9 +78,7 @@ def go_offline(page, live_server) -> None:
 
 def test_typing_a_name_or_the_name_a_child_is_known_by_finds_them_and_sends_nothing(
         world, make_child, allocate, live_server, signed_in_page):
-    a_caseload(world, make_child, allocate)
-    page = signed_in_page(world.practitioner)
-    page.goto("/cases")
+    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
     assert card_names(page) == ["Carl Dunn", "Zoë Brown", "Amy Example"]
     live_server.forget_requests()
 
@@ -94,10 +101,7 @@ def test_typing_a_name_or_the_name_a_child_is_known_by_finds_them_and_sends_noth
 
 def test_offline_the_caseload_shows_the_same_cards_in_the_same_order_as_online(
         world, make_child, allocate, live_server, signed_in_page):
-    a_caseload(world, make_child, allocate)
-    page = signed_in_page(world.practitioner)
-    page.goto("/cases")
-    wait_for_app(page)
+    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
     online = cards(page)
     assert "Next visit overdue by 3 days" in online[0] and "Visit overdue" not in online[0]
     assert "Next visit due in 2 days" in online[1]
@@ -111,10 +115,7 @@ def test_offline_the_caseload_shows_the_same_cards_in_the_same_order_as_online(
 
 def test_offline_the_search_finds_children_in_the_briefs_kept_on_the_tablet(
         world, make_child, allocate, live_server, signed_in_page):
-    a_caseload(world, make_child, allocate)
-    page = signed_in_page(world.practitioner)
-    page.goto("/cases")
-    wait_for_app(page)
+    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
     go_offline(page, live_server)
     expect(page.locator(".caseload .card")).to_have_count(3)
 
@@ -136,11 +137,8 @@ def targets_smaller_than_44px(page) -> list[str]:
 
 def test_every_target_on_the_caseload_is_at_least_44_pixels_and_axe_finds_nothing_online_or_offline(
         world, make_child, allocate, live_server, signed_in_page, axe_violations):
-    a_caseload(world, make_child, allocate)
     three_signals_for_amy(world)
-    page = signed_in_page(world.practitioner)
-    page.goto("/cases")
-    wait_for_app(page)
+    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
     expect(page.locator(".more-signals summary")).to_have_text("1 more")
     assert targets_smaller_than_44px(page) == []
     assert axe_violations(page) == []
