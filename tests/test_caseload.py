@@ -39,7 +39,7 @@ def names_in_order(html: str) -> list[str]:
 
 def card_of(html: str, name: str) -> str:
     """The caseload card of the child called ``name``."""
-    cards = html.split("\n</ul>")[0].split('<li class="card"')[1:]
+    cards = html.split("</main>")[0].split('<li class="card"')[1:]
     (card,) = [card for card in cards if f">{name}</a>" in card]
     return card
 
