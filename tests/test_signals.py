@@ -437,9 +437,11 @@ def test_the_supervisor_who_reads_a_confidential_note_has_it_in_their_signals(
     assert "voice_missing" not in found
     assert evidence(found["late_recording"]) == [note.id]
     client = client_for(world.supervisor)
-    for path in ("/cases", f"/cases/{world.child.id}"):
-        html = client.get(path).get_data(as_text=True)
-        assert 'data-signal="voice_missing"' not in html and f"/entries/{note.id}" in html
+    caseload = client.get("/cases").get_data(as_text=True)
+    assert 'data-signal="voice_missing"' not in caseload
+    assert 'data-signal="late_recording"' in caseload, "a team manager's signal, on their caseload"
+    page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert 'data-signal="voice_missing"' not in page and f"/entries/{note.id}" in page
     team = client.get("/team").get_data(as_text=True)
     assert f"/entries/{note.id}" in team
     assert 'data-signal="voice_missing">0<' in team and 'data-signal="late_recording">1<' in team

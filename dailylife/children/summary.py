@@ -26,18 +26,6 @@ from dailylife.signals import facts as signal_facts
 from dailylife.signals import queries
 
 
-def last_visit_dates(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """One grouped query for a whole caseload: child id -> when the last visit happened."""
-    if not child_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Entry.child_id, sa.func.max(Entry.occurred_at))
-        .where(Entry.child_id.in_(child_ids), Entry.kind == Kind.VISIT)
-        .group_by(Entry.child_id)
-    ).all()
-    return dict(rows)
-
-
 @dataclass
 class HouseholdMember:
     name: str

@@ -4,9 +4,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from dailylife import audit
-from dailylife.access import Action, can, can_triangulate, requires, visible_children_query
+from dailylife.access import Action, actions_on, can_triangulate, requires, visible_children_query
 from dailylife.children import summary
-from dailylife.children.models import Child
+from dailylife.children.caseload import cards_for
 from dailylife.clock import local_today
 from dailylife.entries.pages import check_forms
 from dailylife.extensions import db
@@ -25,14 +25,12 @@ def home():
 @bp.get("/cases")
 @requires(Action.SIGNED_IN)
 def caseload():
-    children = db.session.scalars(visible_children_query(current_user).order_by(Child.name)).all()
-    # Advocates see the children's basic details only: no legal status, no visits.
-    record_readers = {child.id for child in children
-                      if can(current_user, Action.READ_RECORD, child)}
-    last_visits = summary.last_visit_dates(list(record_readers))
-    return render_template("children/caseload.html", children=children, last_visits=last_visits,
-                           record_readers=record_readers, today=local_today(),
-                           signals=signals.readable_by(current_user, children))
+    """The children in the order of what needs doing today; advocates see basic details only."""
+    children = [(child, actions_on(current_user, child))
+                for child in db.session.scalars(visible_children_query(current_user))]
+    cards = cards_for(current_user, children, signals.readable(children))
+    last_visits = summary.latest_visits([card.child.id for card in cards if card.reads_record])
+    return render_template("children/caseload.html", cards=cards, last_visits=last_visits)
 
 
 @bp.get("/cases/<child_id>")

@@ -28,6 +28,29 @@ SIGNALS = {
     "late_recording": ("Recorded late", Urgency.LOW),
 }
 SIGNAL_IDS = tuple(SIGNALS)
+
+
+class Audience(enum.Enum):
+    """Who acts on a signal: the social worker (on their caseload) or the team manager."""
+
+    SOCIAL_WORKER = "social worker"
+    TEAM_MANAGER = "team manager"
+
+
+#: id -> who acts on it. A social worker's caseload cards show only theirs; the team manager,
+#: who oversees both, sees every signal.
+AUDIENCE = {
+    "escalation_open": Audience.TEAM_MANAGER,
+    "household_change_unreviewed": Audience.TEAM_MANAGER,
+    "visit_overdue": Audience.SOCIAL_WORKER,
+    "not_seen_alone": Audience.SOCIAL_WORKER,
+    "engagement_no_access": Audience.SOCIAL_WORKER,
+    "report_unverified": Audience.SOCIAL_WORKER,
+    "voice_missing": Audience.SOCIAL_WORKER,
+    "action_overdue": Audience.SOCIAL_WORKER,
+    "oversight_missing": Audience.TEAM_MANAGER,
+    "late_recording": Audience.TEAM_MANAGER,
+}
 #: What a supervisor may acknowledge: every signal but an escalation, which is answered instead.
 ACKNOWLEDGEABLE = {signal_id: label for signal_id, (label, _) in SIGNALS.items()
                    if signal_id != "escalation_open"}

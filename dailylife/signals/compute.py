@@ -49,6 +49,15 @@ def readable(children: list[tuple[Child, set[Action]]]) -> dict[uuid.UUID, list[
                       if Action.READ_RECORD in actions])
 
 
+def next_visits(children: list[Child], now=None) -> dict[uuid.UUID, rules.NextVisit]:
+    """child id -> when its next visit is due, by the rule that raises ``visit_overdue``: one
+    statement for all the children."""
+    clock = clock_at(now)
+    seen = {row.child_id: row.seen_at
+            for row in queries.run(queries.last_seen(), [child.id for child in children])}
+    return {child.id: clock.next_visit(child, seen.get(child.id)) for child in children}
+
+
 def _signed_in():
     return current_user if has_request_context() and current_user.is_authenticated else None
 

@@ -196,6 +196,13 @@ def seen_visits(limits: Limits) -> sa.Select:
 
 
 @functools.cache
+def last_seen() -> sa.Select:
+    """When each child was last seen at a visit, as the record reads now (NULL: never)."""
+    found = per_child(seen_at=facts.seek(Kind.VISIT, facts.seen))
+    return sa.select(found.c.child_id, found.c.seen_at)
+
+
+@functools.cache
 def no_access_visits(limits: Limits) -> sa.Select:
     """No-access visits since the earlier of ``no_access_since`` and the last run of visits."""
     run_start = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)

@@ -8,6 +8,7 @@ Each rule returns a ``Signal`` with the entries that raised it, or None. The fac
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,12 @@ class Signal:
         return SIGNALS[self.id][0]
 
 
+class NextVisit(NamedTuple):
+    #: The day the visiting interval counts from.
+    counted_from: date
+    due: date
+
+
 @dataclass
 class Clock:
     """"Now" for one computation: local dates, day counts and the thresholds in force."""
@@ -78,7 +85,13 @@ class Clock:
         """Midnight (local) ``days`` days before today."""
         return self.start_of(self.today - timedelta(days=days))
 
-    def visit_due(self, child: Child, last_seen: date) -> date:
+    def next_visit(self, child: Child, last_seen_at: datetime | None) -> NextVisit:
+        """When a visit is due: the interval counted from the last time the child was seen,
+        or from the day the case opened if they never were."""
+        start = self.day_of(last_seen_at or child.created_at)
+        return NextVisit(start, self._visit_due(child, start))
+
+    def _visit_due(self, child: Child, last_seen: date) -> date:
         """The child's own interval (calendar days), else the legal status's default."""
         if child.visit_interval_days:
             return last_seen + timedelta(days=child.visit_interval_days)
@@ -113,8 +126,7 @@ def day(moment_or_date) -> str:
 
 def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
     last = [visit for visit, _ in f.seen[:1]]
-    start = clock.day_of(last[0].occurred_at if last else f.child.created_at)
-    due = clock.visit_due(f.child, start)
+    start, due = clock.next_visit(f.child, last[0].occurred_at if last else None)
     if clock.today <= due:
         return None
     since = f"Last seen {day(start)}" if last else f"Not seen since the case opened on {day(start)}"

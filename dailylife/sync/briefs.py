@@ -1,4 +1,5 @@
-"""The caseload brief: what a practitioner needs about each child with no signal."""
+"""The caseload brief: what a practitioner needs about each child with no signal, in the order
+of the caseload page."""
 
 import uuid
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from flask import g
 
 from dailylife.access import Action, actions_on, visible_children_query
 from dailylife.children import kept, summary
+from dailylife.children.caseload import Card, cards_for
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.signals import compute as signals
@@ -29,13 +31,26 @@ def brief_for(user, child) -> dict:
         "first_language": child.first_language, "communication_needs": child.communication_needs,
         #: What this user may do for the child, so that the offline pages offer only that.
         "actions": sorted(allowed),
+        #: The child's place on the caseload (``children.caseload``): the tablet shows the
+        #: same order as the page without working out a visiting interval itself.
+        "order": caseload.order[child.id],
         **caseload.record[child.id],
     }
     if Action.READ_RECORD in allowed:
+        card = caseload.cards[child.id]
         brief.update(legal_status=child.legal_status.value,
                      legal_status_label=child.legal_status.label,
-                     signals=[signal.id for signal in caseload.signals[child.id]])
+                     signals=[signal.id for signal in caseload.signals[child.id]],
+                     next_visit_due=card.next_visit.isoformat(),
+                     next_visit_words=card.next_visit_words,
+                     card_signals=[_card_signal(signal) for signal in card.shown_signals],
+                     more_signals=[_card_signal(signal) for signal in card.more_signals])
     return brief
+
+
+def _card_signal(signal) -> dict:
+    return {"id": signal.id, "label": signal.label, "detail": signal.detail,
+            "urgency": signal.urgency.name.lower()}
 
 
 @dataclass
@@ -46,6 +61,9 @@ class Caseload:
     #: The part of each brief read from the child's record, as the user may read it.
     record: dict[uuid.UUID, dict]
     signals: dict
+    #: Each child's caseload card, and its place in the order of what needs doing.
+    cards: dict[uuid.UUID, Card]
+    order: dict[uuid.UUID, int]
 
 
 def caseload_of(user) -> Caseload:
@@ -55,10 +73,14 @@ def caseload_of(user) -> Caseload:
     actions on each child are looked up once (for a practitioner, one query each)."""
     if "caseload" not in g:
         children = db.session.scalars(visible_children_query(user)).all()
-        actions = {child.id: actions_on(user, child) for child in children}
+        allowed = [(child, actions_on(user, child)) for child in children]
+        actions = {child.id: actions for child, actions in allowed}
+        found = signals.readable(allowed)
+        cards = cards_for(user, allowed, found)
         g.caseload = Caseload(
-            actions=actions, record=_record_parts(actions),
-            signals=signals.readable([(child, actions[child.id]) for child in children]))
+            actions=actions, record=_record_parts(actions), signals=found,
+            cards={card.child.id: card for card in cards},
+            order={card.child.id: place for place, card in enumerate(cards)})
     return g.caseload
 
 

@@ -22,7 +22,8 @@ export async function refreshBriefs(userId) {
 export async function briefsOf(userId) {
   const records = await (await database()).getAllFromIndex('briefs', 'byUser', userId);
   const briefs = await Promise.all(records.filter((record) => record.sealed).map((record) => open(record.sealed)));
-  return briefs.sort((a, b) => a.name.localeCompare(b.name));
+  // In the order the server worked out (overdue visits first: children.caseload).
+  return briefs.sort((a, b) => a.order - b.order);
 }
 
 export async function briefOf(childId) {

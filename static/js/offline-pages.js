@@ -13,18 +13,49 @@ const childIdInPath = () => window.location.pathname.match(/^\/cases\/([0-9a-f-]
 const day = (iso) => (iso ? new Date(iso).toLocaleDateString('en-GB', { dateStyle: 'medium' }) : 'None recorded');
 const element = (tag, text, props = {}) => Object.assign(document.createElement(tag), { textContent: text ?? '', ...props });
 
+// The signals meant for the reader, in the order and words the server gave (children.caseload).
+const signalItem = (signal) => {
+  const item = element('li', '', { className: `signal urgency-${signal.urgency}` });
+  item.dataset.signal = signal.id;
+  item.append(element('strong', signal.label, { className: 'signal-label' }), ' ',
+    element('span', signal.detail, { className: 'signal-detail' }));
+  return item;
+};
+const signalList = (signals) => {
+  const list = element('ul', '', { className: 'signals' });
+  list.append(...signals.map(signalItem));
+  return list;
+};
+
+// A card as the online caseload shows it; an advocate's brief holds no legal status, visits or
+// signals (DESIGN.md section 5), so their card has the child's name and age.
+function caseloadCard(brief) {
+  const card = element('li', '', { className: 'card' });
+  card.dataset.names = `${brief.name} ${brief.preferred_name ?? ''}`;
+  const heading = element('h2');
+  heading.append(element('a', brief.name, { className: 'card-name', href: `/cases/${brief.id}` }));
+  if (brief.preferred_name) heading.append(' ', element('span', `known as ${brief.preferred_name}`, { className: 'known-as' }));
+  card.append(heading, element('p', [brief.age, brief.legal_status_label].filter(Boolean).join(' · ')));
+  if (!('next_visit_words' in brief)) return card;
+  const nextVisit = element('p', brief.next_visit_words, { className: 'next-visit' });
+  if (brief.signals.includes('visit_overdue')) {
+    nextVisit.classList.add('is-overdue');
+    nextVisit.dataset.signal = 'visit_overdue';
+  }
+  card.append(nextVisit, element('p', `Last visit: ${day(brief.last_visit)}`));
+  if (brief.card_signals.length) card.append(signalList(brief.card_signals));
+  if (brief.more_signals.length) {
+    const details = element('details', '', { className: 'more-signals' });
+    details.append(element('summary', `${brief.more_signals.length} more`), signalList(brief.more_signals));
+    card.append(details);
+  }
+  return card;
+}
+
 async function renderCaseload(list) {
   const briefs = await briefsOf(await currentUserId());
   document.querySelector('[data-offline-empty]').hidden = briefs.length > 0;
-  list.replaceChildren(...briefs.map((brief) => {
-    const card = element('li', '', { className: 'card' });
-    const heading = element('h2');
-    heading.append(element('a', brief.name, { href: `/cases/${brief.id}` }));
-    // An advocate's brief holds no legal status and no visits (DESIGN.md section 5).
-    card.append(heading, element('p', [brief.age, brief.legal_status_label].filter(Boolean).join(' · ')));
-    if ('last_visit' in brief) card.append(element('p', `Last visit: ${day(brief.last_visit)}`));
-    return card;
-  }));
+  list.replaceChildren(...briefs.map(caseloadCard));
 }
 
 // The checks of reports saved on this tablet and not yet accepted: report id -> its status.
