@@ -100,6 +100,22 @@ def test_the_dashboard_fits_a_phone_and_a_portrait_tablet_folded_and_unfolded(
     assert violations == []
 
 
+def test_every_target_a_manager_taps_on_the_dashboard_is_at_least_44_px(
+        monday, page, sign_in):
+    """At 1024x768: the counts, filters, escalations, folded rows and what they open."""
+    sign_in(page, monday.supervisor)
+    page.goto("/team")
+    for summary in page.locator(".team-children summary").all():
+        summary.click()
+    targets = page.locator(".team-counts a, .team-filters select, .team-filters button, "
+                           ".escalations a, .team-children summary, .team-child-body a")
+    assert targets.count() > 10
+    small = [f"{target.inner_text()!r}: {box['width']:.0f}x{box['height']:.0f}"
+             for target in targets.all() if (box := target.bounding_box())
+             and (box["width"] < 44 or box["height"] < 44)]
+    assert small == []
+
+
 @pytest.mark.parametrize("viewport", SMALL_SCREENS)
 def test_the_oversight_form_fits_and_shows_the_overdue_action_whole(
         monday, page, sign_in, axe_violations):
