@@ -7,7 +7,6 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired
 
 from dailylife.clock import local_today
-
 from dailylife.entries.declare import ROWS_LIMIT
 from dailylife.entries.forms import KIND_FORMS, AmendmentMetaForm, TriangulationForm
 from dailylife.media.forms import DrawingSlot, chosen, image_slots

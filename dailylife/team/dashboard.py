@@ -17,11 +17,12 @@ from dailylife.signals.rules import Signal
 #: The signals that are a practitioner's own overdue work, as the dashboard's columns.
 OVERDUE_WORK = {"visit_overdue": "Visits overdue", "report_unverified": "Reports not checked",
                 "voice_missing": "Child's words missing", "late_recording": "Written up late"}
-#: The counts at the top of the dashboard: how many children have each signal, in these words.
-COUNTED = {"visit_overdue": "visits overdue", "escalation_open": "escalations waiting",
-           "household_change_unreviewed": "household changes not reviewed",
-           "report_unverified": "with reports not checked in time",
-           "not_seen_alone": "children not seen alone"}
+#: The counts at the top of the dashboard: how many children have each signal, in these words
+#: (under the heading "Children who need you": a count of children, the rows its link shows).
+COUNTED = {"visit_overdue": "visit overdue", "escalation_open": "escalation waiting",
+           "household_change_unreviewed": "household change not reviewed",
+           "report_unverified": "reports not checked in time",
+           "not_seen_alone": "not seen alone"}
 #: The worker filter's value for children that no social worker holds.
 NOT_ALLOCATED = "none"
 
