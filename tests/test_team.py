@@ -63,7 +63,7 @@ def test_the_dashboard_puts_escalations_first_then_children_by_urgency(
     order = sorted(named, key=children.index)
     assert order == ["Ava Escalated", "Ben Overdue", "Cal Unchecked", "Eve Acknowledged",
                      "Dot Quiet"]
-    assert html.index("escalations-heading") < html.index("children-heading")
+    assert html.index('id="escalations-heading"') < html.index('id="children-heading"')
     assert 'data-signal="visit_overdue"' in children and 'data-signal="report_unverified"' in children
 
 
@@ -132,13 +132,13 @@ def test_the_oversight_page_is_a_reflective_record_that_carries_the_open_actions
         {"action": "Refer to CAMHS", "owner": "Pat", "due": due},
         {"action": "Ring school", "owner": "Pat", "due": due, "done": True}])
     client = client_for(world.supervisor)
-    page = client.get(f"/cases/{world.child.id}/oversight/new?acknowledges=visit_overdue")
+    page = client.get(f"/cases/{world.child.id}/oversight/new?acknowledges=action_overdue")
     html = page.get_data(as_text=True)
     for name in ("summary", "whats_happening", "what_we_know", "worries", "working_well",
                  "what_would_change_our_view", "decision", "actions-0-done"):
         assert f'name="{name}"' in html, name
-    assert 'value="Refer to CAMHS"' in html and "Ring school" not in html
-    assert re.search(r'value="visit_overdue"[^>]*checked|checked[^>]*value="visit_overdue"', html)
+    assert re.search(r">\s*Refer to CAMHS</textarea>", html) and "Ring school" not in html
+    assert re.search(r'value="action_overdue"[^>]*checked|checked[^>]*value="action_overdue"', html)
     response = client.post_form(f"/cases/{world.child.id}/oversight/new", {
         "occurred_at": local_input(ago(0)), "summary": "CAMHS referral made.",
         "actions-0-action": "Refer to CAMHS", "actions-0-owner": "Pat", "actions-0-due": due,
@@ -187,7 +187,165 @@ def test_a_child_held_by_a_practitioner_of_another_team_shows_them_with_their_ca
     row = html[html.index(f'id="child-{world.child.id}"'):]
     row = row[:row.index("</tr>")]
     assert "Pat Practitioner" in row and "Xan Elsewhere" in row
-    workers = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>(\d+)</td>",
+    workers = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td[^>]*>(\d+)</td>",
                          section(html, "practitioners-heading"))
     assert dict(workers) == {"Olu Other": "0", "Pat Practitioner": "1", "Xan Elsewhere": "1"}
     assert [name for name, _ in workers] == sorted(name for name, _ in workers)
+
+
+# --- the Monday dashboard: counts, filters, one folded row per child (issue 16) ----------------
+
+COUNT_LINK = re.compile(r'<a [^>]*data-count="(?P<signal>\w+)"[^>]*href="(?P<href>[^"]+)"[^>]*>'
+                        r'\s*<span[^>]*>(?P<number>\d+)</span>')
+
+
+def counts(html: str) -> dict[str, tuple[int, str]]:
+    """The counts at the top of the dashboard: signal id -> (number, the link it makes)."""
+    return {found["signal"]: (int(found["number"]), found["href"].replace("&amp;", "&"))
+            for found in COUNT_LINK.finditer(html)}
+
+
+def children_shown(html: str) -> list[str]:
+    """The ids of the children the dashboard lists, in order."""
+    return re.findall(r'id="child-([0-9a-f-]{36})"', section(html, "children-heading"))
+
+
+def monday_team(world, make_child, allocate):
+    """Children with one signal each of those counted, held by two social workers."""
+    pat, olu = world.practitioner, world.other_practitioner
+    made = {name: make_child(world.team_a, name=name) for name in (
+        "Ava Escalated", "Ben Overdue", "Cal Unchecked", "Dan Household", "Eli Alone", "Fay Olu")}
+    for name, child in made.items():
+        allocate(olu if name == "Fay Olu" else pat, child)
+    write(pat, made["Ava Escalated"], "escalation", ago(1), reason="Ava has a black eye.")
+    write(pat, made["Ben Overdue"], "visit", ago(40), type="planned", child_seen=True,
+          seen_alone=True)
+    write(pat, made["Cal Unchecked"], "observation", ago(20), category="education",
+          text="Mother says Cal is at school.", source="parent_reported")
+    write(pat, made["Dan Household"], "household_change", ago(2), change="joined", name="Dean",
+          relationship="Mother's partner")
+    for days in (9, 6, 3):
+        write(pat, made["Eli Alone"], "visit", ago(days), type="planned", child_seen=True,
+              seen_alone=False, seen_alone_reason="Mother would not leave the room.")
+    write(olu, made["Fay Olu"], "visit", ago(40), type="planned", child_seen=True, seen_alone=True)
+    return made
+
+
+def test_each_count_at_the_top_equals_the_children_its_link_shows(
+        world, make_child, allocate, client_for):
+    monday_team(world, make_child, allocate)
+    sara = client_for(world.supervisor)
+    found = counts(sara.get("/team").get_data(as_text=True))
+    assert set(found) == {"visit_overdue", "escalation_open", "household_change_unreviewed",
+                          "report_unverified", "not_seen_alone"}
+    assert found["visit_overdue"][0] == 2 and found["escalation_open"][0] == 1
+    for signal_id, (number, href) in found.items():
+        assert f"signal={signal_id}" in href
+        filtered = sara.get(href).get_data(as_text=True)
+        assert len(children_shown(filtered)) == number, signal_id
+        assert f'data-signal="{signal_id}"' in section(filtered, "children-heading")
+
+
+def test_filtering_by_social_worker_keeps_the_filter_in_the_address_and_the_counts(
+        world, make_child, allocate, client_for):
+    made = monday_team(world, make_child, allocate)
+    sara = client_for(world.supervisor)
+    olu = world.other_practitioner.id
+    html = sara.get(f"/team?worker={olu}").get_data(as_text=True)
+    assert children_shown(html) == [str(made["Fay Olu"].id)]
+    number, href = counts(html)["visit_overdue"]
+    assert number == 1 and f"worker={olu}" in href and "signal=visit_overdue" in href
+    assert re.search(rf'<option selected value="{olu}">', html)
+    both = sara.get(href).get_data(as_text=True)
+    assert children_shown(both) == [str(made["Fay Olu"].id)]
+    assert re.search(r'<option selected value="visit_overdue">', both)
+    unallocated = make_child(world.team_a, name="Gus Nobody")
+    html = sara.get("/team?worker=none").get_data(as_text=True)
+    assert children_shown(html) == [str(unallocated.id)]
+
+
+def test_a_filter_value_that_means_nothing_is_a_clear_400_that_still_shows_the_team(
+        world, client_for):
+    sara = client_for(world.supervisor)
+    outsider = world.other_supervisor.id
+    for query, message in (
+            ("worker=Pat", "There is no social worker “Pat” in your team"),
+            (f"worker={outsider}", f"There is no social worker “{outsider}” in your team"),
+            ("signal=no_access", "There is no signal “no_access”"),
+            ("signal=", None), ("worker=", None)):
+        response = sara.get(f"/team?{query}")
+        html = response.get_data(as_text=True)
+        if message is None:
+            assert response.status_code == 200, query
+            continue
+        assert response.status_code == 400, query
+        assert message in html, query
+        assert "showing the whole team instead" in html
+        assert children_shown(html) == [str(world.child.id)]
+
+
+def test_each_escalation_is_shown_once_and_each_child_has_one_decision_link(
+        world, make_child, allocate, client_for):
+    made = monday_team(world, make_child, allocate)
+    write(world.practitioner, made["Ben Overdue"], "escalation", ago(0.5),
+          reason="Ben missed school all week.")
+    html = client_for(world.supervisor).get("/team").get_data(as_text=True)
+    assert html.count("Ava has a black eye.") == 1
+    assert html.count("Ben missed school all week.") == 1
+    assert "Record a decision about this" not in html
+    children = section(html, "children-heading")
+    for child in made.values():
+        row = children[children.index(f'id="child-{child.id}"'):]
+        row = row[:row.index("</details>")]
+        assert row.count("Record a decision") == 1, child.name
+    ben = children[children.index(f'id="child-{made["Ben Overdue"].id}"'):]
+    summary = ben[ben.index("<summary"):ben.index("</summary>")]
+    assert "Ben Overdue" in summary and "Pat Practitioner" in summary
+    assert "3 signals" in summary and "Escalation waiting for an answer" in summary
+
+
+def test_the_oversight_page_offers_only_the_signals_the_child_has_raised(world, client_for):
+    write(world.practitioner, world.child, "visit", ago(40), type="planned", child_seen=True,
+          seen_alone=True)
+    html = client_for(world.supervisor).get(
+        f"/cases/{world.child.id}/oversight/new").get_data(as_text=True)
+    offered = re.findall(r'name="acknowledges" value="(\w+)"', html)
+    assert offered == ["visit_overdue", "late_recording"]
+
+
+def test_the_oversight_page_says_when_no_signal_is_raised(world, client_for):
+    html = client_for(world.supervisor).get(
+        f"/cases/{world.child.id}/oversight/new").get_data(as_text=True)
+    assert 'name="acknowledges"' not in html
+    assert "No signal is raised for this child now" in html
+
+
+def test_an_overdue_action_shows_as_overdue_and_is_not_carried_forward_unasked(
+        world, client_for):
+    due = local_today() - timedelta(days=3)
+    long_action = ("Refer Amy to CAMHS and ask the school nurse to share what she saw at the "
+                   "September health check, including the bruising on both arms and the weight "
+                   "loss, before the strategy meeting")
+    write(world.supervisor, world.child, "oversight", ago(5), summary="Plan.", actions=[
+        {"action": long_action, "owner": "Pat", "due": due.isoformat()}])
+    client = client_for(world.supervisor)
+    url = f"/cases/{world.child.id}/oversight/new"
+    html = client.get(url).get_data(as_text=True)
+    assert re.search(rf'<textarea[^>]*name="actions-0-action"[^>]*>\s*{re.escape(long_action)}'
+                     r'</textarea>', html)
+    assert f"Overdue: it was due on {due.day} {due:%b %Y}" in html
+    post = {"occurred_at": local_input(ago(0)), "summary": "Reviewed.",
+            "actions-0-action": long_action, "actions-0-owner": "Pat",
+            "actions-0-due": due.isoformat()}
+    response = client.post_form(url, post)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "is overdue" in page and long_action in page and "Reviewed." in page
+    count = sa.select(sa.func.count()).where(Entry.kind == Kind.OVERSIGHT)
+    assert db.session.scalar(count) == 1
+    response = client.post_form(url, {**post, "keep_overdue": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(count) == 2
+    later = (local_today() + timedelta(days=7)).isoformat()
+    response = client.post_form(url, {**post, "actions-0-due": later})
+    assert response.status_code == 302

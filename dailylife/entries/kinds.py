@@ -268,7 +268,7 @@ HOUSEHOLD_CHANGE = KindDeclaration(
 )
 
 ACTION = (
-    Question("action", "Action", SHORT, required="Describe the action."),
+    Question("action", "Action", LONG, required="Describe the action."),
     Question("owner", "Who", SHORT, required="Say who will do it."),
     Question("due", "By when", Day()),
     #: Ticked in a later supervision: the action is done (see dailylife.signals.supervision).

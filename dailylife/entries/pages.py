@@ -1,13 +1,19 @@
 """Page forms: a kind form plus what only the HTML page needs (when, CSRF, buttons)."""
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, SelectField, SubmitField
+from wtforms import (BooleanField, FieldList, FormField, HiddenField, SelectField, SubmitField,
+                     ValidationError)
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired
 
+from dailylife.clock import local_today
 from dailylife.entries.declare import ROWS_LIMIT
 from dailylife.entries.forms import KIND_FORMS, AmendmentMetaForm, TriangulationForm
 from dailylife.media.forms import DrawingSlot, chosen, image_slots
+from dailylife.signals import supervision
+
+#: The tick that carries overdue actions forward as they are.
+KEEP_OVERDUE = "Keep the overdue actions with their dates"
 
 
 class OccurredAtMixin:
@@ -102,8 +108,28 @@ class HouseholdChangePage(OccurredAtMixin, FlaskForm, KIND_FORMS["household_chan
 class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
     #: The escalations of the child this oversight may answer (the page sets the choices).
     answers = SelectField("Answers the escalation", choices={}, validate_choice=False)
+    #: Asked only when an action not done has a date already passed.
+    keep_overdue = BooleanField(KEEP_OVERDUE)
     add_action = SubmitField("Add an action")
     save = SubmitField("Save oversight")
+
+    def overdue_actions(self) -> dict[int, str]:
+        """Each action not done whose date has passed (by its row's index), in words."""
+        today = local_today()
+        return {index: supervision.overdue_words(row.form.due.data, today)
+                for index, row in enumerate(self.actions)
+                if row.form.due.data and row.form.due.data < today and not row.form.done.data}
+
+    def validate_keep_overdue(self, field):
+        """An overdue action is carried forward with its old date only when asked for: a plan
+        should not drift with nobody deciding it."""
+        if field.data:
+            return
+        overdue = [f"“{self.actions[index].form.action.data}” is overdue"
+                   for index in self.overdue_actions()]
+        if overdue:
+            raise ValidationError(f"{'; '.join(overdue)}: give it a new date, tick “Done”, or "
+                                  f"tick “{KEEP_OVERDUE}”.")
 
 
 class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):

@@ -164,9 +164,11 @@ def new_escalation(child):
 @bp.route("/oversight/new", methods=["GET", "POST"])
 @requires(Action.RECORD_OVERSIGHT)
 def new_oversight(child):
-    form = pages.OversightPage(data=supervision.starting_answers(child, request.args)
+    raised = supervision.raised_signals(child)
+    form = pages.OversightPage(data=supervision.starting_answers(child, request.args, raised)
                                if request.method == "GET" else None)
     form.answers.choices = supervision.escalation_choices(child)
+    form.acknowledges.choices = supervision.acknowledge_choices(raised, form.acknowledges.data)
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         heading = SINGLE_ENTRY_PAGES[Kind.OVERSIGHT][0]

@@ -14,7 +14,8 @@ from dailylife.children.models import Child
 from dailylife.clock import local_zone
 from dailylife.entries.models import Kind
 from dailylife.extensions import db
-from dailylife.signals import facts, queries
+from dailylife.signals import compute, facts, queries
+from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 from dailylife.signals.rules import day
 
 #: An escalation's reason is cut to this length in the list to choose from.
@@ -29,11 +30,30 @@ def open_actions(child) -> list[dict]:
             for action in (plan[0].data["actions"] if plan else []) if not action.get("done")]
 
 
-def starting_answers(child, args) -> dict:
+def starting_answers(child, args, raised: set[str]) -> dict:
     """The oversight form's first answers: open actions carried forward, and what the link
-    from a signal or an escalation asked for (``?acknowledges=<id>``, ``?answers=<id>``)."""
-    return {"actions": open_actions(child), "acknowledges": args.getlist("acknowledges"),
+    from a signal or an escalation asked for (``?acknowledges=<id>``, ``?answers=<id>``), of
+    the signals still raised (an old link may name one that has gone since)."""
+    return {"actions": open_actions(child),
+            "acknowledges": [signal for signal in args.getlist("acknowledges") if signal in raised],
             "answers": args.get("answers", "")}
+
+
+def raised_signals(child) -> set[str]:
+    return {signal.id for signal in compute.for_child(child)}
+
+
+def acknowledge_choices(raised: set[str], chosen) -> dict[str, str]:
+    """What the page offers to acknowledge: the child's raised signals (an escalation is answered
+    instead), and any already ticked in what was posted, so that a signal gone meanwhile is not
+    dropped silently from the decision."""
+    return {signal: label for signal, label in ACKNOWLEDGEABLE.items()
+            if signal in raised or signal in (chosen or [])}
+
+
+def overdue_words(due: date, today: date) -> str:
+    days = (today - due).days
+    return f"Overdue: it was due on {day(due)}, {days} day{'s' if days != 1 else ''} ago."
 
 
 def escalation_choices(child) -> dict[str, str]:

@@ -11,11 +11,20 @@ from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.people.models import Allocation, CaseRole, Role, User
 from dailylife.signals import compute
+from dailylife.signals.catalogue import SIGNALS
 from dailylife.signals.rules import Signal
 
 #: The signals that are a practitioner's own overdue work, as the dashboard's columns.
 OVERDUE_WORK = {"visit_overdue": "Visits overdue", "report_unverified": "Reports not checked",
                 "voice_missing": "Child's words missing", "late_recording": "Written up late"}
+#: The counts at the top of the dashboard: how many children have each signal, in these words
+#: (under the heading "Children who need you": a count of children, the rows its link shows).
+COUNTED = {"visit_overdue": "visit overdue", "escalation_open": "escalation waiting",
+           "household_change_unreviewed": "household change not reviewed",
+           "report_unverified": "reports not checked in time",
+           "not_seen_alone": "not seen alone"}
+#: The worker filter's value for children that no social worker holds.
+NOT_ALLOCATED = "none"
 
 
 @dataclass
@@ -27,6 +36,31 @@ class ChildRow:
     @property
     def escalations(self) -> list[Signal]:
         return [signal for signal in self.signals if signal.id == "escalation_open"]
+
+    @property
+    def other_signals(self) -> list[Signal]:
+        """Its signals but the escalation, which the dashboard shows once, at the top."""
+        return [signal for signal in self.signals if signal.id != "escalation_open"]
+
+    @property
+    def most_urgent(self) -> Signal | None:
+        """The signal its folded row names: the most urgent that nobody has acknowledged yet."""
+        return min(self.signals, default=None,
+                   key=lambda signal: (signal.acknowledgement is not None, -signal.urgency))
+
+    @property
+    def to_acknowledge(self) -> list[str]:
+        """What its one "Record a decision" link ticks: the signals not yet acknowledged."""
+        return [signal.id for signal in self.other_signals if not signal.acknowledgement]
+
+    def has(self, signal_id: str) -> bool:
+        return any(signal.id == signal_id for signal in self.signals)
+
+    def held_by(self, worker: str) -> bool:
+        """Held by the social worker with this id, or by none (``NOT_ALLOCATED``)."""
+        if worker == NOT_ALLOCATED:
+            return not self.practitioners
+        return any(str(user.id) == worker for user in self.practitioners)
 
     def urgency(self) -> tuple:
         """Open escalations first, then the most urgent signal nobody has acknowledged, then how
@@ -43,14 +77,57 @@ class PractitionerRow:
     overdue: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OVERDUE_WORK, 0))
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What the supervisor chose to see, read from the address so that a bookmark keeps it:
+    ``worker`` a social worker's id (or ``NOT_ALLOCATED``), ``signal`` a signal id; "" is all."""
+
+    worker: str = ""
+    signal: str = ""
+
+    def link(self, **changes) -> dict[str, str]:
+        """The address's parameters with some changed, leaving out those that show all."""
+        return {name: value for name, value in {**vars(self), **changes}.items() if value}
+
+
 @dataclass
 class Dashboard:
     children: list[ChildRow]
     practitioners: list[PractitionerRow]
 
-    @property
-    def escalations(self) -> list[tuple[ChildRow, Signal]]:
-        return [(row, signal) for row in self.children for signal in row.escalations]
+    def workers(self) -> dict[str, str]:
+        """The worker filter's choices: each social worker with a child or in the team."""
+        return {str(row.user.id): row.user.display_name for row in self.practitioners}
+
+    def understood(self, args) -> tuple[Filters, list[str]]:
+        """The filters asked for, and a sentence for each value that means nothing here (left
+        out, so that an old bookmark or a mistyped address still shows the team)."""
+        worker, signal = args.get("worker", ""), args.get("signal", "")
+        problems = []
+        if worker and worker != NOT_ALLOCATED and worker not in self.workers():
+            problems.append(f"There is no social worker “{worker}” in your team.")
+            worker = ""
+        if signal and signal not in SIGNALS:
+            problems.append(f"There is no signal “{signal}”.")
+            signal = ""
+        return Filters(worker, signal), problems
+
+    def of_worker(self, filters: Filters) -> list[ChildRow]:
+        return [row for row in self.children if not filters.worker or row.held_by(filters.worker)]
+
+    def counts(self, filters: Filters) -> dict[str, int]:
+        """How many of the chosen worker's children have each counted signal: the number of
+        rows its link shows."""
+        rows = self.of_worker(filters)
+        return {signal_id: sum(row.has(signal_id) for row in rows) for signal_id in COUNTED}
+
+    def shown(self, filters: Filters) -> list[ChildRow]:
+        return [row for row in self.of_worker(filters)
+                if not filters.signal or row.has(filters.signal)]
+
+
+def escalations_of(rows: list[ChildRow]) -> list[tuple[ChildRow, Signal]]:
+    return [(row, signal) for row in rows for signal in row.escalations]
 
 
 def for_team(supervisor: User) -> Dashboard:

@@ -1,11 +1,12 @@
 """/team: the supervisor's dashboard. Only supervisors with a team may open it (the policy says)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import Action, requires
 from dailylife.people import grants
+from dailylife.signals.catalogue import SIGNALS
 from dailylife.team import dashboard
 
 bp = Blueprint("team", __name__)
@@ -14,8 +15,17 @@ bp = Blueprint("team", __name__)
 @bp.get("/team")
 @requires(Action.LEAD_TEAM)
 def team_dashboard():
+    """Filters come from the address (a bookmark keeps them); a value that means nothing here
+    answers 400 with the whole team and a note saying what was left out, never an empty page."""
     board = dashboard.for_team(current_user)
-    audit.record("view_team", children=str(len(board.children)))
-    return render_template("team/dashboard.html", board=board,
+    filters, problems = board.understood(request.args)
+    rows = board.shown(filters)
+    audit.record("view_team", children=str(len(rows)))
+    page = render_template("team/dashboard.html", board=board, filters=filters, problems=problems,
+                           rows=rows, escalations=dashboard.escalations_of(rows),
+                           counts=board.counts(filters), counted=dashboard.COUNTED,
+                           signal_labels={key: label for key, (label, _) in SIGNALS.items()},
+                           not_allocated=dashboard.NOT_ALLOCATED,
                            overdue_work=dashboard.OVERDUE_WORK,
                            grants=grants.recent_into_team(current_user.team_id))
+    return page, 400 if problems else 200
