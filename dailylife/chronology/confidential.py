@@ -27,6 +27,9 @@ NOT_YOURS = ("only the child's advocate and the team manager read these notes, s
 
 
 class ChoiceForm(Form):
+    """The export form's question on the notes, read from the address like the filters; only a
+    reader who may read the notes (``offered``) is asked it or may answer "include"."""
+
     confidential_notes = RadioField(
         "Confidential advocate notes",
         choices={LEAVE_OUT: "Leave them out: show only the date of each",

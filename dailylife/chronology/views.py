@@ -91,8 +91,8 @@ def _links(child, form, page: dict) -> dict[str, str | None]:
     """Page links keep the filters (bookmarks); pages carry cursors, never offsets."""
     args = filters.applied(form) if not form.errors else {}
 
-    def link(endpoint="chronology.chronology", **cursor):
-        return url_for(endpoint, child_id=child.id, **args, **cursor)
+    def link(**cursor):
+        return url_for("chronology.chronology", child_id=child.id, **args, **cursor)
 
     current = page.get("page")
     position = page.get("position")
