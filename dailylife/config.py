@@ -5,6 +5,7 @@ Every variable is read as ``DAILYLIFE_<NAME>`` (see the README for the list); ``
 """
 
 import os
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,11 @@ DEVELOPMENT_AUDIT_KEY = "development-only-audit-key-never-use-in-production"
 MIN_KEY_BYTES = 32
 ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
 GENERATE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+#: The longest protective marking: it shares each PDF page's header with the child's name.
+MAX_MARKING_LENGTH = 60
+#: Settings read from the environment as typed, never as JSON: a key or a marking like "2026"
+#: must stay text.
+AS_TYPED = ("AUDIT_KEY", "PROTECTIVE_MARKING")
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -107,6 +113,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "CHRONOLOGY_PAGE_SIZE": 50,
+        # Printed at the top and bottom of every page of an export and as the CSV's first line:
+        # the Government Security Classification most councils give case records.
+        "PROTECTIVE_MARKING": "OFFICIAL-SENSITIVE",
         "SYNC_MAX_ITEMS": 200,
         "SYNC_MAX_BYTES": 5 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
@@ -122,8 +131,9 @@ def load(app, test_config: dict | None) -> None:
         if os.environ.get(plain):
             app.config[plain] = os.environ[plain]
     app.config.from_prefixed_env("DAILYLIFE")
-    if os.environ.get("DAILYLIFE_AUDIT_KEY"):
-        app.config["AUDIT_KEY"] = os.environ["DAILYLIFE_AUDIT_KEY"]  # as typed, never as JSON
+    for name in AS_TYPED:
+        if f"DAILYLIFE_{name}" in os.environ:
+            app.config[name] = os.environ[f"DAILYLIFE_{name}"]
     if test_config:
         app.config.from_mapping(test_config)
     if app.config.get("DATABASE_URL"):
@@ -175,9 +185,9 @@ def _apply_environment(config) -> None:
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         raise UnsafeConfiguration(f"DAILYLIFE_PROXY_COUNT must be 0 (no proxy) or the number of "
                                   f"proxies in front of dailylife, not {proxies!r}.")
-    holidays_problem = signal_settings.holidays_problem(config)
-    if holidays_problem:
-        raise UnsafeConfiguration(holidays_problem)
+    for problem in (signal_settings.holidays_problem(config), _marking_problem(config)):
+        if problem:
+            raise UnsafeConfiguration(problem)
     env = config["ENV_NAME"]
     if env not in ("production", "development", "testing"):
         raise UnsafeConfiguration(
@@ -199,6 +209,24 @@ def _apply_environment(config) -> None:
         raise UnsafeConfiguration("dailylife does not start in production with these settings "
                                   "(on a developer machine set DAILYLIFE_ENV_NAME=development):\n"
                                   + "\n".join(f"- {problem}" for problem in problems))
+
+
+def _marking_problem(config) -> str | None:
+    """The marking heads every page of an export: it must be there, fit the header, and print
+    as it reads (a line break or a right-to-left override would garble or disguise it)."""
+    marking = config["PROTECTIVE_MARKING"]
+    setting = "DAILYLIFE_PROTECTIVE_MARKING"
+    if not isinstance(marking, str) or not marking.strip():
+        return (f"{setting} is empty. Set the marking your council gives case records, e.g. "
+                "OFFICIAL-SENSITIVE (the default when the setting is left out).")
+    if len(marking) > MAX_MARKING_LENGTH:
+        return (f"{setting} is {len(marking)} characters long; at most {MAX_MARKING_LENGTH} fit "
+                "the header of a page. Shorten it.")
+    control = next((char for char in marking if unicodedata.category(char).startswith("C")), None)
+    if control is not None:
+        return (f"{setting} has a control character (U+{ord(control):04X}); use letters, "
+                "digits, spaces and punctuation only, on one line.")
+    return None
 
 
 def _byte_length(key) -> int:

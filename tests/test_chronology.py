@@ -67,10 +67,13 @@ def link(page: str, rel: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
-def csv_rows(response) -> list[list[str]]:
+def csv_rows(response, marking="OFFICIAL-SENSITIVE") -> list[list[str]]:
+    """The rows from the header on, after the protective marking that is the first line."""
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff"), "a BOM, so that Excel reads UTF-8"
-    return list(csv.reader(io.StringIO(text[1:])))
+    first, *rows = csv.reader(io.StringIO(text[1:]))
+    assert first == [marking], "the protective marking, the first line a spreadsheet shows"
+    return rows
 
 
 # Order and content of rows
@@ -401,3 +404,80 @@ def test_csv_marks_withdrawn_entries_and_shows_the_current_version(world, client
     amend(world, corrected, text="Kitchen untidy.", reason="Overstated.")
     summaries = [row[6] for row in csv_rows(get(client_for(world.practitioner), world, ".csv"))[1:]]
     assert summaries == ["[Withdrawn: entered in error] Not about this child.", "Kitchen untidy."]
+
+
+# Exports fit for a conference: the protective marking and the advocates' confidential notes
+
+CONFIDENTIAL_WORDS = "I sleep at my nan's when Dad shouts."
+
+
+def confidential_note(world, at):
+    return add(world, "voice", at, author=world.advocate, words=CONFIDENTIAL_WORDS,
+               mode="spoken", share_with_team=False)
+
+
+def test_the_csv_s_first_line_is_the_marking_the_council_configured(app, world, client_for):
+    app.config["PROTECTIVE_MARKING"] = "OFFICIAL-SENSITIVE PERSONAL"
+    observe(world, "Played in the garden.", days_ago(1))
+    response = get(client_for(world.practitioner), world, ".csv")
+    assert response.get_data(as_text=True).splitlines()[0] == "\ufeffOFFICIAL-SENSITIVE PERSONAL"
+    header, row = csv_rows(response, marking="OFFICIAL-SENSITIVE PERSONAL")
+    assert header == CSV_HEADER and row[6] == "Played in the garden."
+
+
+def test_the_printed_chronology_carries_the_protective_marking(world, client_for):
+    page = get(client_for(world.practitioner), world).get_data(as_text=True)
+    assert re.search(r'class="print-heading".*?OFFICIAL-SENSITIVE', page, re.DOTALL)
+
+
+def test_a_supervisor_s_csv_leaves_confidential_notes_out_unless_they_choose_to_include_them(
+        world, client_for):
+    note = confidential_note(world, days_ago(3))
+    day = to_local(note.occurred_at).strftime("%-d %b %Y")
+    client = client_for(world.supervisor)
+    (_, left_out) = csv_rows(get(client, world, ".csv"))
+    assert left_out[6] == (f"A confidential advocate note exists on {day}. "
+                           "It was left out of this export.")
+    assert CONFIDENTIAL_WORDS not in "".join(left_out)
+    (_, included) = csv_rows(get(client, world, ".csv", confidential_notes="include"))
+    assert included[6] == CONFIDENTIAL_WORDS
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")
+                                .order_by(AuditEvent.id)).all()
+    assert [event.detail["confidential_notes"] for event in events] == ["left_out", "included"]
+
+
+def test_a_social_worker_s_csv_shows_a_confidential_note_sealed_and_gives_no_choice(
+        world, client_for):
+    note = confidential_note(world, days_ago(3))
+    client = client_for(world.practitioner)
+    assert 'name="confidential_notes"' not in get(client, world).get_data(as_text=True)
+    (_, sealed) = csv_rows(get(client, world, ".csv"))
+    day = to_local(note.occurred_at).strftime("%-d %b %Y")
+    assert sealed[6] == f"A confidential advocate note exists on {day}."
+    refused = get(client, world, ".csv", confidential_notes="include")
+    assert refused.status_code == 400
+    assert "only the child's advocate and the team manager" in html.unescape(
+        refused.get_data(as_text=True))
+    assert [event.detail for event in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "export"))] == [{"format": "csv", "filters": {}}]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".pdf"])
+@pytest.mark.parametrize("value", ["yes", "", "INCLUDE"])
+def test_a_choice_on_confidential_notes_that_is_not_one_of_the_two_is_a_400_that_says_which(
+        world, client_for, suffix, value):
+    response = get(client_for(world.supervisor), world, suffix, confidential_notes=value)
+    assert response.status_code == 400
+    assert "choose “leave_out” or “include”" in html.unescape(response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "export")) == 0
+
+
+def test_the_export_form_offers_the_supervisor_the_choice_with_the_notes_left_out_by_default(
+        world, client_for):
+    page = get(client_for(world.supervisor), world, kind="voice").get_data(as_text=True)
+    form = re.search(r'<form[^>]*class="export-form[^"]*".*?</form>', page, re.DOTALL).group(0)
+    radios = {re.search(r'value="(\w+)"', tag).group(1): " checked" in tag
+              for tag in re.findall(r'<input[^>]*name="confidential_notes"[^>]*>', form)}
+    assert radios == {"leave_out": True, "include": False}
+    assert '<input type="hidden" name="kind" value="voice">' in form, "the filters go along"
+    assert "chronology.csv" in form and "chronology.pdf" in form

@@ -89,3 +89,32 @@ def test_development_sends_no_strict_transport_security(migrated, env_name):
     response = app.test_client().get("/login")
     assert response.status_code == 200
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_exports_are_marked_official_sensitive_unless_the_council_says_otherwise(migrated):
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": migrated})
+    assert app.config["PROTECTIVE_MARKING"] == "OFFICIAL-SENSITIVE"
+
+
+@pytest.mark.parametrize("typed", ["OFFICIAL", "2026", "null"])
+def test_the_protective_marking_is_read_from_the_environment_as_typed(migrated, monkeypatch,
+                                                                      typed):
+    """A marking that looks like JSON (a number, null) is still the words the council typed."""
+    monkeypatch.setenv("DAILYLIFE_PROTECTIVE_MARKING", typed)
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": migrated})
+    assert app.config["PROTECTIVE_MARKING"] == typed
+
+
+@pytest.mark.parametrize("marking,problem", [
+    ("", "DAILYLIFE_PROTECTIVE_MARKING is empty"),
+    ("   ", "DAILYLIFE_PROTECTIVE_MARKING is empty"),
+    ("OFFICIAL-SENSITIVE " * 4, "DAILYLIFE_PROTECTIVE_MARKING is 76 characters long; at most 60"),
+    ("OFFICIAL\nSENSITIVE", r"DAILYLIFE_PROTECTIVE_MARKING has a control character \(U\+000A\)"),
+    ("OFFICIAL\x1b[8mSENSITIVE", r"has a control character \(U\+001B\)"),
+    ("OFFICIAL\u202eEVITISNES", r"has a control character \(U\+202E\)"),
+], ids=["empty", "blank", "too long", "line break", "escape", "right-to-left override"])
+def test_a_protective_marking_that_cannot_head_every_page_is_refused_at_start_up(
+        migrated, marking, problem):
+    with pytest.raises(config.UnsafeConfiguration, match=problem):
+        create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": migrated,
+                    "PROTECTIVE_MARKING": marking})

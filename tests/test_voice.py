@@ -84,12 +84,14 @@ def page(client, path, status=200) -> str:
     return response.get_data(as_text=True)
 
 
-def csv_text(client, world) -> str:
-    return page(client, f"/cases/{world.child.id}/chronology.csv")
+def csv_text(client, world, query="") -> str:
+    return page(client, f"/cases/{world.child.id}/chronology.csv{query}")
 
 
 def csv_rows(client, world) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(csv_text(client, world)[1:])))
+    """From the header on: the first line is the protective marking."""
+    _marking, *rows = csv.reader(io.StringIO(csv_text(client, world)[1:]))
+    return rows
 
 
 # --- An advocate sees the child's basic details and voice, and nothing else -------------------
@@ -223,7 +225,8 @@ def test_the_team_sees_only_that_a_confidential_note_exists_on_its_date(
     assert brief["last_words"] is None
     supervisor = client_for(world.supervisor)
     assert escaped in page(supervisor, f"/cases/{world.child.id}/chronology")
-    assert CONFIDENTIAL_WORDS in csv_text(supervisor, world)
+    assert CONFIDENTIAL_WORDS not in csv_text(supervisor, world), "left out unless chosen"
+    assert CONFIDENTIAL_WORDS in csv_text(supervisor, world, "?confidential_notes=include")
 
 
 def test_the_significant_filter_does_not_give_a_confidential_note_away(

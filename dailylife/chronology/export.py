@@ -4,11 +4,11 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 
 from dailylife.children.models import Child
 from dailylife.chronology import keyset
-from dailylife.chronology.rows import Row, rows_for
+from dailylife.chronology.rows import Row
 from dailylife.clock import local_zone
 from dailylife.extensions import db
 
@@ -22,22 +22,24 @@ BOM = "\ufeff"
 WITHDRAWN = "[Withdrawn: entered in error] "
 
 
-def csv_response(child, conditions: list, *, descending: bool, readable) -> Response:
-    """``readable``: ``access.entry_reader`` of the person exporting (sealed rows say only when)."""
-    response = Response(stream_with_context(_body(child.id, conditions, descending, readable)),
+def csv_response(child, conditions: list, *, descending: bool, rows_of) -> Response:
+    """``rows_of(child, entries)``: the rows the person exporting may have (sealed rows say only
+    when), as ``confidential.ChoiceForm.row_maker`` makes them."""
+    response = Response(stream_with_context(_body(child.id, conditions, descending, rows_of)),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="chronology-{child.id}.csv"'
     return response
 
 
-def _body(child_id, conditions: list, descending: bool, readable) -> Iterator[str]:
+def _body(child_id, conditions: list, descending: bool, rows_of) -> Iterator[str]:
     """Runs after the request committed its audit event and closed its session (hence the child
     is loaded again). Each batch reads in its own short transaction and the session lets go of
-    it, so a long export never holds SQLite's write lock, nor more than one batch in memory."""
-    yield BOM + _csv([HEADER])
+    it, so a long export never holds SQLite's write lock, nor more than one batch in memory.
+    The protective marking is the first line, one cell that a spreadsheet shows above the header."""
+    yield BOM + _csv([[current_app.config["PROTECTIVE_MARKING"]], HEADER])
     child, zone = db.session.get(Child, child_id), local_zone()
     for entries in keyset.batches(child_id, conditions, descending=descending, size=BATCH_SIZE):
-        yield _csv([_cells(row, zone) for row in rows_for(child, entries, readable)])
+        yield _csv([_cells(row, zone) for row in rows_of(child, entries)])
         db.session.close()
 
 

@@ -15,7 +15,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from dailylife.chronology import keyset
-from dailylife.chronology.rows import Row, rows_for
+from dailylife.chronology.rows import Row
 from dailylife.clock import to_local, utcnow
 
 # Importing WeasyPrint tells Pillow, for the whole process, to accept truncated images. Our PDFs
@@ -28,20 +28,23 @@ BASE_URL = "http://dailylife.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
 
 
-def all_rows(child, conditions: list, *, descending: bool, readable) -> list[Row]:
-    """Every matching entry as a chronology row, read in keyset batches."""
+def all_rows(child, conditions: list, *, descending: bool, rows_of) -> list[Row]:
+    """Every matching entry as a chronology row, read in keyset batches; ``rows_of(child,
+    entries)`` makes the rows the person exporting may have."""
     found = []
     for entries in keyset.batches(child.id, conditions, descending=descending, size=BATCH_SIZE):
-        found.extend(rows_for(child, entries, readable))
+        found.extend(rows_of(child, entries))
     return found
 
 
-def export_note(form, applied: dict[str, str], user) -> dict:
-    """What the PDF says about itself: the filters used, when and by whom it was exported."""
+def export_note(form, applied: dict[str, str], user, *, confidential: str | None) -> dict:
+    """What the PDF says about itself: the filters used, when and by whom it was exported, and
+    what became of the advocates' confidential notes."""
     used = [f"{field.label.text}: {_shown(field, applied[field.name])}"
             for field in form if field.name in applied]
     return {"filters": "; ".join(used) or "none (the whole chronology)",
-            "at": to_local(utcnow()).strftime("%-d %b %Y, %H:%M"), "by": user.display_name}
+            "at": to_local(utcnow()).strftime("%-d %b %Y, %H:%M"), "by": user.display_name,
+            "confidential": confidential}
 
 
 def _shown(field, value: str) -> str:
@@ -62,10 +65,14 @@ def pdf_response(child, html: str) -> Response:
 
 
 def page_css(child) -> str:
-    """Every page: who the record is about at the top, where you are in it at the bottom."""
+    """Every page: the protective marking at the top and the bottom (where a council's readers
+    look for it), who the record is about at the top, where you are in it at the bottom."""
     heading = _css_string(f"{child.name} · born {child.date_of_birth:%-d %b %Y} · chronology")
+    marking = _css_string(current_app.config["PROTECTIVE_MARKING"])
     return ("@page { size: A4; margin: 20mm 12mm 18mm;"
             f" @top-left {{ content: {heading}; font-size: 9pt; }}"
+            f" @top-right {{ content: {marking}; font-size: 10pt; font-weight: bold; }}"
+            f" @bottom-left {{ content: {marking}; font-size: 10pt; font-weight: bold; }}"
             ' @bottom-right { content: "Page " counter(page) " of " counter(pages);'
             " font-size: 9pt; } }")
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
-from dailylife.chronology import export, filters, keyset, pdf
+from dailylife.chronology import confidential, export, filters, keyset, pdf
 from dailylife.chronology.rows import rows_for
 from dailylife.clock import local_today
 from dailylife.entries.kinds import LABELS
@@ -37,32 +37,37 @@ def chronology(child):
 @bp.get("/cases/<child_id>/chronology.csv")
 @requires(Action.EXPORT)
 def export_csv(child):
-    form = _export_form(child, "csv")
-    return export.csv_response(child, filters.conditions(form, child.id, g.child_actions),
+    form, choice = _export_forms(child, "csv")
+    return export.csv_response(child, filters.conditions(form, child.id,
+                                                         choice.reading(g.child_actions)),
                                descending=filters.descending(form),
-                               readable=entry_reader(current_user, child))
+                               rows_of=choice.row_maker(current_user, child))
 
 
 @bp.get("/cases/<child_id>/chronology.pdf")
 @requires(Action.EXPORT)
 def export_pdf(child):
-    form = _export_form(child, "pdf")
-    rows = pdf.all_rows(child, filters.conditions(form, child.id, g.child_actions),
+    form, choice = _export_forms(child, "pdf")
+    rows = pdf.all_rows(child, filters.conditions(form, child.id, choice.reading(g.child_actions)),
                         descending=filters.descending(form),
-                        readable=entry_reader(current_user, child))
+                        rows_of=choice.row_maker(current_user, child))
     html = _render(child, form, page=keyset.Page([], None, None), rows=rows,
-                   exported=pdf.export_note(form, filters.applied(form), current_user))
+                   exported=pdf.export_note(form, filters.applied(form), current_user,
+                                            confidential=choice.note(rows)))
     return pdf.pdf_response(child, html)
 
 
-def _export_form(child, file_format: str):
-    """The filters of an export: a bad one is a 400; a good one is audited with the export."""
+def _export_forms(child, file_format: str):
+    """The filters and the choice on confidential notes of an export: a bad value is a 400; good
+    ones are audited with the export."""
     form = filters.filter_form(child, request.args)
-    problems = _problems(form)
+    choice = confidential.choice_form(request.args, g.child_actions)
+    problems = _problems(form) + _problems(choice)
     if problems:
         abort(400, description=" ".join(problems))
-    audit.record("export", child_id=child.id, format=file_format, filters=filters.applied(form))
-    return form
+    audit.record("export", child_id=child.id, format=file_format, filters=filters.applied(form),
+                 **choice.audited())
+    return form, choice
 
 
 def _problems(form) -> list[str]:
@@ -77,15 +82,17 @@ def _render(child, form, **page):
     return render_template("chronology/chronology.html", child=child, form=form, labels=LABELS,
                            today=local_today(), links=_links(child, form, page),
                            filtered=bool(set(filters.applied(form)) - {"order"}),
-                           can_export=Action.EXPORT in g.child_actions, **page)
+                           can_export=Action.EXPORT in g.child_actions,
+                           export_filters=filters.applied(form),
+                           choice=confidential.choice_form(None, g.child_actions), **page)
 
 
 def _links(child, form, page: dict) -> dict[str, str | None]:
     """Page links keep the filters (bookmarks); pages carry cursors, never offsets."""
     args = filters.applied(form) if not form.errors else {}
 
-    def link(endpoint="chronology.chronology", **cursor):
-        return url_for(endpoint, child_id=child.id, **args, **cursor)
+    def link(**cursor):
+        return url_for("chronology.chronology", child_id=child.id, **args, **cursor)
 
     current = page.get("page")
     position = page.get("position")
@@ -93,8 +100,9 @@ def _links(child, form, page: dict) -> dict[str, str | None]:
         "next": link(after=str(current.next)) if current and current.next else None,
         "prev": link(before=str(current.prev)) if current and current.prev else None,
         "first": link() if position and not position.at_start else None,
-        "csv": link("chronology.export_csv"),
-        "pdf": link("chronology.export_pdf"),
+        #: The export form's actions: the form itself carries the filters.
+        "csv": url_for("chronology.export_csv", child_id=child.id),
+        "pdf": url_for("chronology.export_pdf", child_id=child.id),
         "clear": url_for("chronology.chronology", child_id=child.id),
         #: Each row's entry page is this plus its id: one string join, not a url_for per row.
         "entries": f"{request.script_root}/cases/{child.id}/entries/",
