@@ -103,11 +103,11 @@ class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
     #: The escalations of the child this oversight may answer (the page sets the choices).
     answers = SelectField("Answers the escalation", choices={}, validate_choice=False)
     add_action = SubmitField("Add an action")
-    save = SubmitField("Save oversight")
+    save = SubmitField("Save decision")
 
 
 class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
-    save = SubmitField("Escalate to my supervisor")
+    save = SubmitField("Escalate to my team manager")
 
 
 class TriangulationPage(FlaskForm, TriangulationForm):

@@ -72,7 +72,7 @@ const ENVELOPE_WORDS = {
   occurred_at: 'When it happened is missing, or not a date and time the server accepts.',
   recorded_at: 'When it was written down is missing, or not a date and time the server accepts.',
 };
-const FORBIDDEN = 'You can no longer record about this child (they may have been reallocated). Export it for your supervisor, or discard it.';
+const FORBIDDEN = 'You can no longer record about this child (they may have been reallocated). Export it for your team manager, or discard it.';
 const DISCARD = 'Discard this entry? It has not reached the server and will be gone for good.';
 
 // How the page names things: the child (from the caseload brief), the kind and each question
@@ -164,7 +164,7 @@ function attentionCard(group, words, redraw) {
   const note = element('p', '', { className: 'hint', role: 'status' });
   if (lead.status === 'forbidden') {
     card.append(element('p', FORBIDDEN, { className: 'error-message' }));
-    actions.append(button('Export for my supervisor', 'button', () => exportUnsent(note)));
+    actions.append(button('Export for my team manager', 'button', () => exportUnsent(note)));
   } else {
     actions.append(correctButton(lead, note));
   }
