@@ -161,10 +161,11 @@ def pages_of(client, child, entries) -> dict[str, str]:
     """Every page that shows the record, as the text a person reads."""
     case = f"/cases/{child.id}"
     urls = {"caseload": "/cases", "child page": case, "chronology": f"{case}/chronology",
-            "corrections": f"{case}/chronology?kind=amendment", "what the child said": f"{case}/voice",
-            "a day in the life": f"{case}/day?months=12", "outbox": "/outbox"}
-    urls.update({f"entry {entry.kind.value} {entry.id}": f"{case}/entries/{entry.amends_id or entry.id}"
-                 for entry in entries})
+            "corrections": f"{case}/chronology?kind=amendment",
+            "what the child said": f"{case}/voice", "a day in the life": f"{case}/day?months=12",
+            "outbox": "/outbox"}
+    urls.update({f"entry {entry.kind.value} {entry.id}":
+                 f"{case}/entries/{entry.amends_id or entry.id}" for entry in entries})
     shown = {}
     for name, url in urls.items():
         response = client.get(url)

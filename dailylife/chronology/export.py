@@ -59,7 +59,8 @@ def _cells(row: Row, zone) -> list[str]:
     """Labels rather than codes in the typed columns; times local, with their offset."""
     entry = row.entry
     if row.unshowable:
-        return ["", entry.kind.label, "", "", "", "", row.summary, "", "", "", "", str(entry.id), ""]
+        return ["", entry.kind.label, "", "", "", "", row.summary, "", "", "", "", str(entry.id),
+                ""]
     if row.sealed:
         return [entry.occurred_at.astimezone(zone).date().isoformat(), entry.kind.label, "", "", "",
                 "no", row.summary, "", entry.author_role_label, "", "", str(entry.id), ""]

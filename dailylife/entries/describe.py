@@ -13,13 +13,14 @@ def _labels(kind: str) -> dict[str, tuple[str, dict]]:
     rows, {key in a row: its question}, so that a ticked box in a row says what it means."""
     labels = {}
     for question in ALL_KINDS[kind].questions:
-        labels[question.name] = (question.label, _choices(question.answer))
+        labels[question.name] = (question.label, choices_of(question.answer))
     labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
     labels["triangulation_by"] = ("Checked with", {})
     return labels
 
 
-def _choices(answer) -> dict:
+def choices_of(answer) -> dict:
+    """{stored value: its words} of a question's answer (the tablet gets the same, published)."""
     if isinstance(answer, (Choice, Many)):
         return dict(answer.options)
     if isinstance(answer, Rows):

@@ -162,8 +162,8 @@ def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     if (clock.today - clock.day_of(start)).days <= clock.limits.oversight_days:
         return None
     if f.oversight is None:
-        return Signal("oversight_missing", "No management decision recorded since the case opened on "
-                      f"{day(clock.day_of(start))}.")
+        return Signal("oversight_missing", "No management decision recorded since the case "
+                      f"opened on {day(clock.day_of(start))}.")
     return Signal("oversight_missing", f"Last management decision {day(clock.day_of(start))}.",
                   [f.oversight])
 

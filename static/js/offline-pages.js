@@ -27,6 +27,12 @@ async function renderCaseload(list) {
   }));
 }
 
+// Risk factors in the words of the published declaration, never their stored codes.
+async function riskWords() {
+  const answers = (await publishedRules())?.kinds.household_change?.answers?.risk_factors ?? {};
+  return (code) => answers[code] ?? code.replaceAll('_', ' ');
+}
+
 async function renderChild(container) {
   const brief = await briefOf(childIdInPath());
   document.querySelector('[data-offline-empty]').hidden = Boolean(brief);
@@ -38,8 +44,9 @@ async function renderChild(container) {
     const fact = field.closest('dl > div, section');
     if (fact) fact.hidden = !(field.dataset.field in brief);
     if (field.dataset.field === 'household') {
+      const risks = await riskWords();
       field.replaceChildren(...(value ?? []).map((member) => element('li',
-        `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.join(', ')})` : ''}`)));
+        `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.map(risks).join(', ')})` : ''}`)));
     } else if (field.dataset.field === 'unverified') {
       field.replaceChildren(...(value ?? []).map((report) => element('li', `${day(report.occurred_at)}: ${report.text}`)));
     } else if (field.dataset.field.startsWith('last_')) {
@@ -91,8 +98,9 @@ async function wordsFor(records) {
   };
 }
 
+// The child's own words stay in quotation marks, as on every page that shows them.
 function describeItem(item, words) {
-  const text = item.data.text ?? item.data.words ?? item.data.reason ?? item.data.name ?? '';
+  const text = item.data.words ? `“${item.data.words}”` : item.data.text ?? item.data.reason ?? item.data.name ?? '';
   const when = moment(item.occurred_at ?? item.recorded_at);
   return `${words.kind(item.kind)} · ${words.child(item.child_id)} · ${when}${text ? `: ${text}` : ''}`;
 }
