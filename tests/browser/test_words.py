@@ -42,7 +42,9 @@ def test_child_mode_says_what_the_pin_is_where_it_is_chosen_and_where_it_is_type
         world, page, sign_in):
     sign_in(page, world.practitioner)
     start_child_mode(page, world.child)
-    expect(page.get_by_text(PIN_WORDS)).to_be_visible()
+    expect(page.locator("form[data-setup]").get_by_text(PIN_WORDS)).to_be_visible()
+    expect(page.get_by_label("Choose a PIN (4 to 8 digits)")).to_have_accessible_description(
+        re.compile(PIN_WORDS))
     hand_over(page, world.child)
     page.get_by_role("button", name="Grown-up: leave child mode").click()
     unlock = page.locator("form[data-unlock]")
