@@ -340,7 +340,8 @@ def test_three_houses_are_shown_side_by_side_over_time(world, client_for):
     ({"words": "", "mode": "spoken", "context": "In the car."}, "words", "nothing to save"),
     ({"words": "Hi", "mode": "telepathy"}, "mode", "not one of the options"),
     ({"words": "Hi", "mode": "spoken", "time_of_day": "brunch"}, "time_of_day",
-     "morning, day, after_school, evening, night, weekend"),
+     "Waking and morning; School or day; After school; Evening and meals; Bedtime and night; "
+     "Weekend"),
     ({"words": "Hi", "mode": "spoken", "feeling": "meh"}, "feeling", "not one of the options"),
 ])
 def test_a_voice_entry_without_the_childs_own_content_or_with_unknown_answers_is_refused_clearly(
