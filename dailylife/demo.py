@@ -50,7 +50,7 @@ def seed(password: str) -> bool:
     people = {
         role: operations.create_user(
             email=f"{role.value}{DEMO_DOMAIN}", role=role, password=password,
-            display_name={Role.PRACTITIONER: "Priya Practitioner", Role.SUPERVISOR: "Sol Supervisor",
+            display_name={Role.PRACTITIONER: "Priya Shah", Role.SUPERVISOR: "Sol Mensah",
                           Role.ADVOCATE: "Ade Advocate", Role.ADMIN: "Ash Admin"}[role],
             team=None if role is Role.ADMIN else team)
         for role in Role

@@ -14,9 +14,9 @@ from dailylife.clock import from_local, local_today, to_local
 from dailylife.entries import history, operations, payload
 from dailylife.extensions import db
 
-CSV_HEADER = ["occurred_at", "kind", "category", "source", "triangulation", "significant",
-              "summary", "author", "author_role", "recorded_at", "received_at", "entry_id",
-              "amends_id"]
+CSV_HEADER = ["When it happened", "Kind", "What it is about", "Where it came from",
+              "Checked against others", "Significant", "Summary", "Written by", "Role", "Recorded",
+              "Received", "Entry id", "Corrects entry"]
 
 
 def add(world, kind, at, *, author=None, child=None, **data):
@@ -105,13 +105,14 @@ def test_a_row_shows_when_age_kind_summary_source_and_who_wrote_it(world, client
 
 
 @pytest.mark.parametrize("kind, data, summary", [
-    ("voice", {"words": "I want to stay with Nan.", "mode": "spoken"}, "I want to stay with Nan."),
+    ("voice", {"words": "I want to stay with Nan.", "mode": "spoken"},
+     '<blockquote class="child-words keep-lines">I want to stay with Nan.</blockquote>'),
     ("visit", {"type": "unannounced", "child_seen": True, "seen_alone": False,
                "seen_alone_reason": "Mother refused.", "analysis": "Tense home."},
      "Visit: Unannounced. Child seen, not seen alone: Mother refused. Tense home."),
     ("household_change", {"change": "joined", "name": "Dean", "relationship": "mother's partner",
                           "risk_factors": ["offending_history"]},
-     "Dean joined (mother&#39;s partner). Known risk factors: Offending history."),
+     "Joined the household: Dean (mother&#39;s partner). Known risk factors: Offending history."),
     ("escalation", {"reason": "Bruise on arm, not explained."}, "Bruise on arm, not explained."),
 ])
 def test_each_kind_is_summarised_by_its_main_text(world, client_for, kind, data, summary):
@@ -144,7 +145,7 @@ def test_the_amendment_filter_shows_the_amendment_rows_themselves(world, client_
     amendment = amend(world, entry, text="Kitchen untidy.", reason="Overstated.")
     page = get(client_for(world.practitioner), world, kind="amendment").get_data(as_text=True)
     assert row_ids(page) == [str(amendment.id)]
-    assert "Corrected (text): Overstated." in page
+    assert "Corrected (What was seen or heard): Overstated." in page
 
 
 def test_a_withdrawn_entry_is_struck_through_and_marked_withdrawn_never_hidden(world, client_for):
@@ -368,13 +369,14 @@ def test_csv_columns_carry_the_entry(world, client_for):
                     source="parent_reported", source_detail="mother")
     row = dict(zip(CSV_HEADER, csv_rows(get(client_for(world.practitioner), world, ".csv"))[1]))
     assert row == {
-        "occurred_at": to_local(at).isoformat(timespec="seconds"), "kind": "observation",
-        "category": "education", "source": "parent_reported", "triangulation": "unverified",
-        "significant": "no", "summary": "Mother says school is fine.",
-        "author": "Pat Practitioner", "author_role": "practitioner",
-        "recorded_at": to_local(entry.recorded_at).isoformat(timespec="seconds"),
-        "received_at": to_local(entry.received_at).isoformat(timespec="seconds"),
-        "entry_id": str(entry.id), "amends_id": "",
+        "When it happened": to_local(at).isoformat(timespec="seconds"), "Kind": "Observation",
+        "What it is about": "Education", "Where it came from": "A parent or carer told me",
+        "Checked against others": "Not yet checked", "Significant": "no",
+        "Summary": "Mother says school is fine.",
+        "Written by": "Pat Practitioner", "Role": "Social worker",
+        "Recorded": to_local(entry.recorded_at).isoformat(timespec="seconds"),
+        "Received": to_local(entry.received_at).isoformat(timespec="seconds"),
+        "Entry id": str(entry.id), "Corrects entry": "",
     }
 
 

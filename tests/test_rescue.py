@@ -181,7 +181,7 @@ def test_a_file_over_the_upload_limit_is_refused_with_what_to_do(app, world, cli
 def test_importing_without_choosing_a_file_asks_for_one(world, client_for):
     answer = client_for(world.supervisor).post_form(IMPORT, {})
     assert answer.status_code == 400
-    assert "Choose the file the practitioner exported" in answer.get_data(as_text=True)
+    assert "Choose the file the social worker exported" in answer.get_data(as_text=True)
 
 
 def test_images_in_the_file_are_processed_like_uploads_and_a_corrupt_one_is_listed(

@@ -381,7 +381,7 @@ def test_an_acknowledgement_made_before_new_evidence_does_not_cover_it(world):
 
 def test_an_unknown_signal_cannot_be_acknowledged():
     _, errors = validate("oversight", {"summary": "x", "acknowledges": ["feeling_lucky"]})
-    assert errors["acknowledges"] == ["Choose from: " + ", ".join(ACKNOWLEDGEABLE) + "."]
+    assert errors["acknowledges"] == ["Choose from: " + "; ".join(ACKNOWLEDGEABLE.values()) + "."]
 
 
 # Where signals show ------------------------------------------------------------------------------

@@ -278,7 +278,7 @@ def test_what_the_child_said_quotes_their_words_and_says_who_recorded_them_and_h
     record(world.practitioner, world.child, "observation", category="behaviour",
            source="observed", text="Played with Lego.")
     text = page(client_for(world.practitioner), f"/cases/{world.child.id}/voice")
-    quotes = re.findall(r'<blockquote class="keep-lines child-words">(.*?)</blockquote>', text)
+    quotes = re.findall(r'<blockquote class="child-words keep-lines">(.*?)</blockquote>', text)
     assert quotes == ["I want to stay at my school.", "Nan makes pancakes."], "newest first"
     assert "recorded by Ada Advocate (Children&#39;s advocate)" in text
     assert "Advocate's note" in text and "Written" in text and "Spoken" in text
@@ -292,7 +292,8 @@ def test_in_the_chronology_the_childs_words_are_quotations_and_advocates_notes_a
     record(world.practitioner, world.child, "observation", category="behaviour",
            source="observed", text="Calm and chatty.")
     text = page(client_for(world.practitioner), f"/cases/{world.child.id}/chronology")
-    assert '<blockquote class="summary child-words">I like swimming.</blockquote>' in text
+    assert re.search(r'<div class="summary">\s*<blockquote class="child-words keep-lines">'
+                     r'I like swimming.</blockquote>', text)
     assert '<p class="summary">Calm and chatty.</p>' in text
     assert "Advocate's note" in text
     assert f'href="/cases/{world.child.id}/voice"' in text
@@ -342,7 +343,8 @@ def test_three_houses_are_shown_side_by_side_over_time(world, client_for):
     ({"words": "", "mode": "spoken", "context": "In the car."}, "words", "nothing to save"),
     ({"words": "Hi", "mode": "telepathy"}, "mode", "not one of the options"),
     ({"words": "Hi", "mode": "spoken", "time_of_day": "brunch"}, "time_of_day",
-     "morning, day, after_school, evening, night, weekend"),
+     "Waking and morning; School or day; After school; Evening and meals; Bedtime and night; "
+     "Weekend"),
     ({"words": "Hi", "mode": "spoken", "feeling": "meh"}, "feeling", "not one of the options"),
 ])
 def test_a_voice_entry_without_the_childs_own_content_or_with_unknown_answers_is_refused_clearly(
@@ -448,7 +450,7 @@ def test_the_childs_page_says_how_long_since_their_words_and_since_they_were_see
     text = page(client_for(world.practitioner), f"/cases/{world.child.id}")
     words = re.search(r'<p data-prompt="words">(.*?)</p>', text, re.S).group(1)
     assert "Own words last recorded <strong>4 days ago</strong>" in words
-    assert "Feeling: Happy" in text
+    assert 'Feeling: <q class="child-words">Happy</q>' in text
     alone = re.search(r'<div data-prompt="seen-alone">(.*?)</div>', text, re.S).group(1)
     assert "9 days ago" in alone
     advocates = page(client_for(world.advocate), f"/cases/{world.child.id}")
@@ -505,4 +507,4 @@ def test_a_three_houses_entry_reads_as_the_childs_own_in_the_csv(world, client_f
     record(world.advocate, world.child, "voice", mode="drawing", worries="Spiders.",
            dreams="Be a vet.")
     (_, row) = csv_rows(client_for(world.supervisor), world)
-    assert row[6] == "House of worries: Spiders.\nHouse of dreams: Be a vet."
+    assert row[6] == "House of worries: “Spiders.”\nHouse of dreams: “Be a vet.”"

@@ -10,10 +10,13 @@ from dailylife.children.models import Child
 from dailylife.chronology import keyset
 from dailylife.chronology.rows import Row
 from dailylife.clock import local_zone
+from dailylife.entries.kinds import LABELS
 from dailylife.extensions import db
 
-HEADER = ["occurred_at", "kind", "category", "source", "triangulation", "significant", "summary",
-          "author", "author_role", "recorded_at", "received_at", "entry_id", "amends_id"]
+#: In words, as every cell: a CSV is read by people in a spreadsheet.
+HEADER = ["When it happened", "Kind", "What it is about", "Where it came from",
+          "Checked against others", "Significant", "Summary", "Written by", "Role", "Recorded",
+          "Received", "Entry id", "Corrects entry"]
 BATCH_SIZE = 500
 #: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,20 +58,26 @@ def neutralised(cell: str) -> str:
 
 
 def _cells(row: Row, zone) -> list[str]:
-    """Codes rather than labels in the typed columns; times local, with their offset."""
+    """Labels rather than codes in the typed columns; times local, with their offset."""
     entry = row.entry
     if row.unshowable:
-        return ["", entry.kind.value, "", "", "", "", row.summary, "", "", "", "", str(entry.id), ""]
+        return ["", entry.kind.label, "", "", "", "", row.summary, "", "", "", "", str(entry.id),
+                ""]
     if row.sealed:
-        return [entry.occurred_at.astimezone(zone).date().isoformat(), entry.kind.value, "", "", "",
-                "no", row.summary, "", entry.author_role, "", "", str(entry.id), ""]
+        return [entry.occurred_at.astimezone(zone).date().isoformat(), entry.kind.label, "", "", "",
+                "no", row.summary, "", entry.author_role_label, "", "", str(entry.id), ""]
     summary = WITHDRAWN + row.summary if row.version.withdrawn else row.summary
     occurred, recorded, received = (moment.astimezone(zone).isoformat(timespec="seconds")
                                     for moment in (entry.occurred_at, entry.recorded_at,
                                                    entry.received_at))
     return [
-        occurred, entry.kind.value, entry.category or "", entry.source or "",
-        row.version.triangulation or "", "yes" if row.significant else "no", summary,
-        entry.author.display_name, entry.author_role, recorded, received, str(entry.id),
+        occurred, entry.kind.label, _label("category", entry.category),
+        _label("source", entry.source), _label("triangulation", row.version.triangulation),
+        "yes" if row.significant else "no", summary,
+        entry.author.display_name, entry.author_role_label, recorded, received, str(entry.id),
         str(entry.amends_id or ""),
     ]
+
+
+def _label(key: str, code: str | None) -> str:
+    return LABELS[key].get(code, code) if code else ""

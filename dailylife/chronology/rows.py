@@ -18,7 +18,6 @@ from dailylife.entries.history import Version, versions
 from dailylife.entries.kinds import ALL_KINDS
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
-from dailylife.people.models import Role
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Row:
 
     @property
     def author_role(self) -> str:
-        return Role(self.entry.author_role).label
+        return self.entry.author_role_label
 
 
 #: All a sealed row says.

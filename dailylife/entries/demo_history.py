@@ -144,7 +144,7 @@ def _oversight(author, child, when, *, reviewed: bool) -> None:
         summary=f"Case discussed in supervision. Visits on time; {child.known_as} seen alone.",
         analysis="Parent's account of school attendance not yet checked with school.",
         decision="Continue current plan.",
-        actions=[dict(action="Check attendance with school", owner="Priya Practitioner",
+        actions=[dict(action="Check attendance with school", owner="Priya Shah",
                       due=(when + timedelta(days=14)).date().isoformat())],
         risk_assessment_reviewed=reviewed))
     operations.add_entry(author=author, child=child, kind=Kind.OVERSIGHT, data=data,

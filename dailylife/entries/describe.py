@@ -2,20 +2,30 @@
 
 from functools import cache
 
-from dailylife.entries.declare import Choice, Many
-from dailylife.entries.kinds import AMENDMENT_META_KEYS, KINDS, TRIANGULATION
+from dailylife.entries.declare import Choice, Many, Rows
+from dailylife.entries.kinds import (ALL_KINDS, AMENDMENT_META_KEYS, QUESTION_LABELS,
+                                     TRIANGULATION)
 
 
 @cache
 def _labels(kind: str) -> dict[str, tuple[str, dict]]:
-    """key -> (question, {stored value: answer as shown}) for one kind's questions."""
+    """key -> (question, {stored value: answer as shown}) for one kind's questions; for a list of
+    rows, {key in a row: its question}, so that a ticked box in a row says what it means."""
     labels = {}
-    for question in KINDS[kind].questions:
-        options = question.answer.options if isinstance(question.answer, (Choice, Many)) else ()
-        labels[question.name] = (question.label, dict(options))
+    for question in ALL_KINDS[kind].questions:
+        labels[question.name] = (question.label, choices_of(question.answer))
     labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
     labels["triangulation_by"] = ("Checked with", {})
     return labels
+
+
+def choices_of(answer) -> dict:
+    """{stored value: its words} of a question's answer (the tablet gets the same, published)."""
+    if isinstance(answer, (Choice, Many)):
+        return dict(answer.options)
+    if isinstance(answer, Rows):
+        return {question.name: question.label for question in answer.questions}
+    return {}
 
 
 def answer(value, choices: dict) -> str:
@@ -30,17 +40,17 @@ def answer(value, choices: dict) -> str:
 
 def _list_item(item, choices: dict) -> str:
     if isinstance(item, dict):
-        return ", ".join(str(v) for v in item.values() if v)
+        return ", ".join(choices.get(key, key) if value is True else str(value)
+                         for key, value in item.items() if value)
     return choices.get(item, str(item))
 
 
 def described(kind: str, data: dict) -> list[tuple[str, str]]:
     """(question, answer) pairs in the declaration's order, for the answers that were given."""
-    if kind not in KINDS:
-        return [(key, answer(value, {})) for key, value in data.items() if value is not None]
     labels = _labels(kind)
     ordered = [key for key in labels if key in data] + [key for key in data if key not in labels]
-    return [(labels.get(key, (key, {}))[0], answer(data[key], labels.get(key, (key, {}))[1]))
+    return [(labels.get(key, (QUESTION_LABELS.get(key, key), {}))[0],
+             answer(data[key], labels.get(key, (key, {}))[1]))
             for key in ordered if data[key] is not None]
 
 

@@ -88,7 +88,7 @@ RISK_FACTORS = (
 LABELS = {
     "category": dict(CATEGORIES), "source": dict(SOURCES), "triangulation": dict(TRIANGULATION),
     "mode": dict(MODES), "type": dict(VISIT_TYPES), "risk_factors": dict(RISK_FACTORS),
-    "feeling": dict(FEELINGS),
+    "feeling": dict(FEELINGS), "change": dict(CHANGES), "time_of_day": dict(TIMES_OF_DAY),
 }
 
 LONG = Text()
@@ -197,15 +197,23 @@ OBSERVATION = KindDeclaration(
 )
 
 
-def _voice_summary(data: dict) -> str:
-    """The child's words first, then what else they gave: their three houses, a feeling."""
-    parts = [data.get("words")]
-    parts += [f"{label}: {data[key]}" for key, label in THREE_HOUSES if data.get(key)]
+def voice_parts(data: dict) -> list[tuple[str | None, str]]:
+    """(label, what the child gave) in order: their words first (no label), then their three
+    houses, feeling and what they said about their drawing. Pages quote each answer and set the
+    label outside the quotation marks: the label is ours, the answer is the child's."""
+    parts = [(None, data["words"])] if data.get("words") else []
+    parts += [(label, data[key]) for key, label in THREE_HOUSES if data.get(key)]
     if data.get("feeling"):
-        parts.append(f"Feeling: {LABELS['feeling'].get(data['feeling'], data['feeling'])}")
+        parts.append(("Feeling", LABELS["feeling"].get(data["feeling"], data["feeling"])))
     if data.get("drawing_about"):
-        parts.append(f"About their drawing: {data['drawing_about']}")
-    return "\n".join(part for part in parts if part)
+        parts.append(("About their drawing", data["drawing_about"]))
+    return parts
+
+
+def _voice_summary(data: dict) -> str:
+    """The child's answers in quotation marks, each label outside them: Feeling: “Sad”."""
+    return "\n".join(f"{label}: “{text}”" if label else f"“{text}”"
+                     for label, text in voice_parts(data))
 
 
 VOICE = KindDeclaration(
@@ -245,7 +253,8 @@ VOICE = KindDeclaration(
 
 
 def _household_summary(data: dict) -> str:
-    text = f"{data.get('name')} {data.get('change')} ({data.get('relationship')})."
+    change = LABELS["change"].get(data.get("change"), data.get("change"))
+    text = f"{change}: {data.get('name')} ({data.get('relationship')})."
     risks = [LABELS["risk_factors"].get(risk, risk) for risk in data.get("risk_factors") or []]
     return f"{text} Known risk factors: {', '.join(risks)}." if risks else text
 
@@ -275,10 +284,10 @@ ACTION = (
     Question("done", "Done", Tick(keep_false=False)),
 )
 OVERSIGHT = KindDeclaration(
-    "oversight", "Management oversight", action="record_oversight",
+    "oversight", "Management decision", action="record_oversight",
     fields_macro="oversight_fields", summary=lambda data: data.get("summary", ""),
     questions=(
-        Question("summary", "Summary", LONG, required="Write a summary of the oversight.",
+        Question("summary", "Summary", LONG, required="Write a summary of the decision.",
                  help="One line: what the chronology shows for this entry."),
         Question("whats_happening", "What is happening for the child?", LONG),
         Question("what_we_know", "What do we know, and how do we know it?", LONG),
@@ -289,7 +298,7 @@ OVERSIGHT = KindDeclaration(
         Question("decision", "Decision", LONG),
         Question("actions", "Actions", Rows(ACTION, noun="action")),
         Question("risk_assessment_reviewed", "The risk assessment was reviewed", Tick()),
-        Question("acknowledges", "Practice signals this decision acknowledges",
+        Question("acknowledges", "Things to look at that this decision acknowledges",
                  Many(tuple(ACKNOWLEDGEABLE.items())),
                  help="The signal stays until the record changes; your decision is shown with it."),
         #: The escalation entry this oversight answers (checked against the child when saved).
@@ -302,7 +311,7 @@ ESCALATION = KindDeclaration(
     summary=lambda data: data.get("reason", ""),
     questions=(
         Question("reason", "What worries you", LONG, required="Say what worries you about the child."),
-        Question("need", "What you need from your supervisor", LONG,
+        Question("need", "What you need from your team manager", LONG,
                  help="For example: a decision, a joint visit, advice, a strategy discussion."),
     ),
 )
@@ -333,10 +342,10 @@ def _amendment_summary(data: dict) -> str:
     if data.get("withdrawn"):
         return f"Withdrawn (entered in error): {data.get('reason')}"
     if data.get("triangulation"):
-        return (f"Checked: {data['triangulation']} by {data.get('triangulation_by', '')}: "
-                f"{data.get('reason')}")
-    corrected = [key for key in data if key not in AMENDMENT_META_KEYS]
-    return f"Corrected ({', '.join(corrected)}): {data.get('reason')}"
+        outcome = LABELS["triangulation"].get(data["triangulation"], data["triangulation"])
+        return f"Checked with {data.get('triangulation_by', '')}: {outcome}. {data.get('reason')}"
+    corrected = [QUESTION_LABELS.get(key, key) for key in data if key not in AMENDMENT_META_KEYS]
+    return f"Corrected ({'; '.join(corrected)}): {data.get('reason')}"
 
 
 #: A correction of an entry of another kind: its own questions are only the meta ones (the
@@ -347,5 +356,8 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, OVERSIGHT,
                                       ESCALATION)}
+#: The words of every question, by key, for a correction that names what it changed.
+QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
+                   for question in kind.questions}
 #: Every kind stored, amendments included.
 ALL_KINDS = {**KINDS, AMENDMENT.name: AMENDMENT}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dailylife.clock import utcnow
 from dailylife.entries.kinds import ALL_KINDS
 from dailylife.extensions import append_only, db, stored_enum
+from dailylife.people.models import Role
 
 
 class Kind(enum.StrEnum):
@@ -79,3 +80,8 @@ class Entry(db.Model):
 
     author: Mapped["User"] = relationship()  # noqa: F821
     child: Mapped["Child"] = relationship()  # noqa: F821
+
+    @property
+    def author_role_label(self) -> str:
+        """The author's role when they wrote it, in the words people read ("Social worker")."""
+        return Role(self.author_role).label

@@ -111,7 +111,7 @@ class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
     #: Asked only when an action not done has a date already passed.
     keep_overdue = BooleanField(KEEP_OVERDUE)
     add_action = SubmitField("Add an action")
-    save = SubmitField("Save oversight")
+    save = SubmitField("Save decision")
 
     def overdue_actions(self) -> dict[int, str]:
         """Each action not done whose date has passed (by its row's index), in words."""
@@ -133,7 +133,7 @@ class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
 
 
 class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
-    save = SubmitField("Escalate to my supervisor")
+    save = SubmitField("Escalate to my team manager")
 
 
 class TriangulationPage(FlaskForm, TriangulationForm):

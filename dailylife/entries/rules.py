@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, url_for
 
 from dailylife.access import Action, requires
 from dailylife.entries import operations
+from dailylife.entries.describe import choices_of
 from dailylife.entries.kinds import AMENDMENT, KINDS, TRIANGULATION_CHECK
 from dailylife.entries.payload import AMENDMENT_CHECKER, CHECKERS, TRIANGULATION_CHECKER
 
@@ -40,8 +41,12 @@ def document() -> dict:
 
 
 def described(declaration, schema: dict) -> dict:
+    """The kind's words for the tablet: its questions, and its choices' answers, so that an
+    offline page shows "Domestic abuse" where the record holds ``domestic_abuse``."""
     return {"label": declaration.label, "schema": schema,
-            "labels": {question.name: question.label for question in declaration.questions}}
+            "labels": {question.name: question.label for question in declaration.questions},
+            "answers": {question.name: choices_of(question.answer)
+                        for question in declaration.questions if choices_of(question.answer)}}
 
 
 @cache

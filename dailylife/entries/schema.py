@@ -40,7 +40,8 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
                 (too_long, {"maxLength": answer.limit})]
     if isinstance(answer, Choice):
         values = [value for value, _ in answer.options]
-        return [(f"This is not one of the options: {', '.join(values)}.", {"enum": [*values, None]})]
+        return [(f"This is not one of the options: {_in_words(answer)}.",
+                 {"enum": [*values, None]})]
     if isinstance(answer, (YesNo, Tick)):
         return [("Must be true or false.", {"type": ["boolean", "null"]})]
     if isinstance(answer, Lines):
@@ -53,7 +54,7 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
                 (answer.message, {"minimum": answer.minimum, "maximum": answer.maximum})]
     if isinstance(answer, Many):
         values = [value for value, _ in answer.options]
-        return [(f"Choose from: {', '.join(values)}.",
+        return [(f"Choose from: {_in_words(answer)}.",
                  {"type": ["array", "null"], "items": {"enum": values}}),
                 ("Choose each answer once.", {"uniqueItems": True})]
     if isinstance(answer, Day):
@@ -67,6 +68,11 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
                  {"type": ["array", "null"], "items": {"type": "object"}}),
                 (f"At most {ROWS_LIMIT} {answer.noun}s.", {"maxItems": ROWS_LIMIT})]
     raise TypeError(f"No checks for {answer!r}")
+
+
+def _in_words(answer: Choice | Many) -> str:
+    """The options as people read them: the message may reach a person on the tablet."""
+    return "; ".join(label for _, label in answer.options)
 
 
 def _answered(question: Question) -> dict:

@@ -107,8 +107,8 @@ SINGLE_ENTRY_PAGES = {
     Kind.VOICE: ("Record the child's own words", "The child's words are saved."),
     Kind.HOUSEHOLD_CHANGE: ("Record a household change", "Household change saved. Consider "
                             "whether the risk assessment needs reviewing."),
-    Kind.OVERSIGHT: ("Record management oversight", "Management oversight saved."),
-    Kind.ESCALATION: ("Escalate a concern", "Escalated: your supervisor sees it at the top of "
+    Kind.OVERSIGHT: ("Record a management decision", "Management decision saved."),
+    Kind.ESCALATION: ("Escalate a concern", "Escalated: your team manager sees it at the top of "
                       "their dashboard until they answer it."),
 }
 

@@ -81,7 +81,7 @@ class ChildForm(FlaskForm):
 class AllocationForm(FlaskForm):
     user_id = SelectField("Person", choices={})
     child_id = SelectField("Child", choices={})
-    case_role = SelectField("Role on the case", choices=[SelectChoice(r.value, r.value.capitalize())
+    case_role = SelectField("Role on the case", choices=[SelectChoice(r.value, r.label)
                                                           for r in CaseRole])
     start_date = DateField("From", validators=[InputRequired()])
     end_date = DateField("Until (optional)", validators=[Optional()])

@@ -43,11 +43,11 @@ def import_unsent(supervisor, unsent: Unsent) -> ImportReport:
     if not keys.proves_author(unsent.user_id, unsent.author_proof):
         raise FileRefused("This file does not carry the proof of whose entries it holds that "
                           "this server gave their tablet, so it cannot be imported. Ask for it "
-                          "to be exported again from the practitioner's own tablet.")
+                          "to be exported again from the social worker's own tablet.")
     author = db.session.get(User, unsent.user_id)
     if author is None or supervisor.team_id is None or author.team_id != supervisor.team_id:
         raise FileRefused("These entries were recorded by someone outside your team: their own "
-                          "team's supervisor can import the file.")
+                          "team's manager can import the file.")
     report = ImportReport(author=author, exported_at=unsent.exported_at)
     limit = current_app.config["SYNC_MAX_ITEMS"]
     for start in range(0, len(unsent.items), limit):

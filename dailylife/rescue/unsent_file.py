@@ -27,7 +27,7 @@ FORMAT = "dailylife-unsent/1"
 OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(),
                     label=None)
 NOT_OURS = ("This is not a file of unsent entries exported by dailylife. On the tablet, open "
-            "“Waiting to send” and choose “Export for my supervisor”.")
+            "“Waiting to send” and choose “Export for my team manager”.")
 DAMAGED = ("This file cannot be opened: it was changed or damaged after it was exported. Ask for "
            "it to be exported again; the entries are still on the tablet.")
 

@@ -14,7 +14,7 @@ bp = Blueprint("rescue", __name__)
 
 class UnsentFileForm(FlaskForm):
     unsent_file = FileField("The exported file (.dailylife)", validators=[
-        FileRequired("Choose the file the practitioner exported from their tablet.")])
+        FileRequired("Choose the file the social worker exported from their tablet.")])
 
 
 @bp.route("/team/unsent", methods=["GET", "POST"])

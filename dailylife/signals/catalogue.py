@@ -24,7 +24,7 @@ SIGNALS = {
     "report_unverified": ("Reported information not checked", Urgency.MEDIUM),
     "voice_missing": ("The child's own words not recorded", Urgency.MEDIUM),
     "action_overdue": ("Supervision action overdue", Urgency.MEDIUM),
-    "oversight_missing": ("No management oversight", Urgency.MEDIUM),
+    "oversight_missing": ("No recent management decision", Urgency.MEDIUM),
     "late_recording": ("Recorded late", Urgency.LOW),
 }
 SIGNAL_IDS = tuple(SIGNALS)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from dailylife.children.models import Child
 from dailylife.entries.history import Version
+from dailylife.entries.kinds import LABELS
 from dailylife.entries.models import Kind
 from dailylife.signals.catalogue import SIGNALS, Urgency
 from dailylife.signals.facts import Evidence
@@ -173,17 +174,23 @@ def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     if (clock.today - clock.day_of(start)).days <= clock.limits.oversight_days:
         return None
     if f.oversight is None:
-        return Signal("oversight_missing", "No management oversight since the case opened on "
-                      f"{day(clock.day_of(start))}.")
-    return Signal("oversight_missing", f"Last management oversight {day(clock.day_of(start))}.",
+        return Signal("oversight_missing", "No management decision recorded since the case "
+                      f"opened on {day(clock.day_of(start))}.")
+    return Signal("oversight_missing", f"Last management decision {day(clock.day_of(start))}.",
                   [f.oversight])
+
+
+def _changed(change: str) -> str:
+    """The change in the words of its declaration ("joined the household")."""
+    return LABELS["change"].get(change, change).lower()
 
 
 def household_change_unreviewed(f: ChildFacts, clock: Clock) -> Signal | None:
     if not f.changes:
         return None
     risky = [v for v in f.changes if v.data.get("change") == "joined" and v.data.get("risk_factors")]
-    people = ", ".join(f"{v.data['name']} ({v.data['change']})" for v in reversed(f.changes))
+    people = ", ".join(f"{v.data['name']} ({_changed(v.data['change'])})"
+                       for v in reversed(f.changes))
     detail = f"Since the risk assessment was last reviewed: {people}."
     if risky:
         detail += " Someone who joined has known risk factors."
@@ -218,7 +225,7 @@ def late_recording(f: ChildFacts, clock: Clock) -> Signal | None:
     if not f.late:
         return None
     return Signal("late_recording", f"{len(f.late)} {'entry' if len(f.late) == 1 else 'entries'} "
-                  "written up late since the last management oversight.", f.late)
+                  "written up late since the last management decision.", f.late)
 
 
 def written_late(row, clock: Clock) -> bool:

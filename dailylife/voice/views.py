@@ -6,9 +6,9 @@ from flask_login import current_user
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import keyset, showable
-from dailylife.chronology.rows import rows_for, summary
+from dailylife.chronology.rows import rows_for
 from dailylife.clock import local_today, to_local, utcnow
-from dailylife.entries.kinds import FEELINGS, LABELS, THREE_HOUSES
+from dailylife.entries.kinds import FEELINGS, LABELS, THREE_HOUSES, voice_parts
 from dailylife.entries.models import Entry, Kind
 from dailylife.media.operations import images_of
 from dailylife.voice import day, houses
@@ -34,11 +34,12 @@ def days_ago(moment) -> str:
 
 
 @bp.app_template_global("child_said")
-def child_said(version) -> str:
-    """Everything the child gave in one voice entry: words, houses, feeling (words may be empty)."""
+def child_said(version) -> list[tuple[str | None, str]] | str:
+    """Everything the child gave in one voice entry as (label, answer) parts: words, houses,
+    feeling (words may be empty); for an entry that cannot be shown, the sentence saying so."""
     if showable.logged_problem(version):
         return showable.UNSHOWABLE.format(id=version.entry.id)
-    return summary(version)
+    return voice_parts(version.data)
 
 
 @bp.get("/voice")

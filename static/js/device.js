@@ -26,6 +26,9 @@ function passphraseField(id, label, autocomplete) {
 // styles and for tests.
 const showState = (state) => { document.documentElement.dataset.device = state; };
 
+// Which secret this is, in the words every page keeps (templates/_secrets.html): not the password.
+const passphraseExplained = () => document.getElementById('passphrase-explained')?.textContent ?? '';
+
 // A modal over a blank backdrop: while locked, nothing of the page behind shows.
 function dialog(state, heading, explanation) {
   showState(state);
@@ -33,7 +36,8 @@ function dialog(state, heading, explanation) {
   problem.setAttribute('role', 'alert');
   const form = element('form', { className: 'stack', method: 'dialog' });
   const box = element('dialog', { className: 'device-lock' },
-    element('h2', { textContent: heading }), element('p', { textContent: explanation }), problem, form);
+    element('h2', { textContent: heading }), element('p', { textContent: explanation }),
+    element('p', { className: 'hint', textContent: passphraseExplained() }), problem, form);
   box.addEventListener('cancel', (event) => event.preventDefault());
   document.body.append(box);
   box.showModal();
@@ -116,7 +120,7 @@ function askPassphrase(userId) {
     forgotten.addEventListener('click', async () => {
       const unsent = await unsentWords(userId);
       const warning = unsent
-        ? `${unsent} of yours on this tablet have not reached the server and will be lost for good: nobody, not even your supervisor, can open them without the passphrase. If it may still come back to you, cancel and try again later. Remove everything of yours from this tablet and choose a new passphrase?`
+        ? `${unsent} of yours on this tablet have not reached the server and will be lost for good: nobody, not even your team manager, can open them without the passphrase. If it may still come back to you, cancel and try again later. Remove everything of yours from this tablet and choose a new passphrase?`
         : 'Remove your offline data from this tablet and choose a new passphrase?';
       if (!window.confirm(warning)) return;
       await wipe(userId, { keepUnsent: false });

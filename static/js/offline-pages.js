@@ -93,6 +93,12 @@ function reportItem(report, checkStatus) {
   return item;
 }
 
+// Risk factors in the words of the published declaration, never their stored codes.
+async function riskWords() {
+  const answers = (await publishedRules())?.kinds.household_change?.answers?.risk_factors ?? {};
+  return (code) => answers[code] ?? code.replaceAll('_', ' ');
+}
+
 async function renderChild(container) {
   const brief = await briefOf(childIdInPath());
   document.querySelector('[data-offline-empty]').hidden = Boolean(brief);
@@ -104,8 +110,9 @@ async function renderChild(container) {
     const fact = field.closest('dl > div, section');
     if (fact) fact.hidden = !(field.dataset.field in brief);
     if (field.dataset.field === 'household') {
+      const risks = await riskWords();
       field.replaceChildren(...(value ?? []).map((member) => element('li',
-        `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.join(', ')})` : ''}`)));
+        `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.map(risks).join(', ')})` : ''}`)));
     } else if (field.dataset.field === 'unverified') {
       const checks = await checksWaiting(await currentUserId());
       field.replaceChildren(...(value ?? []).map((report) => reportItem(report, checks.get(report.id))));
@@ -142,7 +149,7 @@ const ENVELOPE_WORDS = {
   occurred_at: 'When it happened is missing, or not a date and time the server accepts.',
   recorded_at: 'When it was written down is missing, or not a date and time the server accepts.',
 };
-const FORBIDDEN = 'You can no longer record about this child (they may have been reallocated). Export it for your supervisor, or discard it.';
+const FORBIDDEN = 'You can no longer record about this child (they may have been reallocated). Export it for your team manager, or discard it.';
 const DISCARD = 'Discard this entry? It has not reached the server and will be gone for good.';
 
 // How the page names things: the child (from the caseload brief), the kind and each question
@@ -163,8 +170,9 @@ async function wordsFor(records) {
   };
 }
 
+// The child's own words stay in quotation marks, as on every page that shows them.
 function describeItem(item, words) {
-  const text = item.data.text ?? item.data.words ?? item.data.reason ?? item.data.name ?? '';
+  const text = item.data.words ? `“${item.data.words}”` : item.data.text ?? item.data.reason ?? item.data.name ?? '';
   const when = moment(item.occurred_at ?? item.recorded_at);
   return `${words.kind(item.kind)} · ${words.child(item.child_id)} · ${when}${text ? `: ${text}` : ''}`;
 }
@@ -236,7 +244,7 @@ function attentionCard(group, words, redraw) {
   const note = element('p', '', { className: 'hint', role: 'status' });
   if (lead.status === 'forbidden') {
     card.append(element('p', FORBIDDEN, { className: 'error-message' }));
-    actions.append(button('Export for my supervisor', 'button', () => exportUnsent(note)));
+    actions.append(button('Export for my team manager', 'button', () => exportUnsent(note)));
   } else {
     actions.append(correctButton(lead, note));
   }

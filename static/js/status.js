@@ -27,7 +27,7 @@ function describe({ online, waiting, imagesWaiting, rejected, imagesRejected, st
   if (warning) parts.push(warning);
   const needing = [rejected && entries(rejected), imagesRejected && images(imagesRejected)].filter(Boolean);
   const refused = needing.length ? `${needing.join(' and ')} need${rejected + imagesRejected === 1 ? 's' : ''} your attention` : '';
-  const late = stuck ? `${stuck === 1 ? '1 item has' : `${stuck} items have`} waited too long: export for your supervisor` : '';
+  const late = stuck ? `${stuck === 1 ? '1 item has' : `${stuck} items have`} waited too long: export for your team manager` : '';
   const attention = [refused, late].filter(Boolean).join(' · ');
   return { text: parts.join(' · '), attention };
 }

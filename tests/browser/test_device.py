@@ -240,7 +240,7 @@ def test_entries_stuck_on_the_tablet_are_exported_sealed_and_imported_by_the_sup
     expect(stuck).to_contain_text("4 entries and images have waited more than 24 hours")
     expect(page.locator("#sync-status")).to_contain_text("waited too long")
     with page.expect_download() as exported:
-        stuck.get_by_role("button", name="Export for my supervisor").click()
+        stuck.get_by_role("button", name="Export for my team manager").click()
     assert re.fullmatch(r"dailylife-unsent-\d{4}-\d\d-\d\d\.dailylife",
                         exported.value.suggested_filename)
     content = Path(exported.value.path()).read_bytes()

@@ -153,7 +153,7 @@ def test_an_entry_about_a_child_no_longer_allocated_is_kept_with_its_reason_unti
     page.goto("/outbox")
     card = page.locator("[data-outbox=rejected] .card")
     reason = ("You can no longer record about this child (they may have been reallocated). "
-              "Export it for your supervisor, or discard it.")
+              "Export it for your team manager, or discard it.")
     expect(card).to_contain_text(reason)
     expect(card.get_by_role("listitem")).to_have_count(4)  # the visit and its parts, together
     text = page.locator("main").inner_text()
@@ -168,7 +168,7 @@ def test_an_entry_about_a_child_no_longer_allocated_is_kept_with_its_reason_unti
     assert {record["status"] for record in outbox(page)} == {"forbidden"}
 
     with page.expect_download() as download:
-        card.get_by_role("button", name="Export for my supervisor").click()
+        card.get_by_role("button", name="Export for my team manager").click()
     assert download.value.suggested_filename.endswith(".dailylife")
     assert len(outbox(page)) == 4, "exporting removes nothing"
 
