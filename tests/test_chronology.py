@@ -442,7 +442,7 @@ def test_a_supervisor_s_csv_leaves_confidential_notes_out_unless_they_choose_to_
                            "It was left out of this export.")
     assert CONFIDENTIAL_WORDS not in "".join(left_out)
     (_, included) = csv_rows(get(client, world, ".csv", confidential_notes="include"))
-    assert included[6] == CONFIDENTIAL_WORDS
+    assert included[6] == f"“{CONFIDENTIAL_WORDS}”"  # the child's words, in quotation marks
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")
                                 .order_by(AuditEvent.id)).all()
     assert [event.detail["confidential_notes"] for event in events] == ["left_out", "included"]
