@@ -265,6 +265,10 @@ ACCESS = {
     "pwa.outbox": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
+    # Waiting to send: the shell offline, the page with its header for a signed-in user online.
+    "pwa.outbox_shell": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
     "pwa.caseload_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
