@@ -350,15 +350,6 @@ def test_admin_adds_a_child_to_a_team(world, client_for):
     assert (child.team_id, child.date_of_birth) == (world.team_a.id, date(2019, 5, 4))
 
 
-def test_a_child_cannot_be_born_in_the_future(world, client_for):
-    tomorrow = (local_today() + timedelta(days=1)).isoformat()
-    response = client_for(world.admin).post_form(
-        "/admin/children/new", new_child_form(world.team_a, date_of_birth=tomorrow))
-    assert response.status_code == 200
-    assert "cannot be in the future" in field_error(text(response), "date_of_birth")
-    assert db.session.scalar(sa.select(Child).where(Child.name == "Cara Newcase")) is None
-
-
 def allocation_form(user, child, case_role: str) -> dict:
     return {"user_id": str(user.id), "child_id": str(child.id), "case_role": case_role,
             "start_date": local_today().isoformat()}

@@ -30,6 +30,11 @@ class CaseRole(enum.StrEnum):
     PRACTITIONER = "practitioner"
     ADVOCATE = "advocate"
 
+    @property
+    def label(self) -> str:
+        """The words for the part: those of the people who play it."""
+        return Role(self.value).label
+
 
 class Team(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
