@@ -127,8 +127,11 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     expect(page.get_by_role("alert").filter(has_text="PIN")).to_contain_text("That is not the PIN")
     expect(page).to_have_url(re.compile(r"/child-mode$"))
     page.get_by_label("Your PIN").fill(PIN)
+    page.get_by_role("button", name="Leave child mode", exact=True).click()
+    # "Can I stay?" was never finished: the grown-up decides, here to discard it.
+    expect(page.get_by_role("heading", level=1)).to_have_text("The child has not finished")
     with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
-        page.get_by_role("button", name="Leave child mode", exact=True).click()
+        page.get_by_role("button", name="Discard it and leave child mode").click()
 
     live_server.start()
     context.set_offline(False)
