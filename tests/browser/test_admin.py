@@ -16,16 +16,19 @@ def admin_pages(world) -> list[str]:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, TABLET_PORTRAIT], ids=["phone", "tablet-portrait"])
-def test_every_admin_page_fits_a_phone_and_a_tablet_held_upright(world, page, sign_in):
+def test_every_admin_page_fits_a_phone_and_a_tablet_held_upright(
+        world, page, sign_in, axe_violations):
     sign_in(page, world.admin)
-    too_wide = []
+    too_wide, violations = [], []
     for path in admin_pages(world):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         if not fits_the_screen(page):
             width = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             too_wide.append(f"{path}: {width}px too wide")
+        violations += axe_violations(page)
     assert too_wide == []
+    assert violations == [], "\n".join(violations)
 
 
 def confirmation(page):
