@@ -207,11 +207,11 @@ def new_allocation():
         form.start_date.data = local_today()
     if form.validate_on_submit():
         try:
-            allocation = operations.allocate(user=db.session.get(User, uuid.UUID(form.user_id.data)),
-                                child=db.session.get(Child, uuid.UUID(form.child_id.data)),
-                                case_role=CaseRole(form.case_role.data),
-                                start_date=form.start_date.data, end_date=form.end_date.data,
-                                actor=current_user)
+            allocation = operations.allocate(
+                user=db.session.get(User, uuid.UUID(form.user_id.data)),
+                child=db.session.get(Child, uuid.UUID(form.child_id.data)),
+                case_role=CaseRole(form.case_role.data), start_date=form.start_date.data,
+                end_date=form.end_date.data, actor=current_user)
         except operations.InvalidAllocation as error:
             form.case_role.errors.append(str(error))
         else:
