@@ -324,7 +324,7 @@ def test_admin_creates_a_user_without_choosing_their_password(app, world, client
 def test_admin_is_told_when_the_email_is_already_used(world, client_for):
     response = client_for(world.admin).post_form(
         "/admin/users/new", new_user_form(email=world.practitioner.email.upper()))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already exists" in field_error(text(response), "email")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 6
 
@@ -333,6 +333,7 @@ def test_admin_creates_a_team_once(world, client_for):
     admin = client_for(world.admin)
     assert admin.post_form("/admin/teams/new", {"name": "Team C"}).status_code == 302
     again = admin.post_form("/admin/teams/new", {"name": "Team C "})
+    assert again.status_code == 400
     assert "already exists" in field_error(text(again), "name")
     assert db.session.scalars(sa.select(Team.name).where(Team.name == "Team C")).all() == ["Team C"]
 
@@ -369,7 +370,7 @@ def test_an_advocate_cannot_be_allocated_as_the_practitioner(world, client_for):
     response = client_for(world.admin).post_form(
         "/admin/allocations/new", allocation_form(world.advocate, world.other_child,
                                                   "practitioner"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "cannot be allocated as practitioner" in field_error(text(response), "case_role")
     assert db.session.scalar(sa.select(Allocation).where(
         Allocation.child_id == world.other_child.id)) is None

@@ -28,6 +28,12 @@ def _team_choices(allow_none: bool) -> list[SelectChoice]:
             + [SelectChoice(str(t.id), t.name) for t in teams])
 
 
+def _form_page(form, title: str, **context):
+    """The form, and again with its reasons when it was sent and refused (then a 400)."""
+    return render_template("admin/form.html", form=form, title=title, **context), \
+        400 if form.is_submitted() else 200
+
+
 @bp.get("/")
 @requires(Action.MANAGE_PEOPLE)
 def index():
@@ -57,7 +63,7 @@ def new_user():
         else:
             flash(f"{user.display_name}'s account is made. {_send_link(user, NEW_ACCOUNT)}", "info")
             return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New user")
+    return _form_page(form, "New user")
 
 
 def _team(team_id: str) -> Team | None:
@@ -96,9 +102,7 @@ def edit_user(user_id):
                   f"{', ' + user.team.name if user.team else ''}; they were signed out and "
                   "sign in again under the new role.", "info")
         return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, subject=user,
-                           title=f"Role and team of {user.display_name}"), \
-        400 if form.is_submitted() else 200
+    return _form_page(form, f"Role and team of {user.display_name}", subject=user)
 
 
 @bp.post("/users/<uuid:user_id>/send-link")
@@ -150,7 +154,7 @@ def new_team():
         else:
             operations.create_team(form.name.data, actor=current_user)
             return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New team")
+    return _form_page(form, "New team")
 
 
 def _child_form(**values) -> ChildForm:
@@ -159,10 +163,6 @@ def _child_form(**values) -> ChildForm:
     return form
 
 
-def _child_form_page(form: ChildForm, title: str):
-    """The form again with its reasons: a 400 when it was sent and refused."""
-    return render_template("admin/form.html", form=form, title=title), \
-        400 if form.is_submitted() else 200
 
 
 @bp.route("/children/new", methods=["GET", "POST"])
@@ -174,7 +174,7 @@ def new_child():
         flash(f"{child.name} is added to {child.team.name}. Allocate a social worker to them "
               "next.", "info")
         return redirect(url_for("admin.index"))
-    return _child_form_page(form, "New child")
+    return _form_page(form, "New child")
 
 
 @bp.route("/children/<uuid:child_id>/edit", methods=["GET", "POST"])
@@ -189,7 +189,7 @@ def edit_child(child_id):
         flash(f"{child.name}'s details are saved." if changed
               else f"Nothing was changed in {child.name}'s details.", "info")
         return redirect(url_for("admin.index"))
-    return _child_form_page(form, f"Details of {child.name}")
+    return _form_page(form, f"Details of {child.name}")
 
 
 @bp.route("/allocations/new", methods=["GET", "POST"])
@@ -218,7 +218,7 @@ def new_allocation():
             flash(f"{allocation.user.display_name} is allocated to {allocation.child.name} as "
                   f"{allocation.case_role.label.lower()}.", "info")
             return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New allocation")
+    return _form_page(form, "New allocation")
 
 
 @bp.post("/allocations/<uuid:allocation_id>/end")
