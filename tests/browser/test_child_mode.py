@@ -246,13 +246,14 @@ def test_what_the_child_made_comes_back_after_a_reload_sealed_and_goes_once_save
 @pytest.mark.parametrize(("choice", "saved_words"), [
     ("Save what they made", ["I like the park."]), ("Discard it and leave child mode", [])])
 def test_leaving_before_the_child_finished_asks_the_grown_up_to_save_or_discard_it(
-        world, page, sign_in, choice, saved_words):
+        world, page, sign_in, axe_violations, choice, saved_words):
     sign_in(page, world.practitioner)
     hand_over(page, world.child)
     page.get_by_label("Your own words").fill("I like the park.")
     wait_until(page, KEPT_WORK_IS, {"count": 1, "picture": False})
     try_pin(page, PIN)
     expect(page.get_by_role("heading", level=1)).to_have_text("The child has not finished")
+    assert axe_violations(page) == []
     with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
         page.get_by_role("button", name=choice).click()
     wait_until(page, KEPT_WORK_IS, {"count": 0, "picture": False})
