@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, url_for
+from flask_login import current_user
 
 from dailylife import assets
 from dailylife.access import Action, requires
@@ -26,7 +27,7 @@ SHELLS = {
     "pwa.child_shell": r"^/cases/[0-9a-f-]{36}/?$",
     "pwa.visit_shell": r"^/cases/[0-9a-f-]{36}/visits/new$",
     "pwa.child_mode_shell": r"^/cases/[0-9a-f-]{36}/child-mode$",
-    "pwa.outbox": r"^/outbox$",
+    "pwa.outbox_shell": r"^/outbox$",
 }
 #: Static files the app needs offline. Left out: vendor/axe-core (tests only), css/online.css
 #: (pages that exist only online) and the large icons (read by the browser when it installs the
@@ -146,8 +147,17 @@ def child_mode_refused_shell():
                            message=child_lock.REFUSED)
 
 
+@bp.get("/shell/outbox")
+@requires(Action.PUBLIC)
+def outbox_shell():
+    """What waits on this device to be sent, without a connection; read from IndexedDB, so the
+    page itself is empty."""
+    return render_template("pwa/outbox.html", shell=True)
+
+
 @bp.get("/outbox")
 @requires(Action.PUBLIC)
 def outbox():
-    """What waits on this device to be sent; read from IndexedDB, so the page itself is empty."""
-    return render_template("pwa/outbox.html", shell=True)
+    """Online, the same page under the header of every other page (name, sign-out, team link).
+    Public all the same: when the session has ended, what waits on the device is still shown."""
+    return render_template("pwa/outbox.html", shell=not current_user.is_authenticated)

@@ -156,6 +156,10 @@ ACCESS = {
     "admin.new_child": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=200),
+    # A child's details: admins correct any child's (test_admin.py); an unknown child is a 404.
+    "admin.edit_child": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=200),
     "admin.new_allocation": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=200),
@@ -263,6 +267,10 @@ ACCESS = {
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
     "pwa.outbox": dict(
+        signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
+        other_supervisor=200, advocate=200, admin=200),
+    # Waiting to send: the shell offline, the page with its header for a signed-in user online.
+    "pwa.outbox_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
         other_supervisor=200, advocate=200, admin=200),
     "pwa.caseload_shell": dict(
@@ -422,6 +430,8 @@ def test_the_other_teams_child_is_hidden_from_everyone_but_that_teams_supervisor
         app, world, other_team_values, endpoint):
     expected = {identity: 404 for identity in IDENTITIES}
     expected.update(signed_out=LOGIN, other_supervisor=ACCESS[endpoint]["supervisor"])
+    if endpoint.startswith("admin."):  # the admin pages manage every team's children
+        expected.update(admin=ACCESS[endpoint]["admin"])
     assert _observed_row(app, world, _rule(app, endpoint), other_team_values) == expected
 
 

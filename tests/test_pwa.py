@@ -48,7 +48,7 @@ def test_a_release_that_changes_a_static_file_changes_the_cache_version(app, tmp
         assert pwa.shell_version() != first
 
 
-@pytest.mark.parametrize("path", ["/shell/caseload", "/shell/child", "/shell/visit", "/outbox",
+@pytest.mark.parametrize("path", ["/shell/caseload", "/shell/child", "/shell/visit", "/shell/outbox",
                                   "/offline"])
 def test_shell_pages_hold_no_personal_data_even_for_a_signed_in_user(world, client_for, path):
     html = client_for(world.practitioner).get(path).get_data(as_text=True)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from dailylife.access import Action, requires
-from dailylife.children.models import Child, LegalStatus
+from dailylife.children.models import Child
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.people import operations, password_links
@@ -26,6 +26,12 @@ def _team_choices(allow_none: bool) -> list[SelectChoice]:
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
     return (([SelectChoice("", "No team")] if allow_none else [])
             + [SelectChoice(str(t.id), t.name) for t in teams])
+
+
+def _form_page(form, title: str, **context):
+    """The form, and again with its reasons when it was sent and refused (then a 400)."""
+    return render_template("admin/form.html", form=form, title=title, **context), \
+        400 if form.is_submitted() else 200
 
 
 @bp.get("/")
@@ -57,7 +63,7 @@ def new_user():
         else:
             flash(f"{user.display_name}'s account is made. {_send_link(user, NEW_ACCOUNT)}", "info")
             return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New user")
+    return _form_page(form, "New user")
 
 
 def _team(team_id: str) -> Team | None:
@@ -96,9 +102,7 @@ def edit_user(user_id):
                   f"{', ' + user.team.name if user.team else ''}; they were signed out and "
                   "sign in again under the new role.", "info")
         return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, subject=user,
-                           title=f"Role and team of {user.display_name}"), \
-        400 if form.is_submitted() else 200
+    return _form_page(form, f"Role and team of {user.display_name}", subject=user)
 
 
 @bp.post("/users/<uuid:user_id>/send-link")
@@ -150,29 +154,42 @@ def new_team():
         else:
             operations.create_team(form.name.data, actor=current_user)
             return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New team")
+    return _form_page(form, "New team")
+
+
+def _child_form(**values) -> ChildForm:
+    form = ChildForm(**values)
+    form.team_id.choices = _team_choices(allow_none=False)
+    return form
+
+
 
 
 @bp.route("/children/new", methods=["GET", "POST"])
 @requires(Action.MANAGE_PEOPLE)
 def new_child():
-    form = ChildForm()
-    form.team_id.choices = _team_choices(allow_none=False)
+    form = _child_form()
     if form.validate_on_submit():
-        if form.date_of_birth.data > local_today():
-            form.date_of_birth.errors.append("The date of birth cannot be in the future.")
-        else:
-            operations.create_child(
-                actor=current_user, name=form.name.data.strip(),
-                preferred_name=form.preferred_name.data or None,
-                date_of_birth=form.date_of_birth.data, pronouns=form.pronouns.data or None,
-                first_language=form.first_language.data or None,
-                communication_needs=form.communication_needs.data or None,
-                legal_status=LegalStatus(form.legal_status.data),
-                visit_interval_days=form.visit_interval_days.data,
-                team_id=uuid.UUID(form.team_id.data))
-            return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New child")
+        child = operations.create_child(actor=current_user, **form.details())
+        flash(f"{child.name} is added to {child.team.name}. Allocate a social worker to them "
+              "next.", "info")
+        return redirect(url_for("admin.index"))
+    return _form_page(form, "New child")
+
+
+@bp.route("/children/<uuid:child_id>/edit", methods=["GET", "POST"])
+@requires(Action.MANAGE_PEOPLE)
+def edit_child(child_id):
+    """Correct a child's details with the same form and rules as adding one."""
+    child = db.first_or_404(sa.select(Child).where(Child.id == child_id))
+    form = _child_form(obj=child)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        changed = operations.update_child(child, current_user, **form.details())
+        flash(f"{child.name}'s details are saved." if changed
+              else f"Nothing was changed in {child.name}'s details.", "info")
+        return redirect(url_for("admin.index"))
+    return _form_page(form, f"Details of {child.name}")
 
 
 @bp.route("/allocations/new", methods=["GET", "POST"])
@@ -190,16 +207,18 @@ def new_allocation():
         form.start_date.data = local_today()
     if form.validate_on_submit():
         try:
-            operations.allocate(user=db.session.get(User, uuid.UUID(form.user_id.data)),
-                                child=db.session.get(Child, uuid.UUID(form.child_id.data)),
-                                case_role=CaseRole(form.case_role.data),
-                                start_date=form.start_date.data, end_date=form.end_date.data,
-                                actor=current_user)
+            allocation = operations.allocate(
+                user=db.session.get(User, uuid.UUID(form.user_id.data)),
+                child=db.session.get(Child, uuid.UUID(form.child_id.data)),
+                case_role=CaseRole(form.case_role.data), start_date=form.start_date.data,
+                end_date=form.end_date.data, actor=current_user)
         except operations.InvalidAllocation as error:
             form.case_role.errors.append(str(error))
         else:
+            flash(f"{allocation.user.display_name} is allocated to {allocation.child.name} as "
+                  f"{allocation.case_role.label.lower()}.", "info")
             return redirect(url_for("admin.index"))
-    return render_template("admin/form.html", form=form, title="New allocation")
+    return _form_page(form, "New allocation")
 
 
 @bp.post("/allocations/<uuid:allocation_id>/end")

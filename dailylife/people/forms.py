@@ -1,5 +1,7 @@
 """Forms for signing in and for the admin pages."""
 
+import uuid
+
 from flask_wtf import FlaskForm
 from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
                      StringField, SubmitField, TextAreaField)
@@ -7,6 +9,7 @@ from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optio
                                 ValidationError)
 
 from dailylife.children.models import LegalStatus
+from dailylife.clock import local_today
 from dailylife.people.models import CaseRole, Role
 from dailylife.people.passwords import MAX_LENGTH, password_problem
 
@@ -76,6 +79,20 @@ class ChildForm(FlaskForm):
         description="Leave empty to use the default for the legal status.")
     team_id = SelectField("Responsible team", choices={})
     submit = SubmitField("Add child")
+
+    def validate_date_of_birth(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError("The date of birth cannot be in the future.")
+
+    def details(self) -> dict:
+        """The child's details as the model holds them: an optional answer left empty is None."""
+        optional = ("preferred_name", "pronouns", "first_language", "communication_needs")
+        return {"name": self.name.data.strip(),
+                **{name: (self[name].data or "").strip() or None for name in optional},
+                "date_of_birth": self.date_of_birth.data,
+                "legal_status": LegalStatus(self.legal_status.data),
+                "visit_interval_days": self.visit_interval_days.data,
+                "team_id": uuid.UUID(self.team_id.data)}
 
 
 class AllocationForm(FlaskForm):

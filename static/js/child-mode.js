@@ -1,11 +1,14 @@
 // Child mode: the tablet handed to the child. The adult sets a PIN; the child chooses a face,
 // fills in their three houses, draws and types their words; "I've finished" saves it straight
-// into the outbox as a voice entry, their picture as its drawing (sent by sync.js like any other). Leaving needs the PIN, and
+// into the outbox as a voice entry, their picture as its drawing (sent by sync.js like any other).
+// Until then what they make is kept on the tablet, sealed (child-work.js): a reload loses
+// nothing, and the grown-up who leaves before they finished saves it or discards it. Leaving needs the PIN, and
 // the page keeps the child on it: no links out, Back stays here, leaving asks first, and
 // child-lock.js sends every other page of the app back here until the adult unlocks.
 // The server holds child mode too: starting marks the session with the PIN's verifier, so
 // nothing else answers (an address typed in, JSON, exports) until the server has checked the
 // PIN. Offline, or when the server never knew this PIN, the tablet checks it (pin.js).
+import { keepChildWork } from './child-work.js';
 import { startDrawing } from './drawing.js';
 import { waitingImage } from './media.js';
 import { saveToOutbox } from './outbox.js';
@@ -19,10 +22,12 @@ const CONTEXT = 'In child mode: the child chose and typed this themselves on the
 
 const childId = window.location.pathname.match(/^\/cases\/([0-9a-f-]{36})\/child-mode$/)?.[1];
 const $ = (selector, within = document) => within.querySelector(selector);
+const drawing = startDrawing($('[data-canvas]'), [...document.querySelectorAll('.colour')], $('[data-clear]'));
+let work = null; // child-work.js, once what the child made before is back on the page
 
 function show(step) {
   document.querySelectorAll('[data-step]').forEach((section) => { section.hidden = section.dataset.step !== step; });
-  $('[data-leave]').hidden = step === 'setup';
+  $('[data-leave]').hidden = step === 'setup' || step === 'unfinished';
   $(`[data-step="${step}"] h1`).focus();
 }
 
@@ -98,10 +103,17 @@ async function setUp(form) {
   await lock(pin, { childId, userId, share: form.elements.share_with_team.checked });
   form.reset();
   trap();
-  return show('child');
+  show('child');
+  return keepWork();
 }
 
-function answersOf(form, drawing) {
+// What the child made before (a reload, or child mode left by signing out) comes back.
+async function keepWork() {
+  const { userId } = currentLock();
+  work = await keepChildWork($('[data-child-form]'), drawing, { userId, childId });
+}
+
+function answersOf(form) {
   const data = {};
   for (const name of CHILD_CONTENT) {
     const value = form.elements[name].value.trim();
@@ -112,12 +124,14 @@ function answersOf(form, drawing) {
   return { data, share, onlyTheDrawing };
 }
 
-async function finish(form, drawing) {
-  // Unlocked meanwhile (in another tab of the app): nothing more is saved as the child's.
-  if (!currentLock()) return leave(`/cases/${childId}`);
-  const { data, share, onlyTheDrawing } = answersOf(form, drawing);
-  if (onlyTheDrawing) return say(form, 'Write what your picture is about, so we know.');
-  if (Object.keys(data).length === 0) return say(form, 'Choose a face, fill in a house, or write something first.');
+const holdsWork = (form) => Object.keys(answersOf(form).data).length > 0 || drawing.drew();
+
+// The child's work into the outbox, as their entry with their picture; the form is empty again.
+// Answers why it cannot be saved yet ('only a drawing', 'nothing'), or null once saved.
+async function saveWork(form) {
+  const { data, share, onlyTheDrawing } = answersOf(form);
+  if (onlyTheDrawing) return 'only a drawing';
+  if (Object.keys(data).length === 0) return 'nothing';
   const now = new Date().toISOString();
   const { userId } = currentLock();
   const item = {
@@ -132,13 +146,40 @@ async function finish(form, drawing) {
   syncNow();
   form.reset();
   drawing.clear();
+  await work?.forget();
+  return null;
+}
+
+async function finish(form) {
+  // Unlocked meanwhile (in another tab of the app): nothing more is saved as the child's.
+  if (!currentLock()) return leave(`/cases/${childId}`);
+  const refused = await saveWork(form);
+  if (refused === 'only a drawing') return say(form, 'Write what your picture is about, so we know.');
+  if (refused) return say(form, 'Choose a face, fill in a house, or write something first.');
   say(form, null);
   return show('thanks');
 }
 
+// Child mode ends here: nothing the child made stays on the tablet (saved or discarded).
+async function leaveForGood() {
+  await work?.forget({ forGood: true });
+  return leave(`/cases/${childId}`);
+}
+
+// The PIN is right: the grown-up leaves, or first decides about what the child left unfinished.
+function leaveWithPin() {
+  if (!holdsWork($('[data-child-form]'))) return leaveForGood();
+  return show('unfinished');
+}
+
+async function saveUnfinished(section) {
+  if (await saveWork($('[data-child-form]'))) return say(section, 'There is only a picture, and nothing says what it is about: it cannot be saved on its own. Discard it, or start child mode again and ask the child about it.');
+  return leaveForGood();
+}
+
 // Too many wrong PINs: the server has signed the session out. The tablet forgets its key too,
-// so only the adult's password and passphrase open anything again; what the child made stays
-// in the outbox, sealed.
+// so only the adult's password and passphrase open anything again; what the child saved stays
+// in the outbox, and what they had not finished stays a draft, both sealed.
 async function signedOut(message) {
   sessionStorage.setItem('dailylife-notice', message);
   lockDevice();
@@ -159,11 +200,11 @@ async function checkPin(form) {
   const pin = form.elements.pin.value;
   form.reset();
   const answer = await ask('/api/v1/child-mode/leave', { pin });
-  if (answer?.status === 200) return leave(`/cases/${childId}`);
+  if (answer?.status === 200) return leaveWithPin();
   if (answer?.error === 'signed_out') return signedOut(answer.message);
   if (answer?.error === 'wrong_pin' || answer?.error === 'invalid_pin') return say(form, answer.message);
   const { ok, unchecked, waitSeconds } = await tryPin(pin);
-  if (ok) return leave(`/cases/${childId}`);
+  if (ok) return leaveWithPin();
   if (unchecked) return say(form, `Too many wrong tries: wait ${waitSeconds} seconds, then type the PIN again.`);
   return say(form, waitSeconds ? `That is not the PIN. Try again in ${waitSeconds} seconds.` : 'That is not the PIN. Try again.');
 }
@@ -185,16 +226,18 @@ async function signOut(form) {
 }
 
 function start() {
-  const drawing = startDrawing($('[data-canvas]'), [...document.querySelectorAll('.colour')], $('[data-clear]'));
   const setup = $('[data-setup]');
   const child = $('[data-child-form]');
   const unlocking = $('[data-unlock]');
   const reveal = $('[data-show-unlock]');
   setup.addEventListener('submit', (event) => { event.preventDefault(); setUp(setup); });
-  child.addEventListener('submit', (event) => { event.preventDefault(); finish(child, drawing); });
+  child.addEventListener('submit', (event) => { event.preventDefault(); finish(child); });
   unlocking.addEventListener('submit', (event) => { event.preventDefault(); unlock(unlocking); });
   $('[data-again]').addEventListener('click', () => show('child'));
   $('[data-sign-out]').addEventListener('click', () => signOut(unlocking));
+  const unfinished = $('[data-step="unfinished"]');
+  $('[data-save-unfinished]').addEventListener('click', () => saveUnfinished(unfinished));
+  $('[data-discard-unfinished]').addEventListener('click', leaveForGood);
   reveal.addEventListener('click', () => {
     unlocking.hidden = !unlocking.hidden;
     reveal.setAttribute('aria-expanded', String(!unlocking.hidden));
@@ -203,6 +246,7 @@ function start() {
   if (currentLock()?.childId === childId) {
     trap();
     show('child');
+    keepWork();
   }
 }
 

@@ -15,7 +15,8 @@ const kept = (element) => element.name && element.type !== 'submit' && element.t
 // One draft per visit form opened: a second opening never overwrites an unresolved draft.
 const draftPrefix = (userId, childId) => `${userId}|visit|${childId}|`;
 
-function snapshot(form) {
+// What a form's answers are, and filling them in again (child-work.js keeps child mode's too).
+export function snapshot(form) {
   const fields = {};
   for (const element of form.elements) {
     if (!kept(element)) continue;
@@ -28,7 +29,7 @@ function snapshot(form) {
   return fields;
 }
 
-function restore(form, fields) {
+export function restore(form, fields) {
   const rowNames = Object.keys(fields).map((name) => name.match(/^(observations|voice|household_changes)-(\d+)-/))
     .filter(Boolean);
   for (const [, list, index] of rowNames) {

@@ -1,5 +1,6 @@
 // A free-drawing canvas for child mode: finger, pen or mouse; a few colours; start again.
-// The picture is kept as a PNG (child-mode.js attaches it to the child's entry as a drawing).
+// The picture is kept as a PNG (child-mode.js attaches it to the child's entry as a drawing;
+// child-work.js keeps it on the tablet while the child is still drawing).
 
 const LINE_WIDTH = 8;
 
@@ -47,5 +48,10 @@ export function startDrawing(canvas, colourButtons, clearButton) {
   };
   clearButton.addEventListener('click', clear);
   const picture = () => new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
-  return { drew: () => drew, clear, picture };
+  // A picture kept on the tablet (child-work.js) drawn again, to go on with.
+  const redraw = async (blob) => {
+    context.drawImage(await createImageBitmap(blob), 0, 0);
+    drew = true;
+  };
+  return { drew: () => drew, clear, picture, redraw };
 }

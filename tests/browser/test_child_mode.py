@@ -5,15 +5,16 @@ checked by the server; and a record planted unsealed by a script is never sent."
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from dailylife.entries.models import Kind
 from dailylife.extensions import db
 from dailylife.people import sessions
 
-from .test_offline import settle, wait_for_app, wait_for_key
+from .test_offline import settle, wait_for_app, wait_for_key, wait_for_outbox, wait_until
 from .test_recording import entries_of
-from .test_voice import PIN, start_child_mode
+from .test_voice import PIN, draw_a_stroke, start_child_mode
 
 REFUSAL = "This tablet is in child mode"
 
@@ -160,3 +161,101 @@ def test_an_unsealed_caseload_brief_planted_by_script_is_never_read(world, page,
         return { all: (await briefsOf(userId)).map((brief) => brief.name), one: await briefOf(id) };
     }""", planted)
     assert read == {"all": ["Amy Example"], "one": None}
+
+
+# --- what the child is making, kept while child mode is on (issue 16) ---------------------------
+
+#: Every draft as IndexedDB holds it, typed arrays and buffers as lists of bytes.
+RAW_DRAFTS = """async () => {
+    const { database } = await import('/static/js/store.js');
+    const plain = (value) => {
+        if (value instanceof ArrayBuffer) return Array.from(new Uint8Array(value));
+        if (ArrayBuffer.isView(value)) return Array.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+        return value;
+    };
+    return (await (await database()).getAll('drafts')).map(plain);
+}"""
+KEPT_WORK_IS = """async (wanted) => {
+    const { database } = await import('/static/js/store.js');
+    const drafts = await (await database()).getAll('drafts');
+    const kept = drafts.filter((draft) => draft.key.includes('|child-mode|'));
+    return kept.length === wanted.count && kept.every((draft) => Boolean(draft.picture) === wanted.picture);
+}"""
+CANVAS_HAS_INK = """async () => {
+    const canvas = document.querySelector('canvas[data-canvas]');
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return pixels.some((value, index) => index % 4 === 3 && value > 0);
+}"""
+HOUSES = {"My house of worries": "Shouting at night.", "My house of good things": "My cat Pepper.",
+          "My house of dreams": "A room of my own."}
+
+
+def voice_entries(child) -> list[dict]:
+    """What reached the server of the child's own words: the child's answers of each entry."""
+    found = [{key: value for key, value in entry.data.items() if key in ("worries", "words")}
+             for entry in entries_of(child) if entry.kind is Kind.VOICE]
+    db.session.commit()
+    return found
+
+
+def readable_bytes(records: list) -> bytes:
+    """All that the records hold, the clear parts as JSON and the sealed ones as their bytes."""
+    def walk(value):
+        if isinstance(value, list) and all(isinstance(byte, int) for byte in value):
+            yield bytes(value)
+        elif isinstance(value, dict):
+            for inner in value.values():
+                yield from walk(inner)
+        else:
+            yield str(value).encode()
+    return b"".join(chunk for record in records for chunk in walk(record))
+
+
+def test_what_the_child_made_comes_back_after_a_reload_sealed_and_goes_once_saved(
+        world, page, sign_in):
+    sign_in(page, world.practitioner)
+    hand_over(page, world.child)
+    for label, words in HOUSES.items():
+        page.get_by_label(label).fill(words)
+    draw_a_stroke(page)
+    wait_until(page, KEPT_WORK_IS, {"count": 1, "picture": True})
+
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave this page?" on reload
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
+    for label, words in HOUSES.items():
+        expect(page.get_by_label(label)).to_have_value(words)
+    wait_until(page, CANVAS_HAS_INK)
+
+    stored = page.evaluate(RAW_DRAFTS)
+    assert [sorted(record) for record in stored] == [
+        ["childId", "key", "picture", "savedAt", "sealed", "userId"]]
+    readable = readable_bytes(stored)
+    for words in HOUSES.values():
+        assert words.encode() not in readable, "the child's words are stored sealed"
+    assert b"\x89PNG" not in readable, "the child's picture is stored sealed"
+
+    page.get_by_role("button", name="I've finished").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
+    wait_until(page, KEPT_WORK_IS, {"count": 0, "picture": False})
+    wait_for_outbox(page, 0)  # sent, as there is a connection
+    assert voice_entries(world.child) == [{"worries": "Shouting at night."}]
+
+
+@pytest.mark.parametrize(("choice", "saved_words"), [
+    ("Save what they made", ["I like the park."]), ("Discard it and leave child mode", [])])
+def test_leaving_before_the_child_finished_asks_the_grown_up_to_save_or_discard_it(
+        world, page, sign_in, axe_violations, choice, saved_words):
+    sign_in(page, world.practitioner)
+    hand_over(page, world.child)
+    page.get_by_label("Your own words").fill("I like the park.")
+    wait_until(page, KEPT_WORK_IS, {"count": 1, "picture": False})
+    try_pin(page, PIN)
+    expect(page.get_by_role("heading", level=1)).to_have_text("The child has not finished")
+    assert axe_violations(page) == []
+    with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
+        page.get_by_role("button", name=choice).click()
+    wait_until(page, KEPT_WORK_IS, {"count": 0, "picture": False})
+    wait_for_outbox(page, 0)
+    assert [entry["words"] for entry in voice_entries(world.child)] == saved_words

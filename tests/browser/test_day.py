@@ -180,3 +180,14 @@ def test_the_drawing_question_says_where_the_drawing_itself_is_kept(
     expect(page.get_by_text("cannot be kept yet")).to_have_count(0)
     expect(page.get_by_text("Add the drawing itself under “Photos and drawings”.").first).to_be_visible()
     expect(page.locator("summary", has_text="Photos and drawings").first).to_be_visible()
+
+
+def test_waiting_to_send_opened_online_carries_the_name_sign_out_and_team_link(
+        world, live_server, signed_in_page):
+    page = signed_in_page(world.supervisor)
+    page.goto("/outbox")
+    header = page.locator("header.site-header")
+    expect(header.get_by_text("Sara Supervisor")).to_be_visible()
+    expect(header.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(header.get_by_role("link", name="My team")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Waiting to send")

@@ -750,7 +750,7 @@ def test_cache_storage_holds_no_personal_data_after_using_the_app_online_and_off
                 f"{secret!r} is in the cached {response['url']}")
     paths = sorted(re.sub(r"^https?://[^/]+", "", response["url"]) for response in cached)
     assert not [path for path in paths if path.startswith(("/cases", "/api", "/admin"))], paths
-    assert {"/shell/caseload", "/shell/child", "/shell/visit", "/outbox", "/offline"} <= set(paths)
+    assert {"/shell/caseload", "/shell/child", "/shell/visit", "/shell/outbox", "/offline"} <= set(paths)
 
 
 # --- 9. signing out with entries waiting, and a second practitioner on the same tablet ---------

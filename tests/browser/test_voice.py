@@ -62,6 +62,16 @@ def test_an_advocate_adds_a_confidential_note_on_a_tablet_and_sees_only_the_chil
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def draw_a_stroke(page) -> None:
+    """One line across the child's canvas, as a finger draws it."""
+    page.locator("canvas[data-canvas]").scroll_into_view_if_needed()
+    canvas = page.locator("canvas[data-canvas]").bounding_box()
+    page.mouse.move(canvas["x"] + 40, canvas["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + 200, canvas["y"] + 120, steps=5)
+    page.mouse.up()
+
+
 def start_child_mode(page, child) -> None:
     page.goto(f"/cases/{child.id}")
     ready_offline(page)
@@ -89,12 +99,7 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     live_server.forget_requests()
     page.get_by_role("radio", name="Happy", exact=True).check()
     page.get_by_label("My house of dreams").fill("A puppy called Biscuit.")
-    page.locator("canvas[data-canvas]").scroll_into_view_if_needed()
-    canvas = page.locator("canvas[data-canvas]").bounding_box()
-    page.mouse.move(canvas["x"] + 40, canvas["y"] + 40)
-    page.mouse.down()
-    page.mouse.move(canvas["x"] + 200, canvas["y"] + 120, steps=5)
-    page.mouse.up()
+    draw_a_stroke(page)
     page.get_by_role("button", name="I've finished").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
     (saved,) = outbox(page)
@@ -127,8 +132,11 @@ def test_child_mode_works_offline_saves_the_childs_words_and_cannot_be_left_with
     expect(page.get_by_role("alert").filter(has_text="PIN")).to_contain_text("That is not the PIN")
     expect(page).to_have_url(re.compile(r"/child-mode$"))
     page.get_by_label("Your PIN").fill(PIN)
+    page.get_by_role("button", name="Leave child mode", exact=True).click()
+    # "Can I stay?" was never finished: the grown-up decides, here to discard it.
+    expect(page.get_by_role("heading", level=1)).to_have_text("The child has not finished")
     with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
-        page.get_by_role("button", name="Leave child mode", exact=True).click()
+        page.get_by_role("button", name="Discard it and leave child mode").click()
 
     live_server.start()
     context.set_offline(False)
