@@ -145,7 +145,7 @@ def test_the_spacing_exception_is_judged_as_wcag_2_2_says():
         [small, box(124, 102, 16, 16)])
     assert spaced_out(small, alone)
     assert not spaced_out(small, near_a_button), "its circle reaches the button beside it"
-    assert not spaced_out(small, near_another_small), "the two circles overlap (centres 22 px apart)"
+    assert not spaced_out(small, near_another_small), "the circles overlap (centres 22 px apart)"
 
 
 def test_a_small_target_passes_only_when_listed_and_spaced_out_and_the_output_says_so(monkeypatch):
