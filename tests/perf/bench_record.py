@@ -47,7 +47,7 @@ PERF = Path(__file__).resolve().parent
 sys.path.insert(0, str(PERF.parents[1]))
 sys.path.insert(0, str(PERF))
 
-from bench_shell import ARGS, CHROMIUM, choose_passphrase, demo_app  # noqa: E402
+from bench_shell import ARGS, CHROMIUM, demo_app, signed_in_page  # noqa: E402
 
 TABLET_PORTRAIT = {"width": 768, "height": 1024}
 #: Long enough for a slow shared machine; a save that takes longer is a failure, not a figure.
@@ -181,20 +181,6 @@ def measure(page, child_url: str, task, runs: int) -> Figures:
     return figures
 
 
-def signed_in_page(browser, base: str):
-    context = browser.new_context(base_url=base, viewport=TABLET_PORTRAIT)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=email]", "practitioner@demo.test")
-    page.fill("input[name=password]", "demo-password")
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url("**/cases")
-    choose_passphrase(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    return page
-
-
 def first_child_url(page) -> str:
     return page.locator(".cards h2 a").first.get_attribute("href")
 
@@ -225,7 +211,9 @@ def main() -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = signed_in_page(browser, f"http://127.0.0.1:{server.server_port}")
+                page = signed_in_page(browser, f"http://127.0.0.1:{server.server_port}",
+                                      TABLET_PORTRAIT)
+                page.context.set_default_timeout(TIMEOUT_MS)
                 child_url = first_child_url(page)
                 rows = {
                     "record a standard visit": measure(page, child_url, record_a_standard_visit,
