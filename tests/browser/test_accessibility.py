@@ -3,9 +3,9 @@ a tablet held upright (768×1024) and on a phone (390×844), with no violation a
 
 The pages are read from the app's url map: every route that answers GET is either opened below
 by someone who may open it, in a world with entries of every kind, or listed in ``NOT_PAGES``
-with the reason it is not a page. A new GET route fails ``test_every_page_is_checked_or_says_why
-_not`` until it is added to one or the other. Routes that only answer POST are actions: their
-answers are the pages checked here, or redirects to them.
+with the reason it is not a page. A new GET route fails the first test below until it is added
+to one or the other. Routes that only answer POST are actions: their answers are the pages
+checked here (the forms showing what is missing, the error pages), or redirects to them.
 """
 
 import hashlib
@@ -199,6 +199,32 @@ def test_every_page_passes_axe_with_best_practices(
     if person is not None:
         sign_in(page, getattr(world, person))
     violations = check_pages(page, PAGES[person], addresses, axe_violations)
+    assert violations == [], "\n".join(violations)
+
+
+#: The forms people fill all day, sent empty: (who, address, the button that sends it).
+FORMS = [
+    ("practitioner", "/cases/{child}/visits/new", "Save visit"),
+    ("practitioner", "/cases/{child}/observations/new", "Save observation"),
+    ("practitioner", "/cases/{child}/household/new", "Save household change"),
+    ("practitioner", "/cases/{child}/voice/new", "Save the child's words"),
+    ("practitioner", "/cases/{child}/escalations/new", "Escalate to my supervisor"),
+    ("practitioner", "/cases/{child}/entries/{report}/triangulate", "Save"),
+    ("supervisor", "/cases/{child}/oversight/new", "Save oversight"),
+]
+
+
+@pytest.mark.parametrize("viewport", SIZES)
+def test_forms_showing_what_is_missing_pass_axe_with_best_practices(
+        world, addresses, new_context, sign_in, axe_violations):
+    violations = []
+    for person in ("practitioner", "supervisor"):
+        page = sign_in(new_context().new_page(), getattr(world, person))
+        for _, address, button in (form for form in FORMS if form[0] == person):
+            page.goto(address.format(**addresses))
+            page.locator("main form").get_by_role("button", name=button, exact=True).click()
+            expect(page.locator(".error-summary")).to_be_visible()
+            violations += axe_violations(page, best_practice=True)
     assert violations == [], "\n".join(violations)
 
 
