@@ -27,11 +27,13 @@ from dailylife.extensions import db
 from dailylife.media import operations as media_operations
 from dailylife.media.models import MediaKind
 from dailylife.media.processing import process
-from dailylife.people.models import PasswordLink, Role
+from dailylife.people.models import Allocation, PasswordLink, Role
 
 from .conftest import PHONE, TABLET_PORTRAIT, open_device
 from .test_child_mode import REFUSAL, hand_over, try_pin
 from .test_passkeys import enrol_a_passkey, passkey_page, password, password_step  # noqa: F401
+from .test_refused import come_back_online
+from .test_offline import record_visit_offline
 
 SIZES = [pytest.param(TABLET_PORTRAIT, id="tablet-portrait"), pytest.param(PHONE, id="phone")]
 
@@ -225,6 +227,30 @@ def test_forms_showing_what_is_missing_pass_axe_with_best_practices(
             page.locator("main form").get_by_role("button", name=button, exact=True).click()
             expect(page.locator(".error-summary")).to_be_visible()
             violations += axe_violations(page, best_practice=True)
+    assert violations == [], "\n".join(violations)
+
+
+def entries_the_server_refused(page, live_server, world) -> None:
+    """A visit recorded offline about a child who is then allocated to someone else: back online,
+    the server refuses its four entries and the header links to them."""
+    record_visit_offline(page, live_server, world.child, observation="Amy had a cough.",
+                         words="My throat hurts.")
+    db.session.execute(sa.update(Allocation).where(Allocation.user_id == world.practitioner.id)
+                       .values(end_date=local_today() - timedelta(days=1)))
+    db.session.commit()
+    come_back_online(page, live_server)
+    expect(page.locator("#sync-status a.needs-attention")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", SIZES)
+def test_entries_needing_attention_pass_axe_with_best_practices(
+        world, live_server, signed_in_page, axe_violations):
+    page = signed_in_page(world.practitioner)
+    entries_the_server_refused(page, live_server, world)
+    violations = axe_violations(page, best_practice=True)
+    page.locator("#sync-status a.needs-attention").click()
+    expect(page.locator("[data-outbox=rejected] .card")).to_be_visible()
+    violations += axe_violations(page, best_practice=True)
     assert violations == [], "\n".join(violations)
 
 

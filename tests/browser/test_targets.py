@@ -17,6 +17,7 @@ import pytest
 
 from .conftest import TABLET_PORTRAIT
 from .test_accessibility import addresses  # noqa: F401 (the world with entries of every kind)
+from .test_accessibility import entries_the_server_refused
 
 TAP = 44
 SPACING_CIRCLE = 24
@@ -132,6 +133,15 @@ def test_links_and_buttons_used_all_day_are_big_enough_to_tap(
             excepted += let_through
     print("Smaller targets let through:", *excepted, sep="\n  ")
     assert too_small == [], "Smaller than 44×44 CSS px:\n" + "\n".join(too_small)
+
+
+@pytest.mark.parametrize("viewport", [TABLET_PORTRAIT], ids=["tablet-portrait"])
+def test_the_link_to_entries_the_server_refused_is_big_enough_to_tap(
+        world, live_server, signed_in_page):
+    page = signed_in_page(world.practitioner)
+    entries_the_server_refused(page, live_server, world)
+    link = page.locator("#sync-status a.needs-attention").bounding_box()
+    assert link["height"] >= TAP and link["width"] >= TAP, link
 
 
 def box(x, y, width, height, text="") -> dict:
