@@ -32,8 +32,8 @@ from dailylife.people.models import Allocation, PasswordLink, Role
 from .conftest import PHONE, TABLET_PORTRAIT, open_device
 from .test_child_mode import REFUSAL, hand_over, try_pin
 from .test_passkeys import enrol_a_passkey, passkey_page, password, password_step  # noqa: F401
-from .test_refused import come_back_online
 from .test_offline import record_visit_offline
+from .test_refused import come_back_online
 
 SIZES = [pytest.param(TABLET_PORTRAIT, id="tablet-portrait"), pytest.param(PHONE, id="phone")]
 
