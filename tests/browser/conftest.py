@@ -308,19 +308,21 @@ def signed_in_page(new_context, sign_in) -> Callable:
 
 @pytest.fixture
 def axe_violations() -> Callable:
-    """``axe_violations(page)``: axe-core's WCAG 2.2 AA violations on the page as it is now, each
+    """``axe_violations(page, best_practice=False)``: axe-core's WCAG 2.2 AA violations on the
+    page as it is now (and, with ``best_practice``, those of axe's best-practice rules too), each
     a short line naming the rule, the elements and the fix (empty list: none found)."""
 
     assert AXE.is_file(), f"{AXE} is missing: run scripts/vendor"
 
-    def run(page) -> list[str]:
+    def run(page, best_practice: bool = False) -> list[str]:
         # Served by the app itself: the page's Content-Security-Policy refuses inline scripts, and
         # testing with that policy in force is the point.
         page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+        tags = WCAG_22_AA + (["best-practice"] if best_practice else [])
         violations = page.evaluate(
             """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                           resultTypes: ['violations']})
-                      .then(result => result.violations)""", WCAG_22_AA)
+                      .then(result => result.violations)""", tags)
         return [
             f"{urlsplit(page.url).path}: {violation['id']} ({violation['impact']}): "
             f"{violation['help']} -> "

@@ -68,6 +68,21 @@ def choose_passphrase(page) -> None:
     page.wait_for_selector("html[data-device=unlocked]", state="attached")
 
 
+def signed_in_page(browser, base: str, viewport: dict):
+    """The demo practitioner, signed in on a new device (a context of its own), on the caseload
+    once the service worker controls the page."""
+    context = browser.new_context(base_url=base, viewport=viewport)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=email]", "practitioner@demo.test")
+    page.fill("input[name=password]", "demo-password")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/cases")
+    choose_passphrase(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return page
+
+
 def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -81,15 +96,8 @@ def main() -> int:
         thread.start()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            context = browser.new_context(base_url=base, viewport={"width": 1024, "height": 768})
-            page = context.new_page()
-            page.goto("/login")
-            page.fill("input[name=email]", "practitioner@demo.test")
-            page.fill("input[name=password]", "demo-password")
-            page.click("button:has-text('Sign in')")
-            page.wait_for_url("**/cases")
-            choose_passphrase(page)
-            page.wait_for_function("navigator.serviceWorker.controller !== null")
+            page = signed_in_page(browser, base, {"width": 1024, "height": 768})
+            context = page.context
             sw = urllib.request.urlopen(f"{base}/sw.js").read().decode()
             precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", sw).group(1))
             cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
