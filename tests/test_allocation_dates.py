@@ -21,41 +21,26 @@ WINDOWS = [
     pytest.param(-30 * DAY, timedelta(0), True, id="ends today"),
 ]
 
-
-@pytest.fixture
-def allocated_between(world, make_user, allocate):
-    """A social worker and an advocate of the child, allocated for the given days only."""
-    def make(first, last):
-        today = local_today()
-        social_worker = make_user(Role.PRACTITIONER, team=world.team_a, name="Win Window")
-        advocate = make_user(Role.ADVOCATE, name="Ari Window")
-        for user in (social_worker, advocate):
-            allocate(user, world.child, start=today + first,
-                     end=None if last is None else today + last)
-        return social_worker, advocate
-    return make
+#: Who is allocated, and what they send about the child.
+PEOPLE = [pytest.param(Role.PRACTITIONER, "observation", id="social worker"),
+          pytest.param(Role.ADVOCATE, "voice", id="advocate")]
 
 
+@pytest.mark.parametrize("role, kind", PEOPLE)
 @pytest.mark.parametrize("first, last, in_force", WINDOWS)
-def test_a_social_worker_reaches_the_child_only_while_allocated(
-        world, client_for, allocated_between, first, last, in_force):
-    social_worker, _ = allocated_between(first, last)
-    client = client_for(social_worker)
+def test_someone_allocated_reaches_the_child_only_while_the_allocation_is_in_force(
+        world, make_user, allocate, client_for, role, kind, first, last, in_force):
+    today = local_today()
+    person = make_user(role, team=world.team_a if role is Role.PRACTITIONER else None)
+    allocate(person, world.child, start=today + first, end=None if last is None else today + last)
+    client = client_for(person)
     assert client.get(f"/cases/{world.child.id}").status_code == (200 if in_force else 404)
-    assert client.get(f"/cases/{world.child.id}/chronology").status_code == (
-        200 if in_force else 404)
+    if role is Role.PRACTITIONER:
+        assert client.get(f"/cases/{world.child.id}/chronology").status_code == (
+            200 if in_force else 404)
     assert ("Amy Example" in client.get("/cases").get_data(as_text=True)) is in_force
     briefs = client.get("/api/v1/cases").get_json()["cases"]
     assert [brief["id"] for brief in briefs] == ([str(world.child.id)] if in_force else [])
-    assert statuses(sync(client, item(world.child))) == ["created" if in_force else "forbidden"]
-
-
-@pytest.mark.parametrize("first, last, in_force", WINDOWS)
-def test_an_advocate_hears_the_child_only_while_allocated(
-        world, client_for, allocated_between, first, last, in_force):
-    _, advocate = allocated_between(first, last)
-    client = client_for(advocate)
-    assert client.get(f"/cases/{world.child.id}").status_code == (200 if in_force else 404)
-    assert ("Amy Example" in client.get("/cases").get_data(as_text=True)) is in_force
-    assert statuses(sync(client, item(world.child, "voice"))) == [
+    assert statuses(sync(client, item(world.child, kind))) == [
         "created" if in_force else "forbidden"]
+
