@@ -3,7 +3,7 @@ and to check one parent's report, in the real pages, in Chromium, as a practitio
 
 Run from the repository root (Debian's Chromium must be installed; scripts/test installs it)::
 
-    .venv/bin/python tests/perf/bench_record.py [--runs 5] [--report-check triangulate-page]
+    .venv/bin/python tests/perf/bench_record.py [--runs 5] [--report-check in-place]
 
 It serves the app (demo data, SQLite in a temporary directory) on a loopback port, signs in as the
 demo practitioner on a tablet held upright (768×1024), and, ``--runs`` times each:
@@ -139,94 +139,33 @@ def record_a_standard_visit(hands: Hands, child_url: str) -> None:
 
 
 def check_on_the_triangulate_page(hands: Hands, child_url: str) -> None:
-    """Today's way: the report's date on the child's page, its entry, "Record a check with
-    others", the check's own page."""
+    """The way before the check in place: the report's link on the child's page, its entry,
+    "Record a check with others", the check's own page."""
     page = hands.page
-    hands.tap(page.locator("ul.unverified li > a").first)
+    hands.tap(page.locator("ul.unverified a.report-link").first)
     hands.tap(page.get_by_role("link", name="Record a check with others"))
-    hands.choose(page.get_by_label("Outcome"), "corroborated")
-    hands.write(page.get_by_label("By whom or what"), "school attendance officer")
-    hands.write(page.get_by_label("What they said or showed"), "School register confirms it.")
-    hands.save(page.get_by_role("button", name="Save"))
+    fill_in_the_check(hands, page)
+    hands.save(page.get_by_role("button", name="Save check"))
     confirmed(page, child_url)
+
+
+def check_in_place(hands: Hands, child_url: str) -> None:
+    """The report's own small form on the child's page: no page to open, nothing to navigate."""
+    page = hands.page
+    report = page.locator("ul.unverified li.report").first
+    report_id = report.get_attribute("id")
+    fill_in_the_check(hands, report)
+    hands.save(report.get_by_role("button", name="Save check"))
+    expect(page.locator(f"#{report_id}")).to_have_count(0, timeout=TIMEOUT_MS)
+    confirmed(page, child_url)
+
+
+def fill_in_the_check(hands: Hands, form) -> None:
+    hands.tap(form.get_by_label("Corroborated by someone else"))
+    hands.write(form.get_by_label("By whom or what"), "school attendance officer")
+    hands.write(form.get_by_label("What they said or showed"), "School register confirms it.")
 
 
 #: The ways of checking one report, by name: a new way is one function of (hands, child_url)
 #: that starts on the child's page and ends at ``confirmed``, added here.
-REPORT_CHECKS = {"triangulate-page": check_on_the_triangulate_page}
-
-
-@dataclass
-class Figures:
-    taps: int
-    keys: int
-    free_text: int
-    save_seconds: list[float]
-    task_seconds: list[float]
-
-
-def measure(page, child_url: str, task, runs: int) -> Figures:
-    figures = None
-    for _ in range(runs):
-        page.goto(child_url)
-        hands = Hands(page)
-        started = time.perf_counter()
-        task(hands, child_url)
-        done = time.perf_counter()
-        if figures is None:
-            figures = Figures(hands.taps, hands.keys, hands.free_text, [], [])
-        assert (hands.taps, hands.keys) == (figures.taps, figures.keys), "each run does the same"
-        figures.save_seconds.append(done - hands.saved_at)
-        figures.task_seconds.append(done - started)
-    return figures
-
-
-def first_child_url(page) -> str:
-    return page.locator(".cards h2 a").first.get_attribute("href")
-
-
-def table(rows: dict[str, Figures], runs: int) -> str:
-    lines = [f"{'task':<34} {'taps':>5} {'keys':>5} {'free text':>10} "
-             f"{'save to confirmed':>18} {'whole task':>11}"]
-    for name, figures in rows.items():
-        lines.append(f"{name:<34} {figures.taps:>5} {figures.keys:>5} {figures.free_text:>10} "
-                     f"{statistics.median(figures.save_seconds):>17.2f}s "
-                     f"{statistics.median(figures.task_seconds):>10.2f}s")
-    lines.append(f"(medians of {runs} runs; keys = keystrokes outside free text; free text in "
-                 "characters)")
-    return "\n".join(lines)
-
-
-def main() -> int:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--report-check", choices=sorted(REPORT_CHECKS),
-                        default="triangulate-page")
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        app = demo_app(Path(folder))
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = signed_in_page(browser, f"http://127.0.0.1:{server.server_port}",
-                                      TABLET_PORTRAIT)
-                page.context.set_default_timeout(TIMEOUT_MS)
-                child_url = first_child_url(page)
-                rows = {
-                    "record a standard visit": measure(page, child_url, record_a_standard_visit,
-                                                       options.runs),
-                    f"check one report ({options.report_check})": measure(
-                        page, child_url, REPORT_CHECKS[options.report_check], options.runs),
-                }
-                browser.close()
-        finally:
-            server.shutdown()
-    print(table(rows, options.runs))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+REPORT_CHECKS = {"in-place": check_in_place, "triangulate-page": check_on_the_triangulate_page}
