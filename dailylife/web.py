@@ -36,19 +36,25 @@ class Request(flask.Request):
             raise JSONTooDeep() from None
 
 
-def json_depth(value) -> int:
-    """How deeply a parsed JSON value nests (a scalar is 0, ``[1]`` is 1), without recursion.
-    Only containers are queued: a sync item is mostly strings, and every item is measured."""
-    if not isinstance(value, (dict, list)):
+def json_depth(value, ceiling: int = JSON_MAX_DEPTH + 1) -> int:
+    """How deeply a parsed JSON value nests (a scalar is 0, ``[1]`` is 1), counted no further
+    than ``ceiling``: enough to tell a value deeper than ``JSON_MAX_DEPTH``, and the recursion is
+    never deeper than that either. Every sync item is measured, so only containers are visited
+    (a parsed value holds plain dicts and lists)."""
+    kind = type(value)
+    if kind is dict:
+        children = value.values()
+    elif kind is list:
+        children = value
+    else:
         return 0
-    deepest, waiting = 1, [(value, 1)]
-    while waiting:
-        current, depth = waiting.pop()
-        deepest = max(deepest, depth)
-        for child in current.values() if isinstance(current, dict) else current:
-            if isinstance(child, (dict, list)):
-                waiting.append((child, depth + 1))
-    return deepest
+    deepest = 0
+    if ceiling > 1:
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                deepest = max(deepest, json_depth(child, ceiling - 1))
+    return deepest + 1
 
 
 def init_app(app) -> None:

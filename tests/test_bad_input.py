@@ -5,6 +5,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -130,6 +131,16 @@ def test_a_page_posted_at_the_earliest_moment_allowed_is_kept(world, client_for)
             "occurred_at": earliest, "category": "behaviour", "text": "From an old file.",
             "source": "other"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "Europe/London"])
+def test_every_moment_the_checks_let_through_has_a_local_time_in_any_zone(zone):
+    """The checks stop at 1900 and a year from now, far inside the calendar, so no time zone can
+    push an accepted moment off it: pages can always show it (the checks rely on this)."""
+    furthest_zone = ZoneInfo(zone)
+    for edge in (operations.EARLIEST_MOMENT, utcnow() + operations.RECORDED_AT_LIMIT):
+        local = edge.astimezone(furthest_zone)
+        assert local.replace(tzinfo=None).replace(tzinfo=furthest_zone).astimezone(UTC) == edge
 
 
 # --- JSON nested too deep ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dailylife import audit
 from dailylife.audit import AuditEvent
-from dailylife.clock import utcnow
+from dailylife.clock import local_today, utcnow
 from dailylife.entries import history, operations
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
@@ -252,6 +252,33 @@ def test_a_child_the_user_may_not_see_is_forbidden_and_audited(world, client_for
     assert {event.child_id for event in refused} == {uuid.UUID(unknown["child_id"]),
                                                      world.other_child.id}
     assert count_entries() == 0
+
+
+def test_a_batch_about_several_children_asks_about_the_users_allocations_once(
+        world, client_for, make_child, allocate):
+    """Whom the user may write about is one question per batch, not one per child; and a child
+    the user is no longer allocated to is still refused."""
+    others = [make_child(world.team_a, name=f"Child {number}") for number in range(3)]
+    for other in others[:2]:
+        allocate(world.practitioner, other)
+    allocate(world.practitioner, others[2], start=local_today() - timedelta(days=30),
+             end=local_today() - timedelta(days=1))
+    client = client_for(world.practitioner)
+    token = client.csrf_token()  # fetched from a page, which asks too: before counting
+    asked = []
+
+    def count_allocation_queries(conn, cursor, statement, *args):
+        if "allocation" in statement.lower():
+            asked.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_allocation_queries)
+    try:
+        response = client.post("/api/v1/sync", headers={"X-CSRFToken": token}, json={
+            "device_id": "tablet-1", "items": [item(child) for child in [world.child, *others]]})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count_allocation_queries)
+    assert statuses(response) == ["created", "created", "created", "forbidden"]
+    assert len(asked) == 1
 
 
 def test_an_advocate_syncs_the_childs_words_but_nothing_else(world, client_for):

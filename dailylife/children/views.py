@@ -4,7 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from dailylife import audit
-from dailylife.access import Action, actions_on, can_triangulate, requires, visible_children_query
+from dailylife.access import Action, actions_on_each, can_triangulate, requires, visible_children_query
 from dailylife.children import summary
 from dailylife.children.caseload import cards_for
 from dailylife.clock import local_today
@@ -26,9 +26,10 @@ def home():
 @requires(Action.SIGNED_IN)
 def caseload():
     """The children in the order of what needs doing today; advocates see basic details only."""
-    children = [(child, actions_on(current_user, child))
-                for child in db.session.scalars(visible_children_query(current_user))]
-    cards = cards_for(current_user, children, signals.readable(children))
+    children = db.session.scalars(visible_children_query(current_user)).all()
+    actions = actions_on_each(current_user, children)
+    allowed = [(child, actions[child.id]) for child in children]
+    cards = cards_for(current_user, allowed, signals.readable(allowed))
     last_visits = summary.latest_visits([card.child.id for card in cards if card.reads_record])
     return render_template("children/caseload.html", cards=cards, last_visits=last_visits)
 

@@ -4,6 +4,7 @@ A page's answers are read from its form into the same JSON a tablet sends, then 
 compiled schema; what passes is stored as ``stored`` keeps it.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from wtforms import FieldList
@@ -31,27 +32,48 @@ def validate(kind: str, data) -> tuple[dict | None, dict]:
     errors = CHECKERS[kind].problems(data)
     if errors:
         return None, errors
-    return stored(KINDS[kind].questions, data), {}
+    return STORED[kind](data), {}
 
 
-def stored(questions, data: dict) -> dict:
-    """What is kept of valid answers, in the declaration's order: unanswered questions left out,
-    tick boxes as true or false (or left out, for those that say nothing unticked), lines trimmed."""
-    kept = {}
-    for question in questions:
-        answer, value = question.answer, data.get(question.name)
-        if isinstance(answer, Tick):
-            value = answer.default if value is None else value
-            if value is False and not answer.keep_false:
-                continue
-        elif isinstance(answer, Lines) and value:
-            value = [line.strip() for line in value if line.strip()]
-        elif isinstance(answer, Rows) and value:
-            value = [stored(answer.questions, row) for row in value]
-        if value is None or value == "" or value == []:
-            continue
-        kept[question.name] = value
-    return kept
+def storing(questions) -> Callable[[dict], dict]:
+    """What is kept of valid answers to ``questions``, in the declaration's order: unanswered
+    questions left out, tick boxes as true or false (or left out, for those that say nothing
+    unticked), lines trimmed. How each answer is kept is decided here, once per kind, not again
+    for every entry a sync batch brings."""
+    steps = [(question.name, _keeping(question.answer)) for question in questions]
+
+    def stored(data: dict) -> dict:
+        kept = {}
+        for name, keep in steps:
+            value = data.get(name)
+            if keep is not None:
+                value = keep(value)
+            if value is not None and value != "" and value != []:
+                kept[name] = value
+        return kept
+
+    return stored
+
+
+def _keeping(answer) -> Callable | None:
+    """How one answer is kept (None: as it was sent)."""
+    if isinstance(answer, Tick):
+        return lambda value: _ticked(answer, value)
+    if isinstance(answer, Lines):
+        return lambda value: [line.strip() for line in value if line.strip()] if value else value
+    if isinstance(answer, Rows):
+        row_stored = storing(answer.questions)
+        return lambda value: [row_stored(row) for row in value] if value else value
+    return None
+
+
+def _ticked(tick: Tick, value):
+    value = tick.default if value is None else value
+    return None if value is False and not tick.keep_false else value
+
+
+STORED = {name: storing(declaration.questions) for name, declaration in KINDS.items()}
+AMENDMENT_STORED = storing(AMENDMENT.questions)
 
 
 def without_unasked(questions, answers: dict) -> dict:
@@ -171,7 +193,7 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
     asked = without_unasked(questions, merged)
     corrections.update({key: None for key in merged if key not in asked})
     errors.update(CHECKERS[kind].problems(asked))
-    corrected = stored(questions, asked) if not errors else asked
+    corrected = STORED[kind](asked) if not errors else asked
     changed = {key: corrected.get(key) for key in corrections
                if version.data.get(key) != corrected.get(key)}
     changed.update(triangulation)
@@ -179,7 +201,7 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
         errors["reason"] = ["Nothing was changed. Correct at least one answer, or withdraw the entry."]
     if errors:
         return None, errors
-    return {**stored(AMENDMENT.questions, meta), **changed}, {}
+    return {**AMENDMENT_STORED(meta), **changed}, {}
 
 
 def _triangulation_problems(version, triangulation: dict, meta: dict) -> dict:

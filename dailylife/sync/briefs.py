@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from flask import g
 
-from dailylife.access import Action, actions_on, visible_children_query
+from dailylife.access import Action, actions_on_each, visible_children_query
 from dailylife.children import kept, summary
 from dailylife.children.caseload import Card, cards_for
 from dailylife.clock import local_today
@@ -70,11 +70,11 @@ def caseload_of(user) -> Caseload:
     """The facts of every child the user may open, gathered together once per request: the
     caseload asks for its children's briefs one by one, and each fact costs one statement for
     all the children instead of one (reading the child's whole history) for each. The user's
-    actions on each child are looked up once (for a practitioner, one query each)."""
+    actions on all the children are looked up at once (for a practitioner, one query)."""
     if "caseload" not in g:
         children = db.session.scalars(visible_children_query(user)).all()
-        allowed = [(child, actions_on(user, child)) for child in children]
-        actions = {child.id: actions for child, actions in allowed}
+        actions = actions_on_each(user, children)
+        allowed = [(child, actions[child.id]) for child in children]
         found = signals.readable(allowed)
         cards = cards_for(user, allowed, found)
         g.caseload = Caseload(

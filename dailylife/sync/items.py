@@ -62,10 +62,10 @@ class Batch:
         self.known: dict[uuid.UUID, Entry | SimpleNamespace] = _stored_already(items)
         #: The children the items name, in one query; then whom the user may write about.
         self.stored_children = _named_children(items)
-        self.children: dict[tuple, Child | None] = {}
-        self.writes = operations.Writes()
         #: Whose entries these are: each entry reads it, so the user itself, not the proxy.
         self.author = author
+        self.allowed = access.allowed_actions_each(author, self.stored_children.values())
+        self.writes = operations.Writes()
 
     def process(self, item) -> Result:
         """Judge one item and hold back its writes: its entry, or the audit of a refusal."""
@@ -96,11 +96,8 @@ class Batch:
         return result
 
     def child(self, child_id: uuid.UUID, needed) -> Child | None:
-        if (child_id, needed) not in self.children:
-            child = self.stored_children.get(child_id)
-            allowed = child is not None and access.can(self.author, needed, child)
-            self.children[(child_id, needed)] = child if allowed else None
-        return self.children[(child_id, needed)]
+        """The child, if the user may do ``needed`` to them (else None, as for no such child)."""
+        return self.stored_children[child_id] if needed in self.allowed.get(child_id, ()) else None
 
     def _store(self, item) -> Result:
         if not isinstance(item, dict):
