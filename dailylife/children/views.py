@@ -4,7 +4,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from dailylife import audit
-from dailylife.access import Action, actions_on_each, can_triangulate, requires, visible_children_query
+from dailylife.access import (Action, actions_on_each, can_triangulate, requires,
+                              visible_children_query)
 from dailylife.children import summary
 from dailylife.children.caseload import cards_for
 from dailylife.clock import local_today
