@@ -87,9 +87,10 @@ const checkStateWords = (status) => (status === 'waiting'
 function reportItem(report, checkStatus) {
   const item = element('li', '', { className: 'report', id: `report-${report.id}` });
   const heading = `report-${report.id}-heading`;
+  const words = `report-${report.id}-words`;
   item.append(element('p', `${day(report.occurred_at)} · ${report.source_detail ?? 'Reported'}`, { className: 'report-link', id: heading }),
-    element('blockquote', report.text, { className: 'reported keep-lines' }),
-    checkStatus ? element('p', checkStateWords(checkStatus), { className: 'hint', role: 'status' }) : checkForm(report, heading));
+    element('blockquote', report.text, { className: 'reported keep-lines', id: words }),
+    checkStatus ? element('p', checkStateWords(checkStatus), { className: 'hint', role: 'status' }) : checkForm(report, `${heading} ${words}`));
   return item;
 }
 

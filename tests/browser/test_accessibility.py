@@ -48,6 +48,7 @@ PAGES = {
         ("pwa.visit_shell", "/shell/visit"),
         ("pwa.child_mode_shell", "/shell/child-mode"),
         ("pwa.child_mode_refused_shell", "/shell/child-mode-refused"),
+        ("pwa.outbox_shell", "/shell/outbox"),
         ("account.set_password", "/set-password/{token}"),
     ],
     "practitioner": [
@@ -96,6 +97,7 @@ PAGES = {
         ("admin.new_child", "/admin/children/new"),
         ("admin.new_allocation", "/admin/allocations/new"),
         ("admin.edit_user", "/admin/users/{practitioner}/edit"),
+        ("admin.edit_child", "/admin/children/{child}/edit"),
         ("account.account", "/account"),
     ],
 }
@@ -210,9 +212,9 @@ FORMS = [
     ("practitioner", "/cases/{child}/observations/new", "Save observation"),
     ("practitioner", "/cases/{child}/household/new", "Save household change"),
     ("practitioner", "/cases/{child}/voice/new", "Save the child's words"),
-    ("practitioner", "/cases/{child}/escalations/new", "Escalate to my supervisor"),
-    ("practitioner", "/cases/{child}/entries/{report}/triangulate", "Save"),
-    ("supervisor", "/cases/{child}/oversight/new", "Save oversight"),
+    ("practitioner", "/cases/{child}/escalations/new", "Escalate to my team manager"),
+    ("practitioner", "/cases/{child}/entries/{report}/triangulate", "Save check"),
+    ("supervisor", "/cases/{child}/oversight/new", "Save decision"),
 ]
 
 

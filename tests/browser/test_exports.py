@@ -47,7 +47,8 @@ def test_a_team_manager_downloads_the_notes_left_out_by_default_or_included_when
     first, *rows = csv.reader(io.StringIO(
         download(page, "Download these entries as CSV").decode("utf-8-sig")))
     assert first == ["OFFICIAL-SENSITIVE"]
-    assert [row[1] for row in rows[1:]] == ["voice"], "the filter went along with the export"
+    assert [row[1] for row in rows[1:]] == ["Child's own words"], \
+        "the filter went along with the export"
     assert "It was left out of this export." in rows[1][6]
 
     choice.get_by_label("Include them word for word").check()
