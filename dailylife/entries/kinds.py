@@ -133,7 +133,7 @@ TOO_YOUNG = when("seen_alone_not_applicable", True, words="the child is too youn
 VISIT = KindDeclaration(
     "visit", "Visit", fields_macro="visit_entry_fields", summary=_visit_summary,
     questions=(
-        Question("type", "Type of visit", Choice(VISIT_TYPES), required="Choose the type of visit."),
+        Question("type", "Type of visit", Choice(VISIT_TYPES, buttons=True), required="Choose the type of visit."),
         Question("location", "Where", SHORT, help="For example “family home”, “school”."),
         Question("present", "Who was present", Lines(),
                  help="One person per line, with their relationship to the child."),
@@ -181,7 +181,7 @@ OBSERVATION = KindDeclaration(
                  required="Choose what this observation is about."),
         Question("text", "What was seen or heard", LONG,
                  required="Write what was seen or heard; an empty observation cannot be saved."),
-        Question("source", "Where it came from", Choice(SOURCES),
+        Question("source", "Where it came from", Choice(SOURCES, buttons=True),
                  required="Say where this information came from."),
         Question("source_detail", "Who exactly", SHORT, applies=REPORTED,
                  help="For example “school nurse”, “mother”."),
@@ -263,7 +263,7 @@ HOUSEHOLD_CHANGE = KindDeclaration(
     "household_change", "Household change", fields_macro="household_fields",
     summary=_household_summary,
     questions=(
-        Question("change", "Change", Choice(CHANGES), required="Say whether someone joined or left."),
+        Question("change", "Change", Choice(CHANGES, buttons=True), required="Say whether someone joined or left."),
         Question("name", "Name", SHORT,
                  required="Give the person's name (or what the family calls them)."),
         Question("relationship", "Relationship to the child", SHORT,

@@ -150,7 +150,7 @@ def visit_page(child) -> str:
 def fill_visit(page, *, observation: str, words: str):
     """Every part of a visit: the visit itself, an observation, the child's words and a
     household change — four entries."""
-    page.select_option("#type", "planned")
+    page.check("[name=type][value=planned]")
     page.fill("#location", "Home")
     page.fill("#present", "Amy\nMum")
     page.check("#child_seen-0")
@@ -159,11 +159,11 @@ def fill_visit(page, *, observation: str, words: str):
     page.fill("#duration_minutes", "45")
     page.select_option("#observations-0-category", "home_environment")
     page.fill("#observations-0-text", observation)
-    page.select_option("#observations-0-source", "observed")
+    page.check("[name=observations-0-source][value=observed]")
     page.fill("#voice-0-words", words)
     page.select_option("#voice-0-mode", "spoken")
     page.get_by_role("button", name="Add a household change").click()
-    page.select_option("#household_changes-0-change", "joined")
+    page.check("[name=household_changes-0-change][value=joined]")
     page.fill("#household_changes-0-name", "Dan Example")
     page.fill("#household_changes-0-relationship", "Mum's partner")
     page.fill("#analysis", ANALYSIS)

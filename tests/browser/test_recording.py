@@ -28,18 +28,20 @@ def test_a_practitioner_records_a_visit_on_a_tablet_and_finds_it_in_the_chronolo
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a visit to Amy")
     assert axe_violations(page) == []
 
-    page.get_by_label("Type of visit").select_option("unannounced")
+    page.get_by_role("group", name="Type of visit").get_by_label("Unannounced").check()
     page.locator("fieldset:has(legend:text('Was the child seen?'))").get_by_label("Yes").check()
     page.locator("fieldset:has(legend:text('Was the child seen alone?'))").get_by_label("Yes").check()
     first = page.locator("[data-rows=observations] > fieldset").first
     first.get_by_label("What it is about").select_option("home_environment")
     first.get_by_label("What was seen or heard").fill("Cupboards bare; one tin of beans.")
-    first.get_by_label("Where it came from").select_option("observed")
+    first.get_by_role("group", name="Where it came from").get_by_label(
+        "I saw or heard it myself").check()
     page.get_by_role("button", name="Add another observation").click()
     second = page.locator("[data-rows=observations] > fieldset").nth(1)
     second.get_by_label("What it is about").select_option("education")
     second.get_by_label("What was seen or heard").fill("Mum says Amy missed school on Monday.")
-    second.get_by_label("Where it came from").select_option("parent_reported")
+    second.get_by_role("group", name="Where it came from").get_by_label(
+        "A parent or carer told me").check()
     page.locator("[data-rows=voice] > fieldset").first.get_by_label(
         "The child's own words").fill("My tummy hurts when I'm hungry.")
     page.locator("[data-rows=voice] > fieldset").first.get_by_label(

@@ -65,7 +65,7 @@ def test_a_refused_visit_reopens_whole_in_its_form_offline_and_corrected_arrives
     page.get_by_role("button", name="Add another observation").click()
     page.select_option("#observations-1-category", "health")
     page.fill("#observations-1-text", "Her inhaler was empty.")
-    page.select_option("#observations-1-source", "parent_reported")
+    page.check("[name=observations-1-source][value=parent_reported]")
     page.fill("#observations-1-source_detail", "Mum")
     when = page.input_value("#occurred_at")
     save_visit(page, child)
@@ -96,7 +96,7 @@ def test_a_refused_visit_reopens_whole_in_its_form_offline_and_corrected_arrives
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a visit to Amy")
     # Every answer and row is back, as saved.
     expect(page.locator("#occurred_at")).to_have_value(when)
-    expect(page.locator("#type")).to_have_value("planned")
+    expect(page.locator("[name=type][value=planned]")).to_be_checked()
     expect(page.locator("#present")).to_have_value("Amy\nMum")
     expect(page.locator("#child_seen-0")).to_be_checked()
     expect(page.locator("#seen_alone-0")).to_be_checked()

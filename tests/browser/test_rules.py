@@ -52,12 +52,12 @@ def test_an_incomplete_visit_cannot_be_saved_offline_and_the_summary_leads_to_ea
         world, live_server, page, sign_in):
     sign_in(page, world.practitioner)
     open_visit_form_then_lose_signal(page, live_server, world.child)
-    page.select_option("#type", "planned")
+    page.check("[name=type][value=planned]")
     page.check("#child_seen-0")
     page.check("#seen_alone-1")  # not seen alone, and no reason given
     page.select_option("#observations-0-category", "behaviour")
     page.fill("#observations-0-text", "Amy hid under the table when Dan came in.")
-    page.select_option("#observations-0-source", "observed")
+    page.check("[name=observations-0-source][value=observed]")
     page.check("#observations-0-significant")
     page.fill("#voice-0-words", "I don't like it when he shouts.")
     page.get_by_role("button", name="Save visit").click()

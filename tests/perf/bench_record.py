@@ -100,17 +100,18 @@ def confirmed(page, child_url: str) -> None:
     expect(page.locator("#sync-status")).to_contain_text("Nothing waiting", timeout=TIMEOUT_MS)
 
 
+SEEN = "I saw or heard it myself"
 OBSERVATIONS = [
-    ("home_environment", "observed", "Kitchen clean; fridge had milk, bread and fruit."),
-    ("behaviour", "observed", "Played with blocks on the floor and showed me a tower, smiling."),
-    ("interactions", "observed", "Mother helped with a snack without being asked."),
+    ("home_environment", SEEN, "Kitchen clean; fridge had milk, bread and fruit."),
+    ("behaviour", SEEN, "Played with blocks on the floor and showed me a tower, smiling."),
+    ("interactions", SEEN, "Mother helped with a snack without being asked."),
 ]
 
 
 def record_a_standard_visit(hands: Hands, child_url: str) -> None:
     page = hands.page
     hands.tap(page.get_by_role("link", name="Record a visit"))
-    hands.choose(page.get_by_label("Type of visit"), "planned")
+    hands.tap(page.get_by_role("group", name="Type of visit").get_by_label("Planned"))
     hands.write(page.get_by_label("Where", exact=True), "family home")
     hands.tap(yes(page, "Was the child seen?"))
     hands.tap(yes(page, "Was the child seen alone?"))
@@ -123,13 +124,13 @@ def record_a_standard_visit(hands: Hands, child_url: str) -> None:
         row = rows.nth(number)
         hands.choose(row.get_by_label("What it is about"), category)
         hands.write(row.get_by_label("What was seen or heard"), text)
-        hands.choose(row.get_by_label("Where it came from"), source)
+        hands.tap(row.get_by_role("group", name="Where it came from").get_by_label(source))
     words = page.locator("[data-rows=voice] > fieldset").first
     hands.write(words.get_by_label("The child's own words"), "I like it when Mum reads to me.")
     hands.choose(words.get_by_label("How the child communicated it"), "spoken")
     hands.tap(page.get_by_role("button", name="Add a household change"))
     household = page.locator("[data-rows=household_changes] > fieldset").first
-    hands.choose(household.get_by_label("Change"), "joined")
+    hands.tap(household.get_by_role("group", name="Change").get_by_label("Joined the household"))
     hands.write(household.get_by_label("Name"), "Dean")
     hands.write(household.get_by_label("Relationship to the child"), "mother's new partner")
     hands.write(page.get_by_label("What this visit tells us about the child's daily life"),
@@ -169,3 +170,79 @@ def fill_in_the_check(hands: Hands, form) -> None:
 #: The ways of checking one report, by name: a new way is one function of (hands, child_url)
 #: that starts on the child's page and ends at ``confirmed``, added here.
 REPORT_CHECKS = {"in-place": check_in_place, "triangulate-page": check_on_the_triangulate_page}
+
+
+@dataclass
+class Figures:
+    taps: int
+    keys: int
+    free_text: int
+    save_seconds: list[float]
+    task_seconds: list[float]
+
+
+def measure(page, child_url: str, task, runs: int) -> Figures:
+    figures = None
+    for _ in range(runs):
+        page.goto(child_url)
+        hands = Hands(page)
+        started = time.perf_counter()
+        task(hands, child_url)
+        done = time.perf_counter()
+        if figures is None:
+            figures = Figures(hands.taps, hands.keys, hands.free_text, [], [])
+        assert (hands.taps, hands.keys) == (figures.taps, figures.keys), "each run does the same"
+        figures.save_seconds.append(done - hands.saved_at)
+        figures.task_seconds.append(done - started)
+    return figures
+
+
+def first_child_url(page) -> str:
+    return page.locator(".cards h2 a").first.get_attribute("href")
+
+
+def table(rows: dict[str, Figures], runs: int) -> str:
+    lines = [f"{'task':<34} {'taps':>5} {'keys':>5} {'free text':>10} "
+             f"{'save to confirmed':>18} {'whole task':>11}"]
+    for name, figures in rows.items():
+        lines.append(f"{name:<34} {figures.taps:>5} {figures.keys:>5} {figures.free_text:>10} "
+                     f"{statistics.median(figures.save_seconds):>17.2f}s "
+                     f"{statistics.median(figures.task_seconds):>10.2f}s")
+    lines.append(f"(medians of {runs} runs; keys = keystrokes outside free text; free text in "
+                 "characters)")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--report-check", choices=sorted(REPORT_CHECKS),
+                        default="in-place")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app = demo_app(Path(folder))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = signed_in_page(browser, f"http://127.0.0.1:{server.server_port}",
+                                      TABLET_PORTRAIT)
+                page.context.set_default_timeout(TIMEOUT_MS)
+                child_url = first_child_url(page)
+                rows = {
+                    "record a standard visit": measure(page, child_url, record_a_standard_visit,
+                                                       options.runs),
+                    f"check one report ({options.report_check})": measure(
+                        page, child_url, REPORT_CHECKS[options.report_check], options.runs),
+                }
+                browser.close()
+        finally:
+            server.shutdown()
+    print(table(rows, options.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -79,7 +79,12 @@ def signed_in_page(browser, base: str, viewport: dict):
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/cases")
     choose_passphrase(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # The page's Content-Security-Policy refuses eval, so no wait_for_function: once the worker is
+    # ready, a page loaded after it activated is controlled.
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
     return page
 
 
