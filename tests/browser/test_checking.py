@@ -16,7 +16,8 @@ from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
 
 from .conftest import PHONE
-from .test_offline import outbox, wait_for_app, wait_for_outbox
+from .test_offline import (outbox, wait_for_app, wait_for_outbox,
+                           wait_until_sent_after_signal_returns)
 
 BY_WHOM = TRIANGULATION_CHECK[1].required
 
@@ -114,7 +115,7 @@ def test_a_report_checked_offline_is_sent_when_back_online_and_leaves_the_list(
 
     live_server.start()
     page.context.set_offline(False)
-    wait_for_outbox(page, 0)
+    wait_until_sent_after_signal_returns(page)
     assert [(entry.triangulation, entry.data["triangulation_by"]) for entry in checks_of(school)] \
         == [("corroborated", "School attendance record")]
     page.goto(f"/cases/{world.child.id}")

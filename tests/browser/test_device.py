@@ -12,7 +12,7 @@ from .conftest import PASSPHRASE, open_device
 from .test_offline import (READ_META, fill_visit, open_visit_form_then_lose_signal, outbox,
                            outbox_ids, record_visit, save_visit, stored_ids, visit_page,
                            wait_for_app, wait_for_draft, wait_for_key, wait_for_outbox,
-                           wait_until)
+                           wait_until, wait_until_sent_after_signal_returns)
 
 MARKER = "Quokka-7731-marker"
 STORES = ["outbox", "drafts", "briefs", "media", "vaults", "meta"]
@@ -170,7 +170,7 @@ def test_the_right_passphrase_unlocks_and_five_wrong_ones_keep_what_waits(
     expect(page.locator("[data-outbox=waiting] li")).to_have_count(4)
     live_server.start()
     again.set_offline(False)
-    wait_for_outbox(page, 0)
+    wait_until_sent_after_signal_returns(page)
     assert stored_ids(child) == recorded
 
 
@@ -256,7 +256,7 @@ def test_entries_stuck_on_the_tablet_are_exported_sealed_and_imported_by_the_sup
     live_server.start()  # the tablet's signal comes back: its copies arrive as duplicates
     page.context.set_offline(False)
     page.reload()
-    wait_for_outbox(page, 0)
+    wait_until_sent_after_signal_returns(page)
     assert stored_ids(child) == recorded
 
 

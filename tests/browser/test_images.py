@@ -14,7 +14,8 @@ from dailylife.media.models import Media
 from dailylife.media.operations import path_of
 
 from .test_offline import (fill_visit, open_visit_form_then_lose_signal, save_visit, visit_page,
-                           wait_for_app, wait_for_draft, wait_for_outbox, wait_until)
+                           wait_for_app, wait_for_draft, wait_for_outbox, wait_until,
+                           wait_until_sent_after_signal_returns)
 
 SLOT = "observations-0-images-0-"
 MEDIA_COUNT = """async (wanted) => {
@@ -83,7 +84,7 @@ def test_a_photo_taken_offline_reaches_the_chronology_after_its_visit(
 
     live_server.start()
     page.context.set_offline(False)
-    wait_for_outbox(page, 0)
+    wait_until_sent_after_signal_returns(page)
     wait_until(page, MEDIA_COUNT, 0)
     expect(status).to_contain_text("Online · Nothing waiting")
 
