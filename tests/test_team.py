@@ -301,7 +301,7 @@ def test_each_escalation_is_shown_once_and_each_child_has_one_decision_link(
     ben = children[children.index(f'id="child-{made["Ben Overdue"].id}"'):]
     summary = ben[ben.index("<summary"):ben.index("</summary>")]
     assert "Ben Overdue" in summary and "Pat Practitioner" in summary
-    assert "3 signals" in summary and "Escalation waiting for an answer" in summary
+    assert "3 things to look at" in summary and "Escalation waiting for an answer" in summary
 
 
 def test_the_oversight_page_offers_only_the_signals_the_child_has_raised(world, client_for):

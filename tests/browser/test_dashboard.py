@@ -82,7 +82,7 @@ def test_the_filters_a_manager_chooses_stay_in_the_address_for_a_bookmark(
     page.goto("/cases")
     page.goto(bookmark)
     expect(page.get_by_label("Social worker", exact=True)).to_have_value(str(monday.other_practitioner.id))
-    expect(page.get_by_label("Signal", exact=True)).to_have_value("visit_overdue")
+    expect(page.get_by_label("Thing to look at", exact=True)).to_have_value("visit_overdue")
     expect(page.locator(".team-children > li")).to_have_count(1)
 
 
