@@ -229,7 +229,8 @@ def gunicorn_serving(url: str, scratch: Path):
     log_path = scratch / "gunicorn.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "-c", "python:dailylife.gunicorn_conf", *GUNICORN,
+             "-b", f"127.0.0.1:{port}",
              "dailylife:create_app()"], cwd=REPO, env=environment, stdout=log,
             stderr=subprocess.STDOUT)
     try:
