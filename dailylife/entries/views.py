@@ -8,7 +8,7 @@ from dailylife.access import Action, requires
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
-from dailylife.entries.kinds import KINDS, TRIANGULATION_CHECK
+from dailylife.entries.kinds import CHILD_CONTENT, KINDS, TRIANGULATION_CHECK
 from dailylife.entries.models import Kind
 from dailylife.entries.payload import (answers_of, check_page, form_values, show_errors,
                                        validate_amendment)
@@ -22,7 +22,8 @@ bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
 @bp.app_context_processor
 def entry_words():
     return {"describe": describe.described, "corrections": describe.corrections,
-            "entry_kinds": KINDS, "entry_rules_url": rules_url}
+            "entry_kinds": KINDS, "entry_rules_url": rules_url,
+            "child_content": " ".join(CHILD_CONTENT)}
 
 
 #: Field errors are sent back with 400, so a client that is not a browser sees the failure too.

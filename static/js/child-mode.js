@@ -17,11 +17,13 @@ import { currentUserId } from './store.js';
 import { syncNow, whoAmI } from './sync.js';
 import { lock as lockDevice } from './vault.js';
 
-const CHILD_CONTENT = ['words', 'feeling', 'worries', 'good_things', 'dreams', 'drawing_about'];
 const CONTEXT = 'In child mode: the child chose and typed this themselves on the tablet.';
 
 const childId = window.location.pathname.match(/^\/cases\/([0-9a-f-]{36})\/child-mode$/)?.[1];
 const $ = (selector, within = document) => within.querySelector(selector);
+// What the child said, showed or chose themselves: the server names these answers on the form,
+// from the voice kind's declaration (a voice entry needs at least one of them).
+const CHILD_CONTENT = $('[data-child-form]').dataset.childContent.split(' ');
 const drawing = startDrawing($('[data-canvas]'), [...document.querySelectorAll('.colour')], $('[data-clear]'));
 let work = null; // child-work.js, once what the child made before is back on the page
 

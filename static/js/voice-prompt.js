@@ -1,10 +1,13 @@
 // The record-visit form reminds, never blocks: the child was seen, and nothing in their own
 // words has been added yet. (Without JavaScript the server says the same after saving.)
-const CHILD_CONTENT = /^voice-\d+-(words|feeling|worries|good_things|dreams|drawing_about)$/;
+// What counts as the child's own is named on the reminder by the server, from the voice kind's
+// declaration; a voice row's answers are named voice-<row>-<question>.
+const answerOf = (name) => name.match(/^voice-\d+-(.+)$/)?.[1];
 
 function remind(form, reminder) {
+  const childContent = new Set(reminder.dataset.childContent.split(' '));
   const seen = [...form.elements].some((element) => element.name === 'child_seen' && element.value === 'yes' && element.checked);
-  const heard = [...form.elements].some((element) => CHILD_CONTENT.test(element.name) && element.value.trim() !== '');
+  const heard = [...form.elements].some((element) => childContent.has(answerOf(element.name)) && element.value.trim() !== '');
   reminder.hidden = !(seen && !heard);
 }
 
