@@ -14,9 +14,10 @@ from pypdf import PdfReader
 from dailylife.clock import to_local, utcnow
 from dailylife.entries import operations
 from dailylife.entries.models import Entry
-from dailylife.entries.payload import validate
 from dailylife.extensions import db
 from dailylife.web import NO_LOCAL_TIME
+
+from helpers import record
 
 #: Every page a reader of the child opens, after the child's own page (``/cases/<id>``).
 CHILD_PAGES = ["", "/chronology", "/chronology.csv", "/chronology.pdf", "/voice", "/day"]
@@ -26,21 +27,13 @@ def iso(moment) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def record(world, kind, **data):
-    clean, errors = validate(kind, data)
-    assert not errors, errors
-    entry = operations.add_entry(author=world.practitioner, child=world.child, kind=kind,
-                                 data=clean, occurred_at=utcnow() - timedelta(days=1))
-    db.session.commit()
-    return entry
-
-
 @pytest.fixture
 def a_record(world):
     """A short record of the child: an observation and the child's words, each with its page."""
-    return [record(world, "observation", category="behaviour", text="Played with Lego.",
+    writer, child = world.practitioner, world.child
+    return [record(writer, child, "observation", category="behaviour", text="Played with Lego.",
                    source="observed"),
-            record(world, "voice", words="I like my new school.", mode="spoken")]
+            record(writer, child, "voice", words="I like my new school.", mode="spoken")]
 
 
 def stored_ids() -> set[uuid.UUID]:

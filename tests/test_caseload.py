@@ -4,26 +4,13 @@ on; each card says when the next visit is due, the last visit, and at most two s
 them. The tablet's briefs carry the same order and words."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from dailylife.clock import local_today, local_zone
-from dailylife.entries import operations
-from dailylife.entries.payload import validate
+from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.signals.catalogue import AUDIENCE, SIGNAL_IDS
 
-
-def days_ago(days: int) -> datetime:
-    """Noon (local) ``days`` days before today, as the aware moment the app stores."""
-    day = local_today() - timedelta(days=days)
-    return datetime(day.year, day.month, day.day, 12, tzinfo=local_zone()).astimezone(UTC)
-
-
-def write(author, child, kind, when, **data):
-    clean, errors = validate(kind, data)
-    assert not errors, errors
-    operations.add_entry(author=author, child=child, kind=kind, data=clean, occurred_at=when)
-    db.session.commit()
+from helpers import days_ago, record as write
 
 
 def visit(author, child, days: int, *, alone=True, seen=True):

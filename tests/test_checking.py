@@ -15,8 +15,10 @@ from dailylife.clock import utcnow
 from dailylife.entries import history, operations
 from dailylife.entries.kinds import TRIANGULATION_CHECK
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import validate, validate_amendment
+from dailylife.entries.payload import validate
 from dailylife.extensions import db
+
+from helpers import amend
 
 
 def report(author, child, text, *, days_ago=2, source_detail="mother"):
@@ -28,14 +30,6 @@ def report(author, child, text, *, days_ago=2, source_detail="mother"):
                                  occurred_at=utcnow() - timedelta(days=days_ago))
     db.session.commit()
     return entry
-
-
-def amend(author, entry, **data):
-    version = history.version_of(entry)
-    clean, errors = validate_amendment(version, {"based_on": str(version.latest_id), **data})
-    assert not errors, errors
-    operations.amend_entry(author=author, version=version, data=clean)
-    db.session.commit()
 
 
 class Forms(HTMLParser):

@@ -4,15 +4,17 @@ import csv
 import html
 import io
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
-from dailylife.clock import from_local, local_today, to_local
-from dailylife.entries import history, operations, payload
+from dailylife.clock import from_local, to_local
+from dailylife.entries import operations, payload
 from dailylife.extensions import db
+
+from helpers import amend, days_ago
 
 CSV_HEADER = ["When it happened", "Kind", "What it is about", "Where it came from",
               "Checked against others", "Significant", "Summary", "Written by", "Role", "Recorded",
@@ -31,21 +33,6 @@ def add(world, kind, at, *, author=None, child=None, **data):
 def observe(world, text, at, **extra):
     return add(world, "observation", at, **{"category": "behaviour", "source": "observed",
                                             "text": text, **extra})
-
-
-def amend(world, entry, author=None, **changes):
-    clean, errors = payload.validate_amendment(history.version_of(entry), changes)
-    assert not errors, errors
-    amendment = operations.amend_entry(author=author or world.practitioner,
-                                       version=history.version_of(entry), data=clean)
-    db.session.commit()
-    return amendment
-
-
-def days_ago(days: int, hour: int = 10):
-    """``hour`` o'clock on the local date ``days`` before today's: the app counts days in the
-    service's time zone, so a test that counted them in UTC failed late on a summer evening."""
-    return from_local(datetime.combine(local_today() - timedelta(days=days), time(hour)))
 
 
 def url(world, suffix="", **args):
@@ -132,7 +119,7 @@ def test_significant_entries_are_visibly_marked(world, client_for):
 def test_an_amended_entry_shows_its_current_version_marked_amended_with_a_link_to_history(
         world, client_for):
     entry = observe(world, "Amy had a bruise on her left arm.", days_ago(4))
-    amend(world, entry, text="Amy had a bruise on her right arm.", reason="Wrong arm.")
+    amend(world.practitioner, entry, text="Amy had a bruise on her right arm.", reason="Wrong arm.")
     page = get(client_for(world.practitioner), world).get_data(as_text=True)
     assert row_ids(page) == [str(entry.id)], "the amendment is not a row of its own"
     assert "right arm" in page and "left arm" not in page
@@ -142,7 +129,7 @@ def test_an_amended_entry_shows_its_current_version_marked_amended_with_a_link_t
 
 def test_the_amendment_filter_shows_the_amendment_rows_themselves(world, client_for):
     entry = observe(world, "Kitchen dirty.", days_ago(4))
-    amendment = amend(world, entry, text="Kitchen untidy.", reason="Overstated.")
+    amendment = amend(world.practitioner, entry, text="Kitchen untidy.", reason="Overstated.")
     page = get(client_for(world.practitioner), world, kind="amendment").get_data(as_text=True)
     assert row_ids(page) == [str(amendment.id)]
     assert "Corrected (What was seen or heard): Overstated." in page
@@ -150,7 +137,7 @@ def test_the_amendment_filter_shows_the_amendment_rows_themselves(world, client_
 
 def test_a_withdrawn_entry_is_struck_through_and_marked_withdrawn_never_hidden(world, client_for):
     entry = observe(world, "Wrong child's notes.", days_ago(4))
-    amend(world, entry, withdrawn=True, reason="Entered on the wrong record.")
+    amend(world.practitioner, entry, withdrawn=True, reason="Entered on the wrong record.")
     page = get(client_for(world.practitioner), world).get_data(as_text=True)
     assert row_ids(page) == [str(entry.id)]
     assert "<del class=\"summary\">Wrong child&#39;s notes.</del>" in page
@@ -206,7 +193,7 @@ def test_filter_significant_includes_entries_a_correction_marked_significant(wor
                      impact="Frightened.", action_taken="Discussed with manager.")
     later = observe(world, "Flinched.", days_ago(2))
     observe(world, "Smiled.", days_ago(1))
-    amend(world, later, significant=True, impact="Fear of adults.", action_taken="Strategy call.",
+    amend(world.practitioner, later, significant=True, impact="Fear of adults.", action_taken="Strategy call.",
           reason="On reflection this matters.")
     page = get(client_for(world.practitioner), world, significant="1").get_data(as_text=True)
     assert row_ids(page) == [str(marked.id), str(later.id)]
@@ -402,8 +389,8 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
 def test_csv_marks_withdrawn_entries_and_shows_the_current_version(world, client_for):
     withdrawn = observe(world, "Not about this child.", days_ago(3))
     corrected = observe(world, "Kitchen dirty.", days_ago(2))
-    amend(world, withdrawn, withdrawn=True, reason="Wrong record.")
-    amend(world, corrected, text="Kitchen untidy.", reason="Overstated.")
+    amend(world.practitioner, withdrawn, withdrawn=True, reason="Wrong record.")
+    amend(world.practitioner, corrected, text="Kitchen untidy.", reason="Overstated.")
     summaries = [row[6] for row in csv_rows(get(client_for(world.practitioner), world, ".csv"))[1:]]
     assert summaries == ["[Withdrawn: entered in error] Not about this child.", "Kitchen untidy."]
 

@@ -20,6 +20,8 @@ from dailylife.entries.payload import validate
 from dailylife.entries.schema import DRAFT
 from dailylife.extensions import db
 
+from helpers import record
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -181,12 +183,9 @@ def test_an_amendment_based_on_something_that_is_not_an_entry_id_is_refused(worl
 
 def test_a_supervisor_corrects_an_oversight_whose_action_has_a_due_date(world, client_for):
     due = (to_local(utcnow()) + timedelta(days=7)).date().isoformat()
-    clean, errors = validate("oversight", {"summary": "Plan agreed.", "actions": [
-        {"action": "Call school", "owner": "Pat", "due": due}]})
-    assert not errors
-    entry = operations.add_entry(author=world.supervisor, child=world.child, kind="oversight",
-                                 data=clean, occurred_at=utcnow() - timedelta(hours=1))
-    db.session.commit()
+    entry = record(world.supervisor, world.child, "oversight", utcnow() - timedelta(hours=1),
+                   summary="Plan agreed.", actions=[{"action": "Call school", "owner": "Pat",
+                                                     "due": due}])
     client = client_for(world.supervisor)
     url = f"/cases/{world.child.id}/entries/{entry.id}/amend"
     page = client.get(url)

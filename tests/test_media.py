@@ -22,17 +22,15 @@ from dailylife.extensions import db
 from dailylife.media.models import Media
 from dailylife.media.operations import path_of
 
+from helpers import record
+
 OBSERVATION = {"category": "home_environment", "text": "The fridge was empty.", "source": "observed"}
 WORDS = {"words": "This is my house and my dog.", "mode": "drawing"}
 
 
 def add(author, child, kind="observation", data=None):
-    clean, errors = payload.validate(kind, data or (OBSERVATION if kind == "observation" else WORDS))
-    assert not errors
-    entry = entry_operations.add_entry(author=author, child=child, kind=kind, data=clean,
-                                       occurred_at=utcnow() - timedelta(hours=1))
-    db.session.commit()
-    return entry
+    answers = data or (OBSERVATION if kind == "observation" else WORDS)
+    return record(author, child, kind, utcnow() - timedelta(hours=1), **answers)
 
 
 def upload(client, entry_id, content: bytes, *, media_id=None, kind="photo", caption="Fridge",

@@ -7,10 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from dailylife.clock import to_local, utcnow
-from dailylife.entries import history, operations, payload
+from dailylife.entries import history, payload
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import validate
 from dailylife.extensions import db
+
+from helpers import record
 
 
 def local_input(moment: datetime) -> str:
@@ -136,15 +137,6 @@ def test_text_keeps_every_character_and_is_escaped_on_output(world, client_for):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
     assert "مرحبا 👋" in html
-
-
-def record(author, child, kind, when=None, **data):
-    clean, errors = validate(kind, data)
-    assert not errors, errors
-    entry = operations.add_entry(author=author, child=child, kind=kind, data=clean,
-                                 occurred_at=when or utcnow() - timedelta(days=1))
-    db.session.commit()
-    return entry
 
 
 def test_an_author_corrects_an_entry_and_the_history_keeps_the_original(world, client_for):

@@ -12,13 +12,15 @@ from dailylife import create_app
 from dailylife.children import kept
 from dailylife.clock import utcnow
 from dailylife.config import UnsafeConfiguration
-from dailylife.entries import history, operations
-from dailylife.entries.payload import validate, validate_amendment
+from dailylife.entries import operations
+from dailylife.entries.payload import validate
 from dailylife.extensions import db
 from dailylife.signals import compute
 from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 from dailylife.signals.settings import bank_holidays
 from dailylife.signals.workdays import add_working_days, working_days_after
+
+from helpers import amend, record as write
 
 LONDON = ZoneInfo("Europe/London")
 ENGLAND = bank_holidays("GB", "ENG")
@@ -33,30 +35,12 @@ def ago(days: float) -> datetime:
     return utcnow() - timedelta(days=days)
 
 
-def write(author, child, kind, when, recorded=None, **data):
-    clean, errors = validate(kind, data)
-    assert not errors, errors
-    entry = operations.add_entry(author=author, child=child, kind=kind, data=clean,
-                                 occurred_at=when, recorded_at=recorded)
-    db.session.commit()
-    return entry
-
-
 def visit(author, child, when, *, seen=True, alone=True, recorded=None, **data):
     answers = {"type": "planned", "child_seen": seen, **data}
     if seen and alone is not None:
         answers.update(seen_alone=alone, seen_alone_reason=None if alone else "Mother stayed.")
     return write(author, child, "visit", when, recorded, **{k: v for k, v in answers.items()
                                                             if v is not None})
-
-
-def amend(author, entry, **data):
-    version = history.version_of(entry)
-    clean, errors = validate_amendment(version, {"reason": "Correction.",
-                                                 "based_on": str(version.latest_id), **data})
-    assert not errors, errors
-    operations.amend_entry(author=author, version=version, data=clean)
-    db.session.commit()
 
 
 def signals(child, now=None, reader=None) -> dict:

@@ -10,22 +10,14 @@ from dailylife.audit import AuditEvent
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries import operations
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import validate
 from dailylife.extensions import db
 from dailylife.people.models import Role
+
+from helpers import record as write
 
 
 def ago(days: float):
     return utcnow() - timedelta(days=days)
-
-
-def write(author, child, kind, when, **data):
-    clean, errors = validate(kind, data)
-    assert not errors, errors
-    entry = operations.add_entry(author=author, child=child, kind=kind, data=clean,
-                                 occurred_at=when)
-    db.session.commit()
-    return entry
 
 
 def local_input(moment) -> str:

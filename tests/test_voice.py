@@ -5,17 +5,18 @@ import csv
 import io
 import re
 import uuid
-from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
-from dailylife.clock import from_local, local_today, to_local, utcnow
-from dailylife.entries import history, operations, payload
+from dailylife.clock import to_local, utcnow
+from dailylife.entries import history, payload
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.people.models import Role
+
+from helpers import amend, days_ago, record
 
 #: Texts only the team may read: none may appear in anything an advocate is shown.
 RECORD_MARKERS = {
@@ -27,30 +28,6 @@ RECORD_MARKERS = {
     "legal status": "Child protection plan",
 }
 CONFIDENTIAL_WORDS = "I don't want my social worker to know I hide under the bed."
-
-
-def days_ago(days: int, hour: int = 10):
-    """``hour`` o'clock on the local date ``days`` before today's: the app counts days in the
-    service's time zone, so a test that counted them in UTC failed late on a summer evening."""
-    return from_local(datetime.combine(local_today() - timedelta(days=days), time(hour)))
-
-
-def record(author, child, kind, at=None, **data):
-    clean, errors = payload.validate(kind, data)
-    assert not errors, errors
-    entry = operations.add_entry(author=author, child=child, kind=kind, data=clean,
-                                 occurred_at=at or days_ago(2))
-    db.session.commit()
-    return entry
-
-
-def amend(author, entry, **changes):
-    version = history.version_of(entry)
-    clean, errors = payload.validate_amendment(version, changes)
-    assert not errors, errors
-    amendment = operations.amend_entry(author=author, version=version, data=clean)
-    db.session.commit()
-    return amendment
 
 
 def a_whole_record(world) -> dict[str, Entry]:

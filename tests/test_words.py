@@ -15,12 +15,14 @@ import pytest
 from pypdf import PdfReader
 
 from dailylife.clock import utcnow
-from dailylife.entries import history, operations, payload
+from dailylife.entries import operations, payload
 from dailylife.entries.declare import Choice, Many
 from dailylife.entries.kinds import KINDS, REPORTED_SOURCES
 from dailylife.extensions import db
 from dailylife.people.models import Role
 from dailylife.signals.catalogue import SIGNALS
+
+from helpers import amend
 
 #: What a person never reads: a code written with underscores (``no_access``), a Python boolean.
 RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\b(?:True|False)\b")
@@ -66,16 +68,6 @@ def add(author, child, kind, days_ago=1, **data):
                                  occurred_at=utcnow() - timedelta(days=days_ago))
     db.session.commit()
     return entry
-
-
-def amend(author, entry, **changes):
-    version = history.version_of(entry)
-    clean, errors = payload.validate_amendment(version, {"based_on": str(version.latest_id),
-                                                         **changes})
-    assert not errors, errors
-    amendment = operations.amend_entry(author=author, version=version, data=clean)
-    db.session.commit()
-    return amendment
 
 
 def options(kind: str, name: str) -> tuple[tuple[str, str], ...]:
