@@ -213,6 +213,10 @@ ACCESS = {
     "entries.new_oversight": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
+    # History flags are the team supervisor's to record, as decisions are (test_standing_facts.py).
+    "entries.new_history_flag": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     "entries.new_escalation": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),

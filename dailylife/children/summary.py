@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from dailylife.access import Action, actions_on
+from dailylife.children import standing
 from dailylife.clock import local_today
 from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.history import Version
@@ -139,7 +140,8 @@ def facts_for(user, child) -> dict:
         facts["latest_voice"] = latest_voices(ids, Action.READ_CONFIDENTIAL in allowed)[child.id]
     if Action.READ_RECORD in allowed:
         last_visit, last_seen_alone = latest_visits(ids)[child.id]
-        facts.update(household=households(ids)[child.id], last_visit=last_visit,
+        facts.update(history_flags=standing.history_flags(ids)[child.id],
+                     household=households(ids)[child.id], last_visit=last_visit,
                      last_seen_alone=last_seen_alone, unverified=unverified_reports(ids)[child.id],
                      signals=signals.for_child(child))
     return facts

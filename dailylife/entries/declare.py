@@ -7,6 +7,7 @@ server and the tablet validate with, ``entries.forms`` into the WTForms form of 
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 #: The longest text a practitioner may write in one field (characters), documented in the README.
 TEXT_LIMIT = 20_000
@@ -168,6 +169,9 @@ class KindDeclaration:
     fields_macro: str | None = None
     #: What the entry says in one line of the chronology and the CSV (its data, as it reads now).
     summary: Callable[[dict], str] | None = None
+    #: Checks that change with the day, which a published schema cannot hold (a year not yet
+    #: come): ``(data, today) -> {field: [messages]}``, run by the server after the schema.
+    check: Callable[[dict, date], dict] | None = None
 
     def question(self, name: str) -> Question | None:
         return next((question for question in self.questions if question.name == name), None)

@@ -79,6 +79,7 @@ def write_histories(people: dict, children: list, today) -> None:
         if number == 0:
             _household_change(practitioner, child, _at(start + timedelta(days=100), 16))
             _advocate_notes(people[Role.ADVOCATE], child, today)
+            _history_flag(supervisor, child, _at(start + timedelta(days=3), 10))
         _corroborate_first_report(practitioner, child)
 
 
@@ -129,6 +130,16 @@ def _household_change(author, child, when) -> None:
                          occurred_at=when)
     concern = _clean("observation", _named(OBSERVATIONS[7], child.known_as))
     operations.add_entry(author=author, child=child, kind=Kind.OBSERVATION, data=concern,
+                         occurred_at=when)
+
+
+def _history_flag(author, child, when) -> None:
+    """What the transfer summary from the family's last authority said about an older brother."""
+    flag = _clean("history_flag", dict(
+        what="removal", about="sibling", sibling="Kai (older brother, now 15)", when="2018",
+        source="transfer summary from Northshire children's services",
+        details="Kai was accommodated for four months after Mum's hospital admission."))
+    operations.add_entry(author=author, child=child, kind=Kind.HISTORY_FLAG, data=flag,
                          occurred_at=when)
 
 

@@ -7,6 +7,9 @@ anything, the words on pages and in exports, and the access table are all derive
 The ``data`` keys are those of DESIGN.md section 4.
 """
 
+import re
+from datetime import date
+
 from dailylife.entries.declare import (Choice, Day, KindDeclaration, Lines, Many, Number,
                                        Question, Reference, Rows, Rule, Text, Tick, YesNo, when,
                                        NOT_BLANK)
@@ -84,11 +87,20 @@ RISK_FACTORS = (
     ("other", "Other"),
 )
 
+HISTORY_WHAT = (
+    ("care_proceedings", "Earlier care proceedings"),
+    ("removal", "Earlier removal from a parent's care"),
+    ("child_protection_plan", "Earlier child protection plan"),
+    ("other", "Something else in the family's history"),
+)
+HISTORY_ABOUT = (("this_child", "This child"), ("sibling", "A brother or sister"))
+
 #: Words for codes stored in entries, by key (the CSV's typed columns keep the codes).
 LABELS = {
     "category": dict(CATEGORIES), "source": dict(SOURCES), "triangulation": dict(TRIANGULATION),
     "mode": dict(MODES), "type": dict(VISIT_TYPES), "risk_factors": dict(RISK_FACTORS),
     "feeling": dict(FEELINGS), "change": dict(CHANGES), "time_of_day": dict(TIMES_OF_DAY),
+    "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT),
 }
 
 LONG = Text()
@@ -316,6 +328,73 @@ ESCALATION = KindDeclaration(
     ),
 )
 
+#: A year in a text, the way people write when something happened ("2019", "spring 2021").
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
+_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+WHEN_IN_FUTURE = ("This is in the future. Say when it happened; a year is enough, for example "
+                  "“2019”.")
+
+
+def _when_problems(data: dict, today: date) -> dict:
+    """A history flag's "when" is free text ("spring 2019", "2016 to 2017"): refused if a year or
+    a date in it has not come yet, which a published schema cannot check (it changes with the
+    day)."""
+    when = data.get("when") or ""
+    days = [date.fromisoformat(found) for found in _DAY.findall(when) if _is_day(found)]
+    if any(day > today for day in days) or any(int(year) > today.year
+                                               for year in _YEAR.findall(when)):
+        return {"when": [WHEN_IN_FUTURE]}
+    return {}
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _history_summary(data: dict) -> str:
+    what = LABELS["what"].get(data.get("what"), data.get("what"))
+    about = (f"a brother or sister, {data['sibling']}" if data.get("about") == "sibling"
+             else "this child")
+    parts = [f"History: {what} ({about})", data.get("when"), f"Known from {data.get('source')}"]
+    return ". ".join(part for part in parts if part) + "."
+
+
+ABOUT_SIBLING = when("about", "sibling", words="it is about a brother or sister")
+OTHER_HISTORY = when("what", "other", words="it is something else in the family's history")
+HISTORY_FLAG = KindDeclaration(
+    "history_flag", "History flag", action="record_oversight", fields_macro="history_flag_fields",
+    summary=_history_summary, check=_when_problems,
+    questions=(
+        Question("what", "What happened before", Choice(HISTORY_WHAT),
+                 required="Choose what happened before."),
+        Question("about", "About whom", Choice(HISTORY_ABOUT, buttons=True),
+                 required="Say whether it is about this child or a brother or sister."),
+        Question("sibling", "Which brother or sister", SHORT, applies=ABOUT_SIBLING,
+                 required="Say which brother or sister it is about (their name)."),
+        Question("source", "Where this is known from", SHORT,
+                 required="Say where this is known from, for example “Leeds children's services "
+                          "records” or “mother told me”: a history flag without its source "
+                          "cannot be weighed.",
+                 help="Another authority's records, a court order, what a parent said."),
+        Question("when", "When", SHORT,
+                 help="Roughly is enough: “2019”, “spring 2021”, “2016 to 2017”, or a date."),
+        Question("details", "Details", LONG,
+                 help="What is known, and what is not yet known."),
+    ),
+    rules=(
+        Rule("details", "Say what happened: “something else” needs its details.",
+             {"if": OTHER_HISTORY.schema,
+              "then": {"required": ["details"],
+                       "properties": {"details": {"type": "string", "pattern": NOT_BLANK}}}}),
+    ),
+)
+"""A standing fact of the child's or a sibling's history, recorded by the team's supervisor: it
+stays at the top of the child's page, on the team dashboard and on the tablet."""
+
 AMENDMENT_META = (
     Question("reason", "Why this is being corrected", LONG,
              required="Say why the entry is being corrected or withdrawn."),
@@ -355,7 +434,7 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, OVERSIGHT,
-                                      ESCALATION)}
+                                      ESCALATION, HISTORY_FLAG)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

@@ -26,6 +26,7 @@ class Kind(enum.StrEnum):
     OVERSIGHT = "oversight"
     AMENDMENT = "amendment"
     ESCALATION = "escalation"
+    HISTORY_FLAG = "history_flag"
 
     @property
     def label(self) -> str:

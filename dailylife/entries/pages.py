@@ -136,6 +136,10 @@ class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
     save = SubmitField("Escalate to my team manager")
 
 
+class HistoryFlagPage(OccurredAtMixin, FlaskForm, KIND_FORMS["history_flag"]):
+    save = SubmitField("Save history flag")
+
+
 class TriangulationPage(FlaskForm, TriangulationForm):
     based_on = HiddenField()
     save = SubmitField("Save check")

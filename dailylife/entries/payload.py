@@ -9,15 +9,16 @@ from datetime import date
 
 from wtforms import FieldList
 
-from dailylife.clock import to_local
+from dailylife.clock import local_today, to_local
 from dailylife.entries.declare import Day, Lines, Rows, Tick
 from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, REPORTED_SOURCES,
                                      TRIANGULATION, TRIANGULATION_CHECK, TRIANGULATION_KEYS)
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
 
 #: Correcting these would move the entry between chronology filters, or show the team what the
-#: child did not agree to share (or hide what it has read): withdraw and re-record.
-FIXED_KEYS = ("category", "source", "share_with_team")
+#: child did not agree to share (or hide what it has read): withdraw and re-record. By kind: the
+#: same key of another kind (a history flag's source) is only words, and is corrected as such.
+FIXED_KEYS = {"observation": ("category", "source"), "voice": ("share_with_team",)}
 
 CHECKERS = {name: Checker(kind_schema(declaration)) for name, declaration in KINDS.items()}
 #: The meta answers of a correction; its other keys are the corrected answers of the amended kind.
@@ -29,10 +30,16 @@ def validate(kind: str, data) -> tuple[dict | None, dict]:
     """(the data as stored, {}) or (None, {field: [messages]})."""
     if kind not in KINDS:
         return None, {"kind": [f"Unknown kind “{kind}”. Use one of: {', '.join(KINDS)}."]}
-    errors = CHECKERS[kind].problems(data)
+    errors = CHECKERS[kind].problems(data) or dated_problems(kind, data)
     if errors:
         return None, errors
     return STORED[kind](data), {}
+
+
+def dated_problems(kind: str, data: dict) -> dict:
+    """What the kind's own check of today's date finds in answers that passed its schema."""
+    check = KINDS[kind].check
+    return check(data, local_today()) if check is not None else {}
 
 
 def storing(questions) -> Callable[[dict], dict]:
@@ -183,7 +190,7 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
                      if version.data.get(key) != value}
     if triangulation:
         errors.update(_triangulation_problems(version, triangulation, meta))
-    for key in FIXED_KEYS:
+    for key in FIXED_KEYS.get(kind, ()):
         if key in corrections and corrections[key] != version.data.get(key):
             errors[key] = ["This cannot be corrected. Withdraw the entry (entered in error) and "
                            "record it again with the right answer."]
@@ -192,7 +199,7 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
               if key not in TRIANGULATION_KEYS}
     asked = without_unasked(questions, merged)
     corrections.update({key: None for key in merged if key not in asked})
-    errors.update(CHECKERS[kind].problems(asked))
+    errors.update(CHECKERS[kind].problems(asked) or dated_problems(kind, asked))
     corrected = STORED[kind](asked) if not errors else asked
     changed = {key: corrected.get(key) for key in corrections
                if version.data.get(key) != corrected.get(key)}

@@ -111,6 +111,8 @@ SINGLE_ENTRY_PAGES = {
     Kind.OVERSIGHT: ("Record a management decision", "Management decision saved."),
     Kind.ESCALATION: ("Escalate a concern", "Escalated: your team manager sees it at the top of "
                       "their dashboard until they answer it."),
+    Kind.HISTORY_FLAG: ("Record a history flag", "History flag saved: it stays at the top of the "
+                        "child's page, on your dashboard and on the social worker's tablet."),
 }
 
 
@@ -160,6 +162,14 @@ def new_household_change(child):
 @requires(Action.RECORD)
 def new_escalation(child):
     return _single_entry(child, Kind.ESCALATION, pages.EscalationPage())
+
+
+@bp.route("/history-flags/new", methods=["GET", "POST"])
+@requires(Action.RECORD_OVERSIGHT)
+def new_history_flag(child):
+    """Earlier proceedings, removals or plans of the child or a sibling: decided by the team's
+    supervisor, who weighs the source."""
+    return _single_entry(child, Kind.HISTORY_FLAG, pages.HistoryFlagPage())
 
 
 @bp.route("/oversight/new", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from flask import g
 
 from dailylife.access import Action, actions_on_each, visible_children_query
-from dailylife.children import kept, summary
+from dailylife.children import kept, standing, summary
 from dailylife.children.caseload import Card, cards_for
 from dailylife.clock import local_today
 from dailylife.extensions import db
@@ -118,6 +118,7 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
     voices = _voices(reads)
     readers = [child_id for child_id, what in reads.items() if what.record]
     visits, households = summary.latest_visits(readers), summary.households(readers)
+    flags = standing.history_flags(readers)
     unverified = summary.unverified_reports(readers)
     parts = {}
     for child_id, what in reads.items():
@@ -127,6 +128,7 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
         if what.record:
             last_visit, last_seen_alone = visits[child_id]
             part.update(
+                history_flags=[flag.as_json() for flag in flags[child_id]],
                 household=[{"name": member.name, "relationship": member.relationship,
                             "since": member.since.isoformat(),
                             "risk_factors": list(member.risk_factors)}

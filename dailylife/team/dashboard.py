@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from dailylife.children import standing
 from dailylife.children.models import Child
+from dailylife.children.standing import HistoryFlag
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.people.models import Allocation, CaseRole, Role, User
@@ -32,6 +34,13 @@ class ChildRow:
     child: Child
     signals: list[Signal]
     practitioners: list[User]
+    #: Standing facts, shown as a marker on the folded row whatever the signals say.
+    history_flags: list[HistoryFlag] = field(default_factory=list)
+
+    @property
+    def history_words(self) -> str:
+        """The marker's words: what is known, each once, in the order of the flags."""
+        return "; ".join(dict.fromkeys(flag.what_label for flag in self.history_flags))
 
     @property
     def escalations(self) -> list[Signal]:
@@ -135,10 +144,13 @@ def for_team(supervisor: User) -> Dashboard:
     children = db.session.scalars(
         sa.select(Child).where(Child.team_id == team_id).order_by(Child.name)).all()
     signals = compute.for_children(children, reader=supervisor)
-    allocated = _allocated([child.id for child in children])
+    ids = [child.id for child in children]
+    allocated = _allocated(ids)
+    flags = standing.history_flags(ids)
     people = _people(team_id, {user_id for held in allocated.values() for user_id in held})
     rows = sorted((ChildRow(child, signals[child.id],
-                            [people[user_id] for user_id in allocated.get(child.id, [])])
+                            [people[user_id] for user_id in allocated.get(child.id, [])],
+                            flags[child.id])
                    for child in children), key=ChildRow.urgency)
     members = [user for user in people.values() if user.team_id == team_id
                and user.role is Role.PRACTITIONER and user.active]

@@ -100,6 +100,17 @@ async function riskWords() {
   return (code) => answers[code] ?? code.replaceAll('_', ' ');
 }
 
+// A standing fact of the child's history, in the words of the online page (_history_flags.html).
+function historyFlagItem(flag) {
+  const item = element('li', '', { className: 'history-flag' });
+  item.dataset.historyFlag = flag.what;
+  item.append(element('strong', flag.what_label), ` — ${flag.about_words}${flag.when ? `, ${flag.when}` : ''}.`,
+    element('span', `Known from: ${flag.source}.`, { className: 'history-flag-source' }));
+  if (flag.details) item.append(element('span', flag.details, { className: 'history-flag-details' }));
+  item.append(element('span', `Recorded ${day(flag.recorded_at)} by ${flag.recorded_by}.`, { className: 'hint' }));
+  return item;
+}
+
 async function renderChild(container) {
   const brief = await briefOf(childIdInPath());
   document.querySelector('[data-offline-empty]').hidden = Boolean(brief);
@@ -110,7 +121,10 @@ async function renderChild(container) {
     // What the brief leaves out for this user (an advocate: the record) is left off the page.
     const fact = field.closest('dl > div, section');
     if (fact) fact.hidden = !(field.dataset.field in brief);
-    if (field.dataset.field === 'household') {
+    if (field.dataset.field === 'history_flags') {
+      field.replaceChildren(...(value ?? []).map(historyFlagItem));
+      if (fact) fact.hidden = !value?.length;
+    } else if (field.dataset.field === 'household') {
       const risks = await riskWords();
       field.replaceChildren(...(value ?? []).map((member) => element('li',
         `${member.name} — ${member.relationship}${member.risk_factors.length ? ` (known risks: ${member.risk_factors.map(risks).join(', ')})` : ''}`)));

@@ -81,6 +81,7 @@ PAGES = {
         ("children.child_page", "/cases/{child}"),
         ("chronology.chronology", "/cases/{child}/chronology"),
         ("entries.new_oversight", "/cases/{child}/oversight/new"),
+        ("entries.new_history_flag", "/cases/{child}/history-flags/new"),
         ("entries.entry_detail", "/cases/{child}/entries/{escalation}"),
     ],
     "advocate": [
@@ -156,8 +157,8 @@ def _clean(kind: str, data: dict) -> dict:
 @pytest.fixture
 def addresses(world) -> dict:
     """Six months of the demo history for world.child (visits, observations, the child's words,
-    a household change, oversight, a corrected report, an advocate's notes), plus an escalation,
-    a photo and a set-password link: what fills the braces in ``PAGES``."""
+    a household change, oversight, a history flag, a corrected report, an advocate's notes), plus
+    an escalation, a photo and a set-password link: what fills the braces in ``PAGES``."""
     people = {Role.PRACTITIONER: world.practitioner, Role.SUPERVISOR: world.supervisor,
               Role.ADVOCATE: world.advocate}
     demo_history.write_histories(people, [world.child], local_today())
@@ -215,6 +216,7 @@ FORMS = [
     ("practitioner", "/cases/{child}/escalations/new", "Escalate to my team manager"),
     ("practitioner", "/cases/{child}/entries/{report}/triangulate", "Save check"),
     ("supervisor", "/cases/{child}/oversight/new", "Save decision"),
+    ("supervisor", "/cases/{child}/history-flags/new", "Save history flag"),
 ]
 
 
