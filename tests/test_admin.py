@@ -81,7 +81,7 @@ def test_saving_the_form_unchanged_records_no_change(world, client_for):
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"date_of_birth": "tomorrow"}, "date_of_birth", "cannot be in the future"),
     ({"date_of_birth": "29/02/2016"}, "date_of_birth", "Not a valid date value."),
-    ({"name": ""}, "name", "This field is required."),
+    ({"name": ""}, "name", "Give the child's full name"),
     ({"name": "A" * 201}, "name", "longer than 200 characters"),
     ({"preferred_name": "B" * 101}, "preferred_name", "longer than 100 characters"),
     ({"communication_needs": "C" * 1001}, "communication_needs", "longer than 1000 characters"),

@@ -66,7 +66,7 @@ class Card:
     def priority(self) -> tuple:
         """Overdue visits first (most overdue first), then visits due soon (soonest first), then
         children with signals to act on (most urgent first), then the rest; by name within each."""
-        name = self.child.name.casefold()
+        name = self.child.display_name.casefold()
         left = self.days_left
         if left is not None and left < 0:
             return (0, left, name)

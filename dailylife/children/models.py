@@ -8,6 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailylife.clock import age_on, utcnow
+
+#: How dates of birth and delivery read in the child's details: 3 Mar 2027.
+DAY_FORMAT = "%-d %b %Y"
 from dailylife.extensions import db, stored_enum
 
 
@@ -23,10 +26,22 @@ class LegalStatus(enum.StrEnum):
 
 
 class Child(db.Model):
+    __table_args__ = (
+        #: A child is recorded once born or, before birth, with the date the baby is due.
+        sa.CheckConstraint("date_of_birth IS NOT NULL OR expected_delivery_date IS NOT NULL",
+                           name="born_or_expected"),
+    )
+
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    #: None until the child has a name (an unborn baby): ``display_name`` stands in.
+    name: Mapped[str | None] = mapped_column(sa.String(200))
     preferred_name: Mapped[str | None] = mapped_column(sa.String(100))
-    date_of_birth: Mapped[date]
+    #: None before birth; set by the supervisor's ``birth`` entry (``children.birth``).
+    date_of_birth: Mapped[date | None]
+    #: When an unborn baby is due; kept after the birth (the pre-birth assessment was timed by it).
+    expected_delivery_date: Mapped[date | None]
+    #: The expectant mother's (or parent's) name: an unnamed baby is "Baby of <this>".
+    expectant_parent: Mapped[str | None] = mapped_column(sa.String(200))
     pronouns: Mapped[str | None] = mapped_column(sa.String(40))
     first_language: Mapped[str | None] = mapped_column(sa.String(80))
     communication_needs: Mapped[str | None] = mapped_column(sa.String(1000))
@@ -46,11 +61,39 @@ class Child(db.Model):
     allocations: Mapped[list["Allocation"]] = relationship(back_populates="child")  # noqa: F821
 
     @property
+    def display_name(self) -> str:
+        """The child's name, or for a baby not named yet whose baby it is."""
+        if self.name:
+            return self.name
+        return f"Baby of {self.expectant_parent}" if self.expectant_parent else "Baby, not named yet"
+
+    @property
     def known_as(self) -> str:
-        return self.preferred_name or self.name.split()[0]
+        if self.preferred_name:
+            return self.preferred_name
+        return self.name.split()[0] if self.name else self.display_name
+
+    @property
+    def unborn(self) -> bool:
+        return self.date_of_birth is None
+
+    def born_by(self, day: date) -> bool:
+        """Was the child born on or before ``day``? (A visit before then met the expectant
+        parent, not the child.)"""
+        return self.date_of_birth is not None and self.date_of_birth <= day
 
     def age(self, on: date) -> str:
+        """'3 years 2 months', or before birth 'Unborn, due 3 Mar 2027'."""
+        if self.unborn:
+            return f"Unborn, due {self.expected_delivery_date:{DAY_FORMAT}}"
         return age_on(self.date_of_birth, on)
+
+    @property
+    def birth_words(self) -> str:
+        """'born 3 Mar 2020', or before birth 'unborn, due 3 Mar 2027' (page headings)."""
+        if self.unborn:
+            return f"unborn, due {self.expected_delivery_date:{DAY_FORMAT}}"
+        return f"born {self.date_of_birth:{DAY_FORMAT}}"
 
     def current_allocations(self, today: date) -> list:
         return [a for a in self.allocations if a.is_current(today)]

@@ -67,7 +67,7 @@ def pdf_response(child, html: str) -> Response:
 def page_css(child) -> str:
     """Every page: the protective marking at the top and the bottom (where a council's readers
     look for it), who the record is about at the top, where you are in it at the bottom."""
-    heading = _css_string(f"{child.name} · born {child.date_of_birth:%-d %b %Y} · chronology")
+    heading = _css_string(f"{child.display_name} · {child.birth_words} · chronology")
     marking = _css_string(current_app.config["PROTECTIVE_MARKING"])
     return ("@page { size: A4; margin: 20mm 12mm 18mm;"
             f" @top-left {{ content: {heading}; font-size: 9pt; }}"

@@ -171,7 +171,7 @@ def new_child():
     form = _child_form()
     if form.validate_on_submit():
         child = operations.create_child(actor=current_user, **form.details())
-        flash(f"{child.name} is added to {child.team.name}. Allocate a social worker to them "
+        flash(f"{child.display_name} is added to {child.team.name}. Allocate a social worker to them "
               "next.", "info")
         return redirect(url_for("admin.index"))
     return _form_page(form, "New child")
@@ -182,14 +182,14 @@ def new_child():
 def edit_child(child_id):
     """Correct a child's details with the same form and rules as adding one."""
     child = db.first_or_404(sa.select(Child).where(Child.id == child_id))
-    form = _child_form(obj=child)
+    form = _child_form(child=child)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
         changed = operations.update_child(child, current_user, **form.details())
-        flash(f"{child.name}'s details are saved." if changed
-              else f"Nothing was changed in {child.name}'s details.", "info")
+        flash(f"{child.display_name}'s details are saved." if changed
+              else f"Nothing was changed in {child.display_name}'s details.", "info")
         return redirect(url_for("admin.index"))
-    return _form_page(form, f"Details of {child.name}")
+    return _form_page(form, f"Details of {child.display_name}")
 
 
 @bp.route("/allocations/new", methods=["GET", "POST"])
@@ -201,7 +201,7 @@ def new_allocation():
         .order_by(User.display_name)).all()
     form.user_id.choices = [SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
                             for u in people]
-    form.child_id.choices = [SelectChoice(str(c.id), c.name) for c in
+    form.child_id.choices = [SelectChoice(str(c.id), c.display_name) for c in
                              db.session.scalars(sa.select(Child).order_by(Child.name))]
     if not form.is_submitted():
         form.start_date.data = local_today()
@@ -215,7 +215,7 @@ def new_allocation():
         except operations.InvalidAllocation as error:
             form.case_role.errors.append(str(error))
         else:
-            flash(f"{allocation.user.display_name} is allocated to {allocation.child.name} as "
+            flash(f"{allocation.user.display_name} is allocated to {allocation.child.display_name} as "
                   f"{allocation.case_role.label.lower()}.", "info")
             return redirect(url_for("admin.index"))
     return _form_page(form, "New allocation")

@@ -8,6 +8,7 @@ from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectC
 from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
+from dailylife.children import birth
 from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today
 from dailylife.people.models import CaseRole, Role
@@ -65,9 +66,20 @@ class TeamForm(FlaskForm):
 
 
 class ChildForm(FlaskForm):
-    name = StringField("Full name", validators=[InputRequired(), Length(max=200)])
+    """A child's details; before birth, an expected delivery date instead of a date of birth
+    (the birth itself is recorded by the team manager, ``children.birth``). Made with ``child=``
+    the child being edited, if any."""
+
+    name = StringField("Full name", validators=[Optional(), Length(max=200)],
+                       description="Leave empty for a baby not named yet.")
+    expectant_parent = StringField(
+        "Expectant parent's name", validators=[Optional(), Length(max=200)],
+        description="For a baby not named yet, shown as “Baby of …”.")
     preferred_name = StringField("Preferred name", validators=[Optional(), Length(max=100)])
-    date_of_birth = DateField("Date of birth", validators=[InputRequired()])
+    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    expected_delivery_date = DateField(
+        "Expected delivery date", validators=[Optional()],
+        description="Before birth, instead of a date of birth.")
     pronouns = StringField("Pronouns", validators=[Optional(), Length(max=40)])
     first_language = StringField("First language", validators=[Optional(), Length(max=80)])
     communication_needs = TextAreaField("Communication needs",
@@ -80,16 +92,58 @@ class ChildForm(FlaskForm):
     team_id = SelectField("Responsible team", choices={})
     submit = SubmitField("Add child")
 
-    def validate_date_of_birth(self, field):
-        if field.data and field.data > local_today():
-            raise ValidationError("The date of birth cannot be in the future.")
+    def __init__(self, *args, child=None, **kwargs):
+        self.child = child
+        super().__init__(*args, obj=child, **kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        """The field checks, then those across fields (an empty optional field skips its own
+        inline check): a name or whose baby, a date of birth or a due date."""
+        valid = super().validate(extra_validators)
+        for field, problem in ((self.name, self._name_problem()),
+                               (self.date_of_birth, self._birth_problem()),
+                               (self.expected_delivery_date, self._due_problem())):
+            if problem and not field.errors:
+                field.errors.append(problem)
+                valid = False
+        return valid
+
+    def _name_problem(self) -> str | None:
+        if (self.name.data or "").strip() or (self.expectant_parent.data or "").strip():
+            return None
+        return ("Give the child's full name, or for a baby not named yet the expectant parent's "
+                "name.")
+
+    def _birth_problem(self) -> str | None:
+        born = self.date_of_birth.data
+        if born and born > local_today():
+            return ("The date of birth cannot be in the future. Before birth, give the expected "
+                    "delivery date instead.")
+        if self.child is None:
+            return None if born or self.expected_delivery_date.data else (
+                "Give the date of birth or, before birth, the expected delivery date.")
+        if self.child.unborn and born:
+            return ("The team manager records the birth (“Record the birth” on the child's "
+                    "page), so that it is in the chronology.")
+        if not self.child.unborn and not born:
+            return "A date of birth cannot be removed; correct it instead."
+        return None
+
+    def _due_problem(self) -> str | None:
+        """Judged while the baby is unborn: a due date long past means the birth is due to be
+        recorded, not the due date moved."""
+        due = self.expected_delivery_date.data
+        if not due or self.date_of_birth.data:
+            return None
+        return birth.expected_date_problem(due, local_today())
 
     def details(self) -> dict:
         """The child's details as the model holds them: an optional answer left empty is None."""
-        optional = ("preferred_name", "pronouns", "first_language", "communication_needs")
-        return {"name": self.name.data.strip(),
-                **{name: (self[name].data or "").strip() or None for name in optional},
+        optional = ("name", "expectant_parent", "preferred_name", "pronouns", "first_language",
+                    "communication_needs")
+        return {**{name: (self[name].data or "").strip() or None for name in optional},
                 "date_of_birth": self.date_of_birth.data,
+                "expected_delivery_date": self.expected_delivery_date.data,
                 "legal_status": LegalStatus(self.legal_status.data),
                 "visit_interval_days": self.visit_interval_days.data,
                 "team_id": uuid.UUID(self.team_id.data)}

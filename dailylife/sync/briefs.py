@@ -19,14 +19,20 @@ def _moment(version):
     return version.entry.occurred_at.isoformat() if version else None
 
 
+def _day(day):
+    return day.isoformat() if day else None
+
+
 def brief_for(user, child) -> dict:
     """Basic details for anyone who may open the child, and when the child's words (that this
     user may read) were last recorded; the record's facts only for the team, not advocates."""
     caseload = caseload_of(user)
     allowed = caseload.actions[child.id]
     brief = {
-        "id": str(child.id), "name": child.name, "preferred_name": child.preferred_name,
-        "known_as": child.known_as, "date_of_birth": child.date_of_birth.isoformat(),
+        "id": str(child.id), "name": child.display_name, "preferred_name": child.preferred_name,
+        "known_as": child.known_as, "date_of_birth": _day(child.date_of_birth),
+        #: Before birth the tablet asks whether the expectant parent was seen, not the child.
+        "unborn": child.unborn, "expected_delivery_date": _day(child.expected_delivery_date),
         "age": child.age(local_today()), "pronouns": child.pronouns,
         "first_language": child.first_language, "communication_needs": child.communication_needs,
         #: What this user may do for the child, so that the offline pages offer only that.

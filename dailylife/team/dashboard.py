@@ -76,7 +76,7 @@ class ChildRow:
         much is open, then acknowledged signals; names break ties so the order is stable."""
         waiting = [signal.urgency for signal in self.signals if not signal.acknowledgement]
         return (-len(self.escalations), -max(waiting, default=0), -sum(waiting),
-                -len(self.signals), self.child.name)
+                -len(self.signals), self.child.display_name)
 
 
 @dataclass
