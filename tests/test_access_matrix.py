@@ -220,6 +220,10 @@ ACCESS = {
     "entries.new_escalation": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),
+    # The birth of a child recorded before it: the team manager's (test_unborn.py).
+    "entries.record_birth": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     # The team dashboard: supervisors only, each sees their own team (test_team.py).
     "team.team_dashboard": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,

@@ -3,6 +3,7 @@ see the expectant parent, the birth recorded by the team manager, and the pre-bi
 watched by week of pregnancy."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,10 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from dailylife.children.models import Child
-from dailylife.clock import local_today
+from dailylife.clock import local_today, utcnow
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 
-from test_people import field_error, new_child_form, text
+from test_people import events, field_error, new_child_form, text
+from test_recording import local_input
+from test_signals import ago, signals, write
+from test_sync import item, sync
 
 
 def due_in(weeks: int):
@@ -130,3 +135,202 @@ def test_an_advocates_page_of_an_unborn_baby_says_so(world, unborn, allocate, cl
         advocate.get(f"/cases/{unborn.id}"))
     said = text(advocate.get(f"/cases/{unborn.id}/voice"))
     assert f"unborn, due {day(unborn.expected_delivery_date)}" in said
+
+
+# Visits before birth ---------------------------------------------------------------------------
+
+#: The visit form's hidden tick "before birth", ticked.
+UNBORN_TICKED = re.compile(r'<input[^>]*checked[^>]*name="unborn"|<input[^>]*name="unborn"[^>]*checked')
+
+
+def prebirth_visit(**overrides) -> dict:
+    return {"occurred_at": local_input(utcnow() - timedelta(hours=2)), "type": "planned",
+            "location": "family home", "present": "Jade (mother)", "unborn": "y",
+            "expectant_parent_seen": "yes", "bedroom_seen": "yes", **overrides}
+
+
+def entries_of(child, kind: Kind) -> list[Entry]:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id,
+                                                     Entry.kind == kind)).all()
+
+
+def test_a_visit_before_birth_records_the_expectant_parent_seen(world, unborn, client_for):
+    practitioner = client_for(world.practitioner)
+    page = text(practitioner.get(f"/cases/{unborn.id}/visits/new"))
+    assert UNBORN_TICKED.search(page), "the page knows the baby is not born yet"
+    assert "Was the expectant parent seen?" in page
+    response = practitioner.post_form(f"/cases/{unborn.id}/visits/new", prebirth_visit())
+    assert response.status_code == 302, text(response)
+    (saved,) = entries_of(unborn, Kind.VISIT)
+    assert saved.data["unborn"] is True and saved.data["expectant_parent_seen"] is True
+    assert "child_seen" not in saved.data
+    chronology = text(client_for(world.supervisor).get(f"/cases/{unborn.id}/chronology"))
+    assert "Expectant parent seen (before birth)." in chronology
+
+
+def test_a_visit_before_birth_must_say_whether_the_expectant_parent_was_seen(
+        world, unborn, client_for):
+    response = client_for(world.practitioner).post_form(
+        f"/cases/{unborn.id}/visits/new", prebirth_visit(expectant_parent_seen=""))
+    assert response.status_code == 400
+    assert "Say whether the expectant parent was seen." in field_error(
+        text(response), "expectant_parent_seen")
+    assert entries_of(unborn, Kind.VISIT) == []
+
+
+def test_visits_to_the_expectant_parent_keep_the_interval_and_raise_no_not_seen_signal(
+        world, unborn):
+    for days in (9, 6, 3, 1):
+        write(world.practitioner, unborn, "visit", ago(days), type="planned", unborn=True,
+              expectant_parent_seen=True)
+    raised = signals(unborn, reader=world.supervisor)
+    assert not {"visit_overdue", "not_seen_alone", "voice_missing"} & set(raised)
+
+
+def test_a_visit_before_birth_where_nobody_was_seen_does_not_keep_the_interval(world, unborn):
+    write(world.practitioner, unborn, "visit", ago(40), type="planned", unborn=True,
+          expectant_parent_seen=True)
+    write(world.practitioner, unborn, "visit", ago(1), type="no_access", unborn=True,
+          expectant_parent_seen=False)
+    assert "visit_overdue" in signals(unborn, reader=world.supervisor)
+
+
+@pytest.mark.parametrize(("who", "data", "field", "message"), [
+    ("unborn", {"type": "planned", "child_seen": True, "seen_alone": True}, "child_seen",
+     "was not born yet on this day"),
+    ("born", {"type": "planned", "unborn": True, "expectant_parent_seen": True},
+     "expectant_parent_seen", "say whether the child was seen"),
+], ids=["child-seen-before-birth", "expectant-parent-after-birth"])
+def test_a_synced_visit_on_the_wrong_side_of_birth_is_refused(world, unborn, client_for, who,
+                                                              data, field, message):
+    child = unborn if who == "unborn" else world.child
+    response = sync(client_for(world.practitioner), item(child, "visit", data=data))
+    (result,) = response.get_json()["results"]
+    assert result["status"] == "rejected"
+    assert message in " ".join(result["errors"][field])
+    assert entries_of(child, Kind.VISIT) == []
+
+
+# The birth ---------------------------------------------------------------------------------------
+
+def record_birth(client, child, **answers):
+    return client.post_form(f"/cases/{child.id}/birth", {
+        "date_of_birth": (local_today() - timedelta(days=2)).isoformat(), **answers})
+
+
+def test_the_team_manager_records_the_birth_and_the_record_continues(world, unborn, client_for):
+    supervisor = client_for(world.supervisor)
+    assert "Record the birth" in text(supervisor.get(f"/cases/{unborn.id}"))
+    response = record_birth(supervisor, unborn, name="Lily Example")
+    assert response.status_code == 302, text(response)
+    db.session.expire_all()
+    child = db.session.get(Child, unborn.id)
+    assert (child.date_of_birth, child.name) == (local_today() - timedelta(days=2),
+                                                 "Lily Example")
+    page = text(client_for(world.practitioner).get(f"/cases/{unborn.id}"))
+    assert "2 days" in page and "Unborn" not in page and "Record the birth" not in page
+    chronology = text(supervisor.get(f"/cases/{unborn.id}/chronology"))
+    assert f"Born {day(child.date_of_birth)}, named Lily Example." in chronology
+    (birth_event,) = [event for event in events("create_entry")
+                      if event.detail.get("kind") == "birth"]
+    assert birth_event.actor_id == world.supervisor.id
+    practitioner = client_for(world.practitioner)
+    assert not UNBORN_TICKED.search(text(practitioner.get(f"/cases/{unborn.id}/visits/new")))
+    refused = practitioner.post_form(f"/cases/{unborn.id}/visits/new", prebirth_visit())
+    assert refused.status_code == 400
+    assert "say whether the child was seen" in text(refused)
+    after = sync(practitioner, item(child, "visit", data={"type": "planned"}))
+    assert after.get_json()["results"][0]["errors"]["child_seen"] == [
+        "Say whether the child was seen."]
+
+
+def test_after_birth_the_baby_must_be_seen_alone_or_marked_too_young(world, unborn, client_for):
+    record_birth(client_for(world.supervisor), unborn)
+    db.session.expire_all()
+    for days in (1.5, 1):
+        write(world.practitioner, unborn, "visit", ago(days), type="planned", child_seen=True,
+              seen_alone=False, seen_alone_reason="Asleep in her mother's arms.")
+    assert "not_seen_alone" in signals(unborn, reader=world.supervisor)
+
+
+def test_a_second_birth_is_refused_at_the_field_and_nothing_is_saved(world, unborn, client_for):
+    supervisor = client_for(world.supervisor)
+    assert record_birth(supervisor, unborn).status_code == 302
+    again = record_birth(supervisor, unborn, name="Someone Else")
+    assert again.status_code == 400
+    assert "a birth is recorded once" in field_error(text(again), "date_of_birth")
+    assert len(entries_of(unborn, Kind.BIRTH)) == 1
+    assert db.session.get(Child, unborn.id).name is None
+    synced = sync(supervisor, item(unborn, "birth", data={
+        "date_of_birth": local_today().isoformat()}))
+    assert synced.get_json()["results"][0]["status"] == "rejected"
+    assert len(entries_of(unborn, Kind.BIRTH)) == 1
+
+
+def test_a_birth_for_a_child_already_born_is_refused(world, client_for):
+    response = record_birth(client_for(world.supervisor), world.child)
+    assert response.status_code == 400
+    assert "a birth is recorded once" in field_error(text(response), "date_of_birth")
+    assert entries_of(world.child, Kind.BIRTH) == []
+
+
+@pytest.mark.parametrize(("born", "message"), [
+    (1, "cannot be in the future"), (-40, "more than 24 weeks before the baby was due"),
+    (None, "Give the date of birth."),
+], ids=["future", "long-before-due", "missing"])
+def test_an_impossible_date_of_birth_is_refused(world, unborn, client_for, born, message):
+    """``born``: weeks from today's (the baby is due in 16 weeks), 1 meaning tomorrow."""
+    value = "" if born is None else (local_today() + (
+        timedelta(days=1) if born == 1 else timedelta(weeks=born))).isoformat()
+    response = record_birth(client_for(world.supervisor), unborn, date_of_birth=value)
+    assert response.status_code == 400
+    assert message in field_error(text(response), "date_of_birth")
+    assert db.session.get(Child, unborn.id).unborn
+
+
+def test_only_the_team_manager_records_a_birth_and_advocates_never_see_it(
+        world, unborn, allocate, client_for):
+    allocate(world.advocate, unborn)
+    assert client_for(world.practitioner).get(f"/cases/{unborn.id}/birth").status_code == 404
+    refused = sync(client_for(world.practitioner), item(unborn, "birth", data={
+        "date_of_birth": local_today().isoformat()}))
+    assert refused.get_json()["results"][0]["status"] == "forbidden"
+    record_birth(client_for(world.supervisor), unborn, name="Lily Example")
+    (birth,) = entries_of(unborn, Kind.BIRTH)
+    advocate = client_for(world.advocate)
+    assert advocate.get(f"/cases/{unborn.id}/entries/{birth.id}").status_code == 404
+    assert "Born " not in text(advocate.get(f"/cases/{unborn.id}/voice"))
+
+
+def test_a_birth_sent_from_a_tablet_makes_the_child_born(world, unborn, client_for):
+    born = local_today() - timedelta(days=1)
+    response = sync(client_for(world.supervisor), item(unborn, "birth", data={
+        "date_of_birth": born.isoformat(), "name": "Lily Example"}))
+    assert response.get_json()["results"][0]["status"] == "created"
+    db.session.expire_all()
+    assert (db.session.get(Child, unborn.id).date_of_birth,
+            db.session.get(Child, unborn.id).name) == (born, "Lily Example")
+
+
+def test_correcting_the_birth_corrects_the_child_and_withdrawing_it_makes_the_child_unborn(
+        world, unborn, client_for):
+    supervisor = client_for(world.supervisor)
+    record_birth(supervisor, unborn, name="Lily Example")
+    (birth,) = entries_of(unborn, Kind.BIRTH)
+    corrected = local_today() - timedelta(days=3)
+    response = supervisor.post_form(f"/cases/{unborn.id}/entries/{birth.id}/amend", {
+        "correction-date_of_birth": corrected.isoformat(), "correction-name": "Lily Example",
+        "reason": "The hospital letter gives the 4th.", "based_on": str(birth.id)})
+    assert response.status_code == 302, text(response)
+    db.session.expire_all()
+    assert db.session.get(Child, unborn.id).date_of_birth == corrected
+    latest = db.session.scalars(sa.select(Entry).where(Entry.amends_id == birth.id)).one()
+    response = supervisor.post_form(f"/cases/{unborn.id}/entries/{birth.id}/amend", {
+        "correction-date_of_birth": corrected.isoformat(), "correction-name": "Lily Example",
+        "withdrawn": "y", "reason": "Recorded on the wrong child.", "based_on": str(latest.id)})
+    assert response.status_code == 302, text(response)
+    db.session.expire_all()
+    child = db.session.get(Child, unborn.id)
+    assert child.unborn and child.name == "Lily Example"
+    assert record_birth(supervisor, child).status_code == 302, "the birth can be recorded again"

@@ -10,9 +10,9 @@ The ``data`` keys are those of DESIGN.md section 4.
 import re
 from datetime import date
 
-from dailylife.entries.declare import (Choice, Day, KindDeclaration, Lines, Many, Number,
-                                       Question, Reference, Rows, Rule, Text, Tick, YesNo, when,
-                                       NOT_BLANK)
+from dailylife.entries.declare import (Choice, Condition, Day, KindDeclaration, Lines, Many,
+                                       Number, Question, Reference, Rows, Rule, Text, Tick, YesNo,
+                                       when, NOT_BLANK)
 from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 
 CATEGORIES = (
@@ -121,6 +121,9 @@ SIGNIFICANCE = (
 
 
 def _seen(data: dict) -> str:
+    if data.get("unborn"):
+        return ("Expectant parent seen (before birth)." if data.get("expectant_parent_seen")
+                else "Expectant parent not seen (before birth).")
     if not data.get("child_seen"):
         return "Child not seen."
     if data.get("seen_alone_not_applicable"):
@@ -140,6 +143,11 @@ def _visit_summary(data: dict) -> str:
 
 
 CHILD_SEEN = when("child_seen", True, words="the child was seen")
+#: Before birth a visit meets the expectant parent, not the child. The page and the tablet tick
+#: it from the child's record (the tablet's caseload brief says ``unborn``); the write path
+#: checks it against the child's date of birth on the visit's day (``children.birth``).
+UNBORN = when("unborn", True, words="the baby is not born yet")
+BORN = Condition({"not": UNBORN.schema}, "the child is born")
 #: A baby, or a child who cannot yet talk: not being seen alone does not count against them.
 TOO_YOUNG = when("seen_alone_not_applicable", True, words="the child is too young to be seen alone")
 VISIT = KindDeclaration(
@@ -149,8 +157,15 @@ VISIT = KindDeclaration(
         Question("location", "Where", SHORT, help="For example “family home”, “school”."),
         Question("present", "Who was present", Lines(),
                  help="One person per line, with their relationship to the child."),
-        Question("child_seen", "Was the child seen?", YesNo(),
-                 required="Say whether the child was seen."),
+        Question("unborn", "Before birth: a visit to the expectant parent", Tick(keep_false=False)),
+        Question("child_seen", "Was the child seen?", YesNo(), applies=BORN,
+                 required="Say whether the child was seen.",
+                 not_asked="The baby is not born yet: say whether the expectant parent was seen "
+                           "instead."),
+        Question("expectant_parent_seen", "Was the expectant parent seen?", YesNo(),
+                 applies=UNBORN, required="Say whether the expectant parent was seen.",
+                 not_asked="Leave “expectant parent seen” empty: it is asked only before birth.",
+                 help="Before birth the visit is to the expectant parent."),
         Question("seen_alone_not_applicable",
                  "Seen alone does not apply: a baby, or a child who cannot yet talk", Tick(
                      keep_false=False), applies=CHILD_SEEN,
@@ -181,6 +196,10 @@ VISIT = KindDeclaration(
                            "visit, or answer no.",
              {"if": when("type", "no_access", words="").schema,
               "then": {"properties": {"child_seen": {"not": {"const": True}}}}}),
+        Rule("expectant_parent_seen", "A no-access visit cannot have seen the expectant parent; "
+                                      "choose another type of visit, or answer no.",
+             {"if": when("type", "no_access", words="").schema,
+              "then": {"properties": {"expectant_parent_seen": {"not": {"const": True}}}}}),
     ),
 )
 
@@ -395,6 +414,25 @@ HISTORY_FLAG = KindDeclaration(
 """A standing fact of the child's or a sibling's history, recorded by the team's supervisor: it
 stays at the top of the child's page, on the team dashboard and on the tablet."""
 
+
+def _birth_summary(data: dict) -> str:
+    born = date.fromisoformat(data["date_of_birth"])
+    named = f", named {data['name']}" if data.get("name") else ""
+    return f"Born {born.day} {born:%b %Y}{named}."
+
+
+#: Recorded by the team manager: the unborn child's record becomes a born child's
+#: (``children.birth`` checks it against the child and updates the child with it).
+BIRTH = KindDeclaration(
+    "birth", "Birth", action="record_oversight", fields_macro="birth_fields",
+    summary=_birth_summary,
+    questions=(
+        Question("date_of_birth", "Date of birth", Day(), required="Give the date of birth."),
+        Question("name", "The baby's name", SHORT,
+                 help="Leave empty if the baby is not named yet."),
+    ),
+)
+
 AMENDMENT_META = (
     Question("reason", "Why this is being corrected", LONG,
              required="Say why the entry is being corrected or withdrawn."),
@@ -434,7 +472,7 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, OVERSIGHT,
-                                      ESCALATION, HISTORY_FLAG)}
+                                      ESCALATION, HISTORY_FLAG, BIRTH)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

@@ -27,6 +27,7 @@ class Kind(enum.StrEnum):
     AMENDMENT = "amendment"
     ESCALATION = "escalation"
     HISTORY_FLAG = "history_flag"
+    BIRTH = "birth"
 
     @property
     def label(self) -> str:

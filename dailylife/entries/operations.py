@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dailylife import audit
+from dailylife.children import birth
 from dailylife.children.models import Child
-from dailylife.clock import utcnow
+from dailylife.clock import to_local, utcnow
 from dailylife.entries import bulk, references
 from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
@@ -83,7 +84,9 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
               visit_id: uuid.UUID | None = None, amends_id: uuid.UUID | None = None,
               device_id: str | None = None) -> dict:
     """The columns of one entry, or EntryRefused. ``data`` must already have passed its kind's
-    form; this checks what needs the child and the record (the date, entries it names)."""
+    form; this checks what needs the child and the record (the date, entries it names, the
+    child's birth), and makes the child what a birth entry says (``children.birth``): the
+    caller writes the row in the same transaction."""
     kind = Kind(kind)
     received_at = utcnow()
     if occurred_at is None and kind is Kind.AMENDMENT:
@@ -92,9 +95,12 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
                "recorded_at": recorded_at and recorded_at_problem(recorded_at)}
     if any(moments.values()):
         raise EntryRefused({key: [problem] for key, problem in moments.items() if problem})
-    wrong_references = references.problems(child, kind, data)
-    if wrong_references:
-        raise EntryRefused(wrong_references)
+    amended = db.session.get(Entry, amends_id) if amends_id is not None else None
+    wrong = (references.problems(child, kind, data)
+             or birth.problems(child, kind, data, to_local(occurred_at).date(), amended))
+    if wrong:
+        raise EntryRefused(wrong)
+    birth.take_effect(child, kind, data, amended)
     data = with_defaults(kind, data)
     recorded_at = recorded_at or received_at
     return dict(

@@ -140,6 +140,12 @@ class HistoryFlagPage(OccurredAtMixin, FlaskForm, KIND_FORMS["history_flag"]):
     save = SubmitField("Save history flag")
 
 
+class BirthPage(FlaskForm, KIND_FORMS["birth"]):
+    """No "when did it happen": the birth happened on its date of birth."""
+
+    save = SubmitField("Record the birth")
+
+
 class TriangulationPage(FlaskForm, TriangulationForm):
     based_on = HiddenField()
     save = SubmitField("Save check")

@@ -16,9 +16,12 @@ from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, REPO
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
 
 #: Correcting these would move the entry between chronology filters, or show the team what the
-#: child did not agree to share (or hide what it has read): withdraw and re-record. By kind: the
-#: same key of another kind (a history flag's source) is only words, and is corrected as such.
-FIXED_KEYS = {"observation": ("category", "source"), "voice": ("share_with_team",)}
+#: child did not agree to share (or hide what it has read), or say that a visit met the child
+#: where the record says the baby was not born (or the other way round): withdraw and re-record.
+#: By kind: the same key of another kind (a history flag's source) is only words, and is
+#: corrected as such.
+FIXED_KEYS = {"observation": ("category", "source"), "voice": ("share_with_team",),
+              "visit": ("unborn",)}
 
 CHECKERS = {name: Checker(kind_schema(declaration)) for name, declaration in KINDS.items()}
 #: The meta answers of a correction; its other keys are the corrected answers of the amended kind.

@@ -1,4 +1,7 @@
-"""Recording pages: a whole visit, single entries, corrections, triangulation and oversight."""
+"""Recording pages: a whole visit, single entries, corrections, triangulation, oversight and
+the birth of a child recorded before it."""
+
+from datetime import datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -60,6 +63,7 @@ def record_visit(child):
     form = pages.RecordVisitForm()
     if request.method == "GET":
         form.occurred_at.data = _now_local()
+        form.unborn.data = child.unborn or None
     elif form.row_added():
         return _visit_page(child, form)
     else:
@@ -70,8 +74,12 @@ def record_visit(child):
             occurred_at = _occurred_at(form)
             images = media_pages.process_slots(pages.images_by_entry(form))
             if occurred_at is not None and images is not None:
-                saved = operations.record_visit(current_user, child, operations.VisitParts(
-                    occurred_at=occurred_at, **parts))
+                try:
+                    saved = operations.record_visit(current_user, child, operations.VisitParts(
+                        occurred_at=occurred_at, **parts))
+                except operations.EntryRefused as refused:
+                    show_errors(refused.errors, form, fallback=form.occurred_at)
+                    return _visit_page(child, form, INVALID)
                 kept = media_pages.attach_all(current_user, saved, images)
                 return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries"
                                      f"{_and_images(kept)}." + _voice_reminder(child, form))
@@ -188,6 +196,32 @@ def new_oversight(child):
     if request.method == "POST":
         form.actions.entries = [row for row in form.actions.entries if not pages.is_blank(row.form)]
     return _single_entry(child, Kind.OVERSIGHT, form)
+
+
+@bp.route("/birth", methods=["GET", "POST"])
+@requires(Action.RECORD_OVERSIGHT)
+def record_birth(child):
+    """The team manager records the birth: from then on the record is a born child's (visits
+    see the child, the age shows). It happened at the start of its day, before that day's visits."""
+    form = pages.BirthPage()
+    page = dict(child=child, form=form, kind=Kind.BIRTH.value, heading="Record the birth")
+    if request.method == "GET":
+        return render_template("entries/new_entry.html", **page)
+    answered = form.validate()  # first: validating a form clears the messages put at fields
+    data = check_page(form, Kind.BIRTH.value)
+    if answered and data is not None:
+        try:
+            # Never later than now: a date of birth in the future is refused by the birth's
+            # own check, in the words of a date of birth.
+            occurred_at = min(from_local(datetime.combine(form.date_of_birth.data, time.min)),
+                              utcnow())
+            operations.add_entry(author=current_user, child=child, kind=Kind.BIRTH, data=data,
+                                 occurred_at=occurred_at)
+        except operations.EntryRefused as refused:
+            show_errors(refused.errors, form, fallback=form.date_of_birth)
+        else:
+            return _after_saving(child, f"The birth of {child.display_name} is recorded.")
+    return render_template("entries/new_entry.html", **page), INVALID
 
 
 @bp.get("/entries/<uuid:entry_id>")

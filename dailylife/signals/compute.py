@@ -91,7 +91,8 @@ def _basis(child: Child, stamp: uuid.UUID | None, clock: Clock) -> tuple:
     """What a child's signals follow from: its record (by stamp), the fields of the child the
     rules read, the day and the thresholds in force."""
     return (stamp, clock.today, tuple(clock.limits.values.items()), child.legal_status,
-            child.visit_interval_days, child.created_at, child.known_as)
+            child.visit_interval_days, child.created_at, child.known_as, child.date_of_birth,
+            child.expected_delivery_date)
 
 
 def _fresh(children: list[Child], clock: Clock, read_confidential: bool

@@ -74,7 +74,10 @@ def answer(entry, key: str, as_type: str):
 
 
 def seen(visit):
-    return answer(visit, "child_seen", "boolean").is_(sa.true())
+    """The child was seen or, before birth, the expectant parent was: either keeps the visiting
+    interval (``rules.since_birth`` leaves the visits before birth out of the other rules)."""
+    return sa.or_(answer(visit, "child_seen", "boolean").is_(sa.true()),
+                  answer(visit, "expectant_parent_seen", "boolean").is_(sa.true()))
 
 
 def seen_alone(visit):

@@ -134,9 +134,17 @@ def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
     return Signal("visit_overdue", f"{since}; a visit was due by {day(due)}.", last)
 
 
+def since_birth(f: ChildFacts, clock: Clock) -> list[tuple[Evidence, bool]]:
+    """The latest visits where the child was seen, leaving out those before birth (they met the
+    expectant parent): being seen alone and heard in their own words start at birth."""
+    born = f.child.date_of_birth
+    return [] if born is None else [
+        (visit, alone) for visit, alone in f.seen if clock.day_of(visit.occurred_at) >= born]
+
+
 def not_seen_alone(f: ChildFacts, clock: Clock) -> Signal | None:
     count = clock.limits.not_seen_alone_visits
-    visits = f.seen[:count]
+    visits = since_birth(f, clock)[:count]
     if len(visits) < count or any(alone for _, alone in visits):
         return None
     return Signal("not_seen_alone", f"Not seen alone at the last {count} visits where "
@@ -162,7 +170,7 @@ def engagement_no_access(f: ChildFacts, clock: Clock) -> Signal | None:
 
 def voice_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     count = clock.limits.voice_visits
-    visits = [visit for visit, _ in f.seen[:count]]
+    visits = [visit for visit, _ in since_birth(f, clock)[:count]]
     if len(visits) < count or (f.row.voice_at and f.row.voice_at >= visits[-1].occurred_at):
         return None
     return Signal("voice_missing", f"Nothing in {f.child.known_as}'s own words at the last "

@@ -123,9 +123,17 @@ async function saveOnDevice(form, childId, userId, makeItems, images, { draftKey
   });
 }
 
-async function recordVisitOnDevice(form, childId, userId, refused) {
+// The offline visit form is the same for every child: the brief names the child, and says
+// whether the baby is born yet (before birth the visit asks whether the expectant parent was seen).
+function fitToBrief(form, brief) {
   const nameSlot = document.querySelector('[data-child-name]');
-  if (!form.dataset.child && nameSlot) nameSlot.textContent = (await briefOf(childId))?.known_as ?? 'this child';
+  if (nameSlot) nameSlot.textContent = brief?.known_as ?? 'this child';
+  if (form.elements.unborn) form.elements.unborn.checked = brief?.unborn === true;
+  showApplicableQuestions(form);
+}
+
+async function recordVisitOnDevice(form, childId, userId, refused) {
+  if (!form.dataset.child) fitToBrief(form, await briefOf(childId));
   const when = form.elements.occurred_at;
   if (!when.value) when.value = localInput(Date.now());
   const images = new ChosenImages(form);
