@@ -18,6 +18,7 @@ SIGNALS = {
     "escalation_open": ("Escalation waiting for an answer", Urgency.URGENT),
     "household_change_unreviewed": ("Household changed since the risk assessment was reviewed",
                                     Urgency.MEDIUM),
+    "prebirth_overdue": ("Pre-birth assessment overdue", Urgency.HIGH),
     "visit_overdue": ("Visit overdue", Urgency.HIGH),
     "not_seen_alone": ("Not seen alone", Urgency.HIGH),
     "engagement_no_access": ("Visits failing: no access", Urgency.HIGH),
@@ -42,6 +43,7 @@ class Audience(enum.Enum):
 AUDIENCE = {
     "escalation_open": Audience.TEAM_MANAGER,
     "household_change_unreviewed": Audience.TEAM_MANAGER,
+    "prebirth_overdue": Audience.TEAM_MANAGER,
     "visit_overdue": Audience.SOCIAL_WORKER,
     "not_seen_alone": Audience.SOCIAL_WORKER,
     "engagement_no_access": Audience.SOCIAL_WORKER,

@@ -12,13 +12,14 @@ from typing import NamedTuple
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dailylife.children.birth import reaching_week, weeks_pregnant
 from dailylife.children.models import Child
 from dailylife.entries.history import Version
 from dailylife.entries.kinds import LABELS
 from dailylife.entries.models import Kind
 from dailylife.signals.catalogue import SIGNALS, Urgency
 from dailylife.signals.facts import Evidence
-from dailylife.signals.settings import VISIT_INTERVALS, Thresholds
+from dailylife.signals.settings import ASSESSING, VISIT_INTERVALS, Thresholds
 from dailylife.signals.workdays import add_working_days, working_days_after
 
 
@@ -177,6 +178,20 @@ def voice_missing(f: ChildFacts, clock: Clock) -> Signal | None:
                   f"{count} visits (since {day(clock.day_of(visits[-1].occurred_at))}).", visits)
 
 
+def prebirth_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
+    """An unborn child whose pre-birth assessment is not completed (the status in force is
+    still one of ``ASSESSING``) once the pregnancy has reached the week it was due by."""
+    child, week = f.child, clock.limits.prebirth_assessment_week
+    if not child.unborn or child.legal_status.value not in ASSESSING:
+        return None
+    due, due_by = child.expected_delivery_date, reaching_week(child.expected_delivery_date, week)
+    if clock.today < due_by:
+        return None
+    return Signal("prebirth_overdue", f"{weeks_pregnant(due, clock.today)} weeks pregnant (due "
+                  f"{day(due)}): the pre-birth assessment was due by week {week} ({day(due_by)})"
+                  f" and is not completed; the status is still “{child.legal_status.label}”.")
+
+
 def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     start = f.oversight.occurred_at if f.oversight else f.child.created_at
     if (clock.today - clock.day_of(start)).days <= clock.limits.oversight_days:
@@ -278,8 +293,8 @@ def _evidence(version: Version) -> Evidence:
     return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
-RULES = [escalation_open, household_change_unreviewed, visit_overdue, not_seen_alone,
-         engagement_no_access, report_unverified, voice_missing, action_overdue,
+RULES = [escalation_open, household_change_unreviewed, prebirth_overdue, visit_overdue,
+         not_seen_alone, engagement_no_access, report_unverified, voice_missing, action_overdue,
          oversight_missing, late_recording]
 
 

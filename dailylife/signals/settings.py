@@ -23,6 +23,9 @@ THRESHOLDS = {
     "OVERSIGHT_DAYS": 30,
     "LATE_VISIT_WORKING_DAYS": 2,
     "LATE_SIGNIFICANT_DAYS": 1,
+    # The week of pregnancy (counted from 40 weeks before the due date) by which an unborn
+    # child's pre-birth assessment is completed.
+    "PREBIRTH_ASSESSMENT_WEEK": 20,
 }
 #: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
 #: England and Wales share their bank holidays.
@@ -35,6 +38,13 @@ VISIT_INTERVALS = {
     "child_in_need": ("VISIT_WORKING_DAYS_CHILD_IN_NEED", True),
     "looked_after": ("VISIT_DAYS_LOOKED_AFTER", False),
 }
+
+
+#: While the status in force is one of these, an unborn child's pre-birth assessment is not
+#: completed: it is completed by the team manager's decision that moves the child on to what
+#: the assessment found (child in need, a plan, early help, looked after, a supervision order,
+#: or closed), a ``status_change`` like any other.
+ASSESSING = ("referral", "assessment", "pre_birth")
 
 
 def holidays_problem(config) -> str | None:
