@@ -31,6 +31,9 @@ DEMO_CHILDREN = [
          first_language="English", communication_needs="Baby: observe cues, sleep and feeding.",
          legal_status=LegalStatus.CHILD_PROTECTION_PLAN),
 ]
+#: A baby not born yet, due in 14 weeks: its pre-birth assessment is late (week 20 has passed).
+DEMO_UNBORN = dict(name=None, expectant_parent="Tia Makebelieve", due_in_days=14 * 7,
+                   first_language="English", legal_status=LegalStatus.CHILD_IN_NEED)
 OTHER_TEAM_CHILD = dict(name="Sam Elsewhere", preferred_name=None, age_days=11 * 365,
                         pronouns="they/them", first_language="English", communication_needs=None,
                         legal_status=LegalStatus.CHILD_IN_NEED)
@@ -66,6 +69,10 @@ def seed(password: str) -> bool:
         operations.allocate(user=people[Role.ADVOCATE], child=child, case_role=CaseRole.ADVOCATE,
                             start_date=start)
     demo_history.write_histories(people, children, today)
+    unborn = _unborn(DEMO_UNBORN, team, today)
+    operations.allocate(user=people[Role.PRACTITIONER], child=unborn,
+                        case_role=CaseRole.PRACTITIONER, start_date=today - timedelta(days=30))
+    demo_history.write_prebirth_visits(people[Role.PRACTITIONER], unborn, today)
     return True
 
 
@@ -73,6 +80,13 @@ def _child(details: dict, team: Team, today: date) -> Child:
     details = dict(details)
     born = today - timedelta(days=details.pop("age_days"))
     return operations.create_child(team_id=team.id, date_of_birth=born, **details)
+
+
+def _unborn(details: dict, team: Team, today: date) -> Child:
+    details = dict(details)
+    due = today + timedelta(days=details.pop("due_in_days"))
+    return operations.create_child(team_id=team.id, date_of_birth=None,
+                                   expected_delivery_date=due, **details)
 
 
 def add_long_history(count: int) -> None:

@@ -16,9 +16,11 @@ from dailylife.clock import local_today, utcnow
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 
+from test_cli import run
 from test_people import events, field_error, new_child_form, text
 from test_recording import local_input
-from test_signals import ago, signals, write
+from helpers import record as write
+from test_signals import ago, signals
 from test_sync import item, sync
 
 
@@ -334,3 +336,11 @@ def test_correcting_the_birth_corrects_the_child_and_withdrawing_it_makes_the_ch
     child = db.session.get(Child, unborn.id)
     assert child.unborn and child.name == "Lily Example"
     assert record_birth(supervisor, child).status_code == 302, "the birth can be recorded again"
+
+
+def test_the_demo_has_an_unborn_baby_with_visits_to_the_expectant_mother(app, ctx):
+    assert run(app, "seed-demo").exit_code == 0
+    baby = db.session.scalar(sa.select(Child).where(Child.expectant_parent == "Tia Makebelieve"))
+    assert baby.unborn and baby.display_name == "Baby of Tia Makebelieve"
+    visits = entries_of(baby, Kind.VISIT)
+    assert len(visits) == 2 and all(visit.data["expectant_parent_seen"] for visit in visits)

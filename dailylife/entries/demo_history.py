@@ -83,6 +83,24 @@ def write_histories(people: dict, children: list, today) -> None:
         _corroborate_first_report(practitioner, child)
 
 
+#: Visits to the expectant mother of the demo's unborn baby: (days ago, what was found).
+PREBIRTH_VISITS = [
+    (24, "Tia is 23 weeks pregnant and booked with the midwife; the flat has no cot yet."),
+    (6, "Tia has a Moses basket ready; her partner left before the visit and would not meet me."),
+]
+
+
+def write_prebirth_visits(practitioner, child, today) -> None:
+    """Visits to the expectant parent of an unborn child: the expectant parent seen, and the
+    home where the baby will live."""
+    for days_ago, analysis in PREBIRTH_VISITS:
+        visit = dict(type="planned", location="family home", present=["Tia (mother)"],
+                     unborn=True, expectant_parent_seen=True, bedroom_seen=True,
+                     duration_minutes=50, analysis=analysis)
+        operations.record_visit(practitioner, child, VisitParts(
+            _at(today - timedelta(days=days_ago), 14), _clean("visit", visit), [], [], []))
+
+
 def _at(day, hour: int) -> datetime:
     moment = from_local(datetime.combine(day, time(hour, 10)))
     return min(moment, utcnow() - timedelta(hours=1))

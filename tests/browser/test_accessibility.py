@@ -27,7 +27,8 @@ from dailylife.extensions import db
 from dailylife.media import operations as media_operations
 from dailylife.media.models import MediaKind
 from dailylife.media.processing import process
-from dailylife.people.models import Allocation, PasswordLink, Role
+from dailylife.people import operations as operations_people
+from dailylife.people.models import Allocation, CaseRole, PasswordLink, Role
 
 from .conftest import PHONE, TABLET_PORTRAIT, open_device
 from .test_child_mode import REFUSAL, hand_over, try_pin
@@ -64,7 +65,11 @@ PAGES = {
         ("entries.new_escalation", "/cases/{child}/escalations/new"),
         # Every kind's entry in full; an amendment is shown on the page of the entry it corrects.
         *[("entries.entry_detail", f"/cases/{{child}}/entries/{{{kind}}}")
-          for kind in Kind if kind is not Kind.AMENDMENT],
+          for kind in Kind if kind not in (Kind.AMENDMENT, Kind.BIRTH)],
+        # A baby before birth, and a birth (of another baby: a born child has no birth to come).
+        ("children.child_page", "/cases/{unborn}"),
+        ("entries.record_visit", "/cases/{unborn}/visits/new"),
+        ("entries.entry_detail", "/cases/{newborn}/entries/{birth}"),
         ("entries.entry_detail", "/cases/{child}/entries/{amended}"),
         ("entries.amend", "/cases/{child}/entries/{observation}/amend"),
         ("entries.triangulate", "/cases/{child}/entries/{report}/triangulate"),
@@ -83,6 +88,7 @@ PAGES = {
         ("entries.new_oversight", "/cases/{child}/oversight/new"),
         ("entries.new_history_flag", "/cases/{child}/history-flags/new"),
         ("entries.entry_detail", "/cases/{child}/entries/{escalation}"),
+        ("entries.record_birth", "/cases/{unborn}/birth"),
     ],
     "advocate": [
         ("children.caseload", "/cases"),
@@ -177,6 +183,17 @@ def addresses(world) -> dict:
                             kind=MediaKind.PHOTO, caption="The kitchen",
                             image=process(plain(40, 30), 10**6))
     now = utcnow()
+    unborn, newborn = (operations_people.create_child(
+        name=None, expectant_parent=parent, date_of_birth=None, team_id=world.team_a.id,
+        expected_delivery_date=local_today() + timedelta(weeks=10),
+        legal_status=world.child.legal_status) for parent in ("Jade Example", "Kim Example"))
+    for baby in (unborn, newborn):
+        operations_people.allocate(user=world.practitioner, child=baby,
+                                   case_role=CaseRole.PRACTITIONER,
+                                   start_date=local_today() - timedelta(days=30))
+    birth = operations.add_entry(
+        author=world.supervisor, child=newborn, kind=Kind.BIRTH, occurred_at=utcnow(),
+        data=_clean("birth", {"date_of_birth": local_today().isoformat(), "name": "Lily Example"}))
     db.session.add(PasswordLink(
         user_id=world.other_practitioner.id, purpose="new_account", created_at=now,
         token_hash=hashlib.sha256(SET_PASSWORD_TOKEN.encode()).hexdigest(),
@@ -184,7 +201,8 @@ def addresses(world) -> dict:
     db.session.commit()
     return {"child": world.child.id, "report": report.id, "practitioner": world.practitioner.id,
             "token": SET_PASSWORD_TOKEN, "amended": first_of["amendment"].amends_id,
-            **{kind: entry.id for kind, entry in first_of.items()}}
+            "unborn": unborn.id, "newborn": newborn.id, "birth": birth.id,
+            **{kind: entry.id for kind, entry in first_of.items() if entry is not None}}
 
 
 def check_pages(page, pages, addresses, axe_violations) -> list[str]:
@@ -217,6 +235,7 @@ FORMS = [
     ("practitioner", "/cases/{child}/entries/{report}/triangulate", "Save check"),
     ("supervisor", "/cases/{child}/oversight/new", "Save decision"),
     ("supervisor", "/cases/{child}/history-flags/new", "Save history flag"),
+    ("supervisor", "/cases/{unborn}/birth", "Record the birth"),
 ]
 
 
