@@ -77,7 +77,7 @@ def test_seed_demo_entries_lengthens_the_first_child_on_the_demo_caseload(app, c
                                                                          no_demo_password):
     assert run(app, "seed-demo").exit_code == 0
     practitioner = db.session.scalar(sa.select(User).where(User.email == "practitioner@demo.test"))
-    caseload = db.session.scalars(visible_children_query(practitioner).order_by(Child.name)).all()
+    caseload = db.session.scalars(visible_children_query(practitioner).order_by(Child.display_name)).all()
     entries_of = dict(db.session.execute(
         sa.select(Entry.child_id, sa.func.count()).group_by(Entry.child_id)).all())
     assert all(entries_of.get(child.id) for child in caseload), "every child has some history"

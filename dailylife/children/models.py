@@ -5,12 +5,15 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailylife.clock import age_on, utcnow
 
 #: How dates of birth and delivery read in the child's details: 3 Mar 2027.
 DAY_FORMAT = "%-d %b %Y"
+#: A baby with neither a name nor an expectant parent's name.
+UNNAMED = "Baby, not named yet"
 from dailylife.extensions import db, stored_enum
 
 
@@ -60,12 +63,19 @@ class Child(db.Model):
     team: Mapped["Team"] = relationship()  # noqa: F821
     allocations: Mapped[list["Allocation"]] = relationship(back_populates="child")  # noqa: F821
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
         """The child's name, or for a baby not named yet whose baby it is."""
         if self.name:
             return self.name
-        return f"Baby of {self.expectant_parent}" if self.expectant_parent else "Baby, not named yet"
+        return f"Baby of {self.expectant_parent}" if self.expectant_parent else UNNAMED
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_in_sql(cls):
+        """The same in SQL, to list children by the name shown (a NULL name would sort first on
+        SQLite and last on PostgreSQL)."""
+        return sa.func.coalesce(cls.name, sa.literal("Baby of ") + cls.expectant_parent, UNNAMED)
 
     @property
     def known_as(self) -> str:

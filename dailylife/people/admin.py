@@ -39,9 +39,9 @@ def _form_page(form, title: str, **context):
 def index():
     users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.display_name)).all()
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
-    children = db.session.scalars(sa.select(Child).order_by(Child.name)).all()
+    children = db.session.scalars(sa.select(Child).order_by(Child.display_name)).all()
     allocations = db.session.scalars(
-        sa.select(Allocation).join(Allocation.child).order_by(Child.name, Allocation.start_date)
+        sa.select(Allocation).join(Allocation.child).order_by(Child.display_name, Allocation.start_date)
     ).all()
     return render_template("admin/index.html", users=users, teams=teams, children=children,
                            allocations=allocations, today=local_today(), confirm=ConfirmForm())
@@ -202,7 +202,7 @@ def new_allocation():
     form.user_id.choices = [SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
                             for u in people]
     form.child_id.choices = [SelectChoice(str(c.id), c.display_name) for c in
-                             db.session.scalars(sa.select(Child).order_by(Child.name))]
+                             db.session.scalars(sa.select(Child).order_by(Child.display_name))]
     if not form.is_submitted():
         form.start_date.data = local_today()
     if form.validate_on_submit():

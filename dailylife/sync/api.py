@@ -84,6 +84,6 @@ def unsent_key():
 @bp.get("/cases")
 @requires(Action.SIGNED_IN)
 def cases():
-    children = db.session.scalars(visible_children_query(current_user).order_by(Child.name)).all()
+    children = db.session.scalars(visible_children_query(current_user).order_by(Child.display_name)).all()
     audit.record("sync_caseload", children=str(len(children)))
     return jsonify(cases=[briefs.brief_for(current_user, child) for child in children])

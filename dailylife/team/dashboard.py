@@ -142,7 +142,7 @@ def escalations_of(rows: list[ChildRow]) -> list[tuple[ChildRow, Signal]]:
 def for_team(supervisor: User) -> Dashboard:
     team_id = supervisor.team_id
     children = db.session.scalars(
-        sa.select(Child).where(Child.team_id == team_id).order_by(Child.name)).all()
+        sa.select(Child).where(Child.team_id == team_id).order_by(Child.display_name)).all()
     signals = compute.for_children(children, reader=supervisor)
     ids = [child.id for child in children]
     allocated = _allocated(ids)
