@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife.people.views import bp as people_bp
     from dailylife.pwa import bp as pwa_bp
     from dailylife.rescue.views import bp as rescue_bp
+    from dailylife.siblings.views import bp as siblings_bp
     from dailylife.sync.api import bp as api_bp
     from dailylife.team.views import bp as team_bp
     from dailylife.voice.child_lock_views import bp as child_lock_bp
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(voice_bp)
     app.register_blueprint(child_lock_bp)
     app.register_blueprint(entries_bp)
+    app.register_blueprint(siblings_bp)
     app.register_blueprint(rules_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(account_bp)

@@ -46,18 +46,22 @@ class Action(enum.StrEnum):
     RECORD_VOICE = "record_voice"
     RECORD_OVERSIGHT = "record_oversight"
     EXPORT = "export"
+    #: Link the child with brothers and sisters, or unlink them (the team's supervisor).
+    LINK_SIBLINGS = "link_siblings"
 
 
 CHILD_ACTIONS = {
     Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
     Action.RECORD, Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.EXPORT,
+    Action.LINK_SIBLINGS,
 }
 
 #: What each relationship to a child allows.
 _CASE_PRACTITIONER = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.RECORD,
                       Action.RECORD_VOICE, Action.EXPORT}
 _TEAM_SUPERVISOR = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE,
-                    Action.READ_CONFIDENTIAL, Action.RECORD_OVERSIGHT, Action.EXPORT}
+                    Action.READ_CONFIDENTIAL, Action.RECORD_OVERSIGHT, Action.EXPORT,
+                    Action.LINK_SIBLINGS}
 _CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
                   Action.RECORD_VOICE}
 

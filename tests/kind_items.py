@@ -6,7 +6,7 @@ not apply, impossible dates)."""
 from hypothesis import strategies as st
 
 from dailylife.entries.declare import (LINES_LIMIT, ROWS_LIMIT, SHORT_LIMIT, Choice, Day, Lines,
-                                       Many, Number, Reference, Rows, Text, Tick, YesNo)
+                                       Many, Number, Reference, Rows, Siblings, Text, Tick, YesNo)
 from dailylife.entries.kinds import KINDS
 
 #: Texts that test the edges of "blank": spaces of every kind, and one character that is not.
@@ -53,6 +53,8 @@ def valid_looking(question):
         return _day()
     if isinstance(answer, Reference):
         return st.one_of(st.uuids().map(str), st.text(max_size=40))
+    if isinstance(answer, Siblings):
+        return st.one_of(st.lists(st.uuids().map(str), max_size=2), st.just(["not-a-child"]))
     if isinstance(answer, Rows):
         row = answers_to(answer.questions)
         return st.one_of(st.lists(row, max_size=3), st.just([{}] * (ROWS_LIMIT + 1)))
@@ -100,6 +102,8 @@ def sound_answer(question):
         return st.uuids().map(str)
     if isinstance(answer, Rows):
         return st.lists(sound_answers_to(answer.questions), max_size=3)
+    if isinstance(answer, Siblings):
+        return st.just([])  # naming a brother or sister needs a group (tests/test_siblings.py)
     return valid_looking(question)
 
 

@@ -166,6 +166,17 @@ ACCESS = {
     "admin.end_allocation": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=302),
+    # Brothers and sisters side by side: whoever reads the child's record (test_siblings.py);
+    # linking and unlinking them is the team manager's (an empty form names what is missing).
+    "siblings.group": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    "siblings.link": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=400,
+        other_supervisor=404, advocate=404, admin=404),
+    "siblings.unlink": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=400,
+        other_supervisor=404, advocate=404, admin=404),
     # The record of one child: the team reads it; an advocate reads only the child's words.
     "chronology.chronology": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,

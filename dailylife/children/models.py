@@ -59,6 +59,8 @@ class Child(db.Model):
     #: reused, so that what is computed from the record can be kept until it changes
     #: (``children.kept``). None until the first entry written after the column was added.
     record_stamp: Mapped[uuid.UUID | None]
+    #: Brothers and sisters share it (``children.siblings``); None: linked to no other child.
+    sibling_group_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
     team: Mapped["Team"] = relationship()  # noqa: F821
     allocations: Mapped[list["Allocation"]] = relationship(back_populates="child")  # noqa: F821

@@ -101,7 +101,13 @@ class Rows:
     noun: str = "row"
 
 
-Answer = Text | Choice | YesNo | Tick | Lines | Number | Many | Day | Reference | Rows
+@dataclass(frozen=True)
+class Siblings:
+    """Brothers and sisters of the child (their ids) that the entry is recorded for as well; which
+    children may be named is checked against the sibling group when it is saved."""
+
+
+Answer = Text | Choice | YesNo | Tick | Lines | Number | Many | Day | Reference | Rows | Siblings
 
 
 # --- When a question applies --------------------------------------------------------------------
@@ -157,6 +163,12 @@ class Rule:
     schema: dict
 
 
+#: The question of every kind recorded once for brothers and sisters (``for_siblings``): it is
+#: not kept in the entry's data; the entries of one such write share ``Entry.sibling_write_id``.
+ALSO_FOR = Question("also_for", "Also record for", Siblings(),
+                    help="The same entry is saved in each brother's or sister's record too.")
+
+
 @dataclass(frozen=True)
 class KindDeclaration:
     name: str
@@ -172,6 +184,12 @@ class KindDeclaration:
     #: Checks that change with the day, which a published schema cannot hold (a year not yet
     #: come): ``(data, today) -> {field: [messages]}``, run by the server after the schema.
     check: Callable[[dict, date], dict] | None = None
+    #: Recorded once for brothers and sisters: the kind is asked ``ALSO_FOR`` as its last question.
+    for_siblings: bool = False
+
+    def __post_init__(self):
+        if self.for_siblings:
+            object.__setattr__(self, "questions", (*self.questions, ALSO_FOR))
 
     def question(self, name: str) -> Question | None:
         return next((question for question in self.questions if question.name == name), None)

@@ -13,7 +13,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Intege
 from wtforms.validators import Optional
 
 from dailylife.entries.declare import (ROWS_LIMIT, Choice, Day, Lines, Many, Number, Question,
-                                       Reference, Rows, Text, Tick, YesNo)
+                                       Reference, Rows, Siblings, Text, Tick, YesNo)
 from dailylife.entries.fields import LinesField, TickField, YesNoField
 from dailylife.entries.kinds import AMENDMENT_META, KINDS, TRIANGULATION_CHECK
 from dailylife.entries.schema import WHOLE_NUMBER
@@ -43,6 +43,9 @@ def _field(question: Question):
         return LinesField(label, **options)
     if isinstance(answer, Number):
         return IntegerField(label, [Optional()], invalid_value_message=WHOLE_NUMBER, **options)
+    if isinstance(answer, Siblings):
+        #: The page offers the child's brothers and sisters (``siblings.groups.offer``).
+        return SelectMultipleField(label, choices=[], validate_choice=False, **options)
     if isinstance(answer, Many):
         return SelectMultipleField(label, choices=dict(answer.options), validate_choice=False,
                                    **options)

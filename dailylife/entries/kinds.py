@@ -292,7 +292,7 @@ def _household_summary(data: dict) -> str:
 
 HOUSEHOLD_CHANGE = KindDeclaration(
     "household_change", "Household change", fields_macro="household_fields",
-    summary=_household_summary,
+    summary=_household_summary, for_siblings=True,
     questions=(
         Question("change", "Change", Choice(CHANGES, buttons=True), required="Say whether someone joined or left."),
         Question("name", "Name", SHORT,

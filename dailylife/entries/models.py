@@ -79,6 +79,9 @@ class Entry(db.Model):
     data: Mapped[dict] = mapped_column(JSONData, default=dict)
     #: The device clock said it was written well after it reached the server: kept, but flagged.
     clock_skewed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Recorded once for brothers and sisters: every entry of that one write carries the id of
+    #: the entry recorded for the child it was written from (``entries.operations``).
+    sibling_write_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
     author: Mapped["User"] = relationship()  # noqa: F821
     child: Mapped["Child"] = relationship()  # noqa: F821

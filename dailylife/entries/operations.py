@@ -16,6 +16,7 @@ from dailylife.entries import bulk, references
 from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.siblings import groups
 
 #: Nothing in a child's record happened, or was written, before this.
 EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
@@ -29,6 +30,9 @@ RECORDED_AT_LIMIT = timedelta(days=365)
 
 class EntryRefused(ValueError):
     """The entry cannot be saved; ``errors`` says why, field by field."""
+
+    #: Children named that the author may not record about (audited as refused).
+    unseen: tuple[uuid.UUID, ...] = ()
 
     def __init__(self, errors: dict):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
@@ -67,16 +71,56 @@ def _outside(moment: datetime, latest: datetime, too_early: str, too_late: str) 
     return None
 
 
+class AlsoForRefused(EntryRefused):
+    """``also_for`` named children who are not brothers and sisters the author records about;
+    ``unseen`` are their ids, audited as refused."""
+
+    def __init__(self, errors: dict, unseen: tuple[uuid.UUID, ...]):
+        super().__init__(errors)
+        self.unseen = unseen
+
+
 def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime,
               **envelope) -> Entry:
-    """Store one validated entry (see ``entry_row``) and audit it."""
-    row = entry_row(author=author, child=child, kind=kind, data=data, occurred_at=occurred_at,
-                    **envelope)
-    entry = Entry(**row)
-    db.session.add(entry)
-    _audit_creation(audit.record, author, row)
-    restamp([child.id])
-    return entry
+    """Store one validated entry (see ``entry_rows``: with its brothers' and sisters' copies)
+    and audit each; answers the child's own."""
+    rows = entry_rows(author=author, child=child, kind=kind, data=data, occurred_at=occurred_at,
+                      **envelope)
+    entries = [Entry(**row) for row in rows]
+    db.session.add_all(entries)
+    for row in rows:
+        _audit_creation(audit.record, author, row)
+    restamp({row["child_id"] for row in rows})
+    return entries[0]
+
+
+def entry_rows(*, author, child, kind: Kind | str, data: dict, **envelope) -> list[dict]:
+    """``entry_row`` of the child's entry, then, for a kind recorded for brothers and sisters
+    (``also_for``), one of each sibling named, all carrying the child's entry id as
+    ``sibling_write_id``. A sibling's entry id is derived from the child's entry id and the
+    sibling's, so a sync item sent again names the very same entries. A sibling's entry belongs
+    to no visit: the visit was to the child."""
+    named = data.get("also_for") or []
+    data = {key: value for key, value in data.items() if key != "also_for"}
+    if not named:
+        return [entry_row(author=author, child=child, kind=kind, data=data, **envelope)]
+    kind = Kind(kind)
+    found = groups.also_for(author, child, named, kind.value)
+    if found.problem:
+        raise AlsoForRefused({"also_for": [found.problem]}, found.unseen)
+    lead = entry_row(author=author, child=child, kind=kind, data=data, **envelope)
+    lead["sibling_write_id"] = lead["id"]
+    return [lead] + [
+        {**entry_row(author=author, child=sibling, kind=kind, data=data,
+                     **{**envelope, "entry_id": sibling_entry_id(lead["id"], sibling.id),
+                        "visit_id": None}),
+         "sibling_write_id": lead["id"]}
+        for sibling in found.siblings]
+
+
+def sibling_entry_id(entry_id: uuid.UUID, sibling_id: uuid.UUID) -> uuid.UUID:
+    """The id of a sibling's copy of ``entry_id``: the same for every try of the same item."""
+    return uuid.uuid5(entry_id, str(sibling_id))
 
 
 def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datetime | None,
@@ -108,7 +152,7 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
         recorded_at=recorded_at, received_at=received_at, author_id=author.id,
         author_role=author.role.value, device_id=device_id, visit_id=visit_id,
         amends_id=amends_id, significant=bool(data.get("significant")), data=data,
-        clock_skewed=recorded_at > received_at + SKEW_TOLERANCE,
+        clock_skewed=recorded_at > received_at + SKEW_TOLERANCE, sibling_write_id=None,
         **{"category": None, "source": None, "triangulation": None, **typed_columns(kind, data)})
 
 

@@ -193,6 +193,9 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
                      if version.data.get(key) != value}
     if triangulation:
         errors.update(_triangulation_problems(version, triangulation, meta))
+    if corrections.get("also_for"):
+        errors["also_for"] = ["A correction corrects this child's entry only: correct a brother's "
+                              "or sister's entry from their own record."]
     for key in FIXED_KEYS.get(kind, ()):
         if key in corrections and corrections[key] != version.data.get(key):
             errors[key] = ["This cannot be corrected. Withdraw the entry (entered in error) and "

@@ -15,8 +15,8 @@ import jsonschema_rs
 
 from dailylife.entries.declare import (LINES_LIMIT, NO_NUL, NOT_BLANK, ROWS_LIMIT, SHORT_LIMIT,
                                        UUID_PATTERN, Choice, Condition, Day, KindDeclaration,
-                                       Lines, Many, Number, Question, Reference, Rows, Text, Tick,
-                                       YesNo)
+                                       Lines, Many, Number, Question, Reference, Rows, Siblings,
+                                       Text, Tick, YesNo)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UNKNOWN = "Unknown field: it is not part of this kind of entry."
@@ -63,6 +63,11 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
     if isinstance(answer, Reference):
         return [("Must be the id (a UUID) of an entry.",
                  {"type": ["string", "null"], "pattern": UUID_PATTERN})]
+    if isinstance(answer, Siblings):
+        return [("Must be a list of ids (UUIDs) of brothers and sisters of the child.",
+                 {"type": ["array", "null"], "items": {"type": "string", "pattern": UUID_PATTERN}}),
+                ("Name each brother or sister once.", {"uniqueItems": True}),
+                (f"At most {LINES_LIMIT} brothers and sisters.", {"maxItems": LINES_LIMIT})]
     if isinstance(answer, Rows):
         return [("Must be a list of objects.",
                  {"type": ["array", "null"], "items": {"type": "object"}}),
@@ -80,7 +85,7 @@ def _answered(question: Question) -> dict:
     value: dict = {"not": {"type": "null"}}
     if isinstance(question.answer, Text):
         value["pattern"] = NOT_BLANK
-    elif isinstance(question.answer, (Lines, Many, Rows)):
+    elif isinstance(question.answer, (Lines, Many, Rows, Siblings)):
         value["minItems"] = 1
     return {"required": [question.name], "properties": {question.name: value}}
 

@@ -6,7 +6,7 @@ from datetime import datetime, time
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dailylife import access
+from dailylife import access, audit
 from dailylife.access import Action, requires
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
@@ -16,8 +16,10 @@ from dailylife.entries.models import Kind
 from dailylife.entries.payload import (answers_of, check_page, form_values, show_errors,
                                        validate_amendment)
 from dailylife.entries.rules import rules_url
+from dailylife.extensions import db
 from dailylife.media import pages as media_pages
 from dailylife.media.operations import images_of
+from dailylife.siblings import groups
 from dailylife.signals import supervision
 
 bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
@@ -53,8 +55,31 @@ def _after_saving(child, message: str):
 
 
 def _visit_page(child, form, status: int = 200):
+    templates = form.row_templates()
+    for list_name, kind in form.ROW_KINDS.items():
+        _offer_siblings(child, kind, templates[list_name],
+                        *(row.form for row in getattr(form, list_name)))
     return render_template("entries/record_visit.html", child=child, form=form,
-                           row_templates=form.row_templates()), status
+                           row_templates=templates), status
+
+
+def _offer_siblings(child, kind: str, *forms) -> None:
+    """"Also record for": on each form of a kind recorded once for brothers and sisters, the
+    child's siblings that the user records about."""
+    if KINDS[kind].for_siblings:
+        choices = groups.offer(current_user, child, kind)
+        for form in forms:
+            form.also_for.choices = choices
+
+
+def _audit_unseen(unseen) -> None:
+    """Children named in ``also_for`` whom the user may not record about are audited as refused,
+    in a commit of their own: the refused page's work is rolled back."""
+    if unseen:
+        db.session.rollback()
+        for child_id in unseen:
+            audit.record("refused", child_id=child_id, requested="also_for")
+        db.session.commit()
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -69,7 +94,7 @@ def record_visit(child):
     else:
         form.drop_blank_rows()
         answered = form.validate()  # first: validating a form clears the messages put at fields
-        parts = _checked_visit(form)
+        parts = _checked_visit(child, form)
         if answered and parts is not None:
             occurred_at = _occurred_at(form)
             images = media_pages.process_slots(pages.images_by_entry(form))
@@ -87,16 +112,30 @@ def record_visit(child):
     return _visit_page(child, form)
 
 
-def _checked_visit(form) -> dict | None:
+def _checked_visit(child, form) -> dict | None:
     """The visit and each of its rows judged by their kinds, every message put at its field:
     the ``VisitParts`` answers, or None if any part fails."""
     visit = check_page(form, "visit")
-    rows = {list_name: [check_page(row.form, kind) for row in getattr(form, list_name)]
+    rows = {list_name: [_checked_row(child, row.form, kind) for row in getattr(form, list_name)]
             for list_name, kind in form.ROW_KINDS.items()}
     if visit is None or any(None in checked for checked in rows.values()):
         return None
     return dict(visit=visit, observations=rows["observations"], voices=rows["voice"],
                 household_changes=rows["household_changes"])
+
+
+def _checked_row(child, form, kind: str) -> dict | None:
+    """A row of a visit judged as its kind, and the brothers and sisters it is also recorded
+    for judged before anything is saved, the message at the row's own question."""
+    data = check_page(form, kind)
+    if data is None or not data.get("also_for"):
+        return data
+    found = groups.also_for(current_user, child, data["also_for"], kind)
+    if found.problem:
+        _audit_unseen(found.unseen)
+        form.also_for.errors = [*form.also_for.errors, found.problem]
+        return None
+    return data
 
 
 def _and_images(kept: int) -> str:
@@ -128,6 +167,7 @@ def _single_entry(child, kind: Kind, form):
     """One entry on its own (a phone call from school, a household change heard of later)."""
     heading, saved_message = SINGLE_ENTRY_PAGES[kind]
     page = dict(child=child, form=form, kind=kind.value, heading=heading)
+    _offer_siblings(child, kind.value, form)
     if request.method == "GET":
         form.occurred_at.data = _now_local()
         return render_template("entries/new_entry.html", **page)
@@ -141,6 +181,7 @@ def _single_entry(child, kind: Kind, form):
                 entry = operations.add_entry(author=current_user, child=child, kind=kind,
                                              data=data, occurred_at=occurred_at)
             except operations.EntryRefused as refused:
+                _audit_unseen(refused.unseen)
                 show_errors(refused.errors, form, fallback=form.occurred_at)
             else:
                 media_pages.attach_all(current_user, [entry], images)

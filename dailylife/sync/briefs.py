@@ -2,6 +2,7 @@
 of the caseload page."""
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -12,6 +13,7 @@ from dailylife.children import kept, standing, summary
 from dailylife.children.caseload import Card, cards_for
 from dailylife.clock import local_today
 from dailylife.extensions import db
+from dailylife.siblings import groups
 from dailylife.signals import compute as signals
 
 
@@ -50,7 +52,11 @@ def brief_for(user, child) -> dict:
                      next_visit_due=card.next_visit.isoformat(),
                      next_visit_words=card.next_visit_words,
                      card_signals=[_card_signal(signal) for signal in card.shown_signals],
-                     more_signals=[_card_signal(signal) for signal in card.more_signals])
+                     more_signals=[_card_signal(signal) for signal in card.more_signals],
+                     #: The brothers and sisters the offline forms offer ("also record for").
+                     siblings=[{"id": str(sibling.id), "name": sibling.known_as,
+                                "relation": groups.relation(sibling)}
+                               for sibling in caseload.siblings[child.id]])
     return brief
 
 
@@ -70,6 +76,8 @@ class Caseload:
     #: Each child's caseload card, and its place in the order of what needs doing.
     cards: dict[uuid.UUID, Card]
     order: dict[uuid.UUID, int]
+    #: Each child's brothers and sisters whose record the user reads too.
+    siblings: dict[uuid.UUID, list]
 
 
 def caseload_of(user) -> Caseload:
@@ -86,8 +94,21 @@ def caseload_of(user) -> Caseload:
         g.caseload = Caseload(
             actions=actions, record=_record_parts(actions), signals=found,
             cards={card.child.id: card for card in cards},
-            order={card.child.id: place for place, card in enumerate(cards)})
+            order={card.child.id: place for place, card in enumerate(cards)},
+            siblings=_siblings(allowed))
     return g.caseload
+
+
+def _siblings(allowed) -> dict[uuid.UUID, list]:
+    """Each child's brothers and sisters among those whose record the user reads: these are all
+    children the user may open, so no query is needed."""
+    readers = [child for child, actions in allowed if Action.READ_RECORD in actions]
+    by_group = defaultdict(list)
+    for child in sorted(readers, key=lambda child: child.name):
+        if child.sibling_group_id is not None:
+            by_group[child.sibling_group_id].append(child)
+    return {child.id: [other for other in by_group.get(child.sibling_group_id, ())
+                       if other.id != child.id] for child, _ in allowed}
 
 
 class Reads(NamedTuple):

@@ -78,6 +78,8 @@ class Batch:
                 self.writes.trail.add("refused", child_id=refusal.child_id, requested="sync")
             return Result(item_id, refusal.status, refusal.errors)
         except operations.EntryRefused as refused:
+            for child_id in refused.unseen:
+                self.writes.trail.add("refused", child_id=child_id, requested="also_for")
             return Result(item_id, "rejected", refused.errors)
 
     def process_alone(self, item) -> Result:
@@ -137,15 +139,18 @@ class Batch:
         if errors:
             raise Refusal("rejected", errors)
         if existing is not None:
+            if existing.sibling_write_id is not None:
+                self.writes.write()  # its siblings' entries are compared as stored
             return _compare(existing, child, kind, data, envelope, version, self.author)
         if version is not None:
-            row = operations.entry_row(**operations.amendment(
-                author=self.author, version=version, data=data, **envelope))
+            rows = [operations.entry_row(**operations.amendment(
+                author=self.author, version=version, data=data, **envelope))]
         else:
-            row = operations.entry_row(author=self.author, child=child, kind=kind, data=data,
-                                       **envelope)
-        self.writes.add(self.author, row)
-        self.known[entry_id] = SimpleNamespace(**row)
+            rows = operations.entry_rows(author=self.author, child=child, kind=kind, data=data,
+                                         **envelope)
+        for row in rows:
+            self.writes.add(self.author, row)
+            self.known[row["id"]] = SimpleNamespace(**row)
         return Result(str(entry_id), "created")
 
     def _child_for(self, item: dict, kind: str) -> Child:
@@ -283,12 +288,22 @@ def _compare(existing: Entry, child: Child, kind: str, data: dict, envelope: dic
              version, author) -> Result:
     """The same id again: a retry only if it says everything the stored entry says (a correction
     sent without occurred_at happened when it arrived); otherwise refused, never overwritten."""
+    also_for = {uuid.UUID(value) for value in data.get("also_for") or []}
+    data = {key: value for key, value in data.items() if key != "also_for"}
     sent = (author.id, child.id, kind, envelope["occurred_at"] or existing.received_at,
             envelope["visit_id"], version.entry.id if version else None,
-            operations.with_defaults(Kind(kind), data))
+            operations.with_defaults(Kind(kind), data), also_for)
     kept = (existing.author_id, existing.child_id, existing.kind, existing.occurred_at,
-            existing.visit_id, existing.amends_id, existing.data)
+            existing.visit_id, existing.amends_id, existing.data, _siblings_written(existing))
     if sent == kept:
         return Result(str(existing.id), "duplicate")
     raise reject("id", "An entry with this id already exists with different content. Nothing "
                        "was overwritten; save your version as a new entry or a correction.")
+
+
+def _siblings_written(entry) -> set[uuid.UUID]:
+    """The brothers and sisters an entry was recorded for as well (``also_for``)."""
+    if entry.sibling_write_id is None:
+        return set()
+    return set(db.session.scalars(sa.select(Entry.child_id).where(
+        Entry.sibling_write_id == entry.id, Entry.id != entry.id)))
