@@ -172,9 +172,8 @@ const DISCARD = 'Discard this entry? It has not reached the server and will be g
 async function wordsFor(records) {
   const rules = await publishedRules();
   const children = new Map();
-  for (const { item } of records) {
-    if (!children.has(item.child_id)) children.set(item.child_id, (await briefOf(item.child_id))?.name);
-  }
+  const named = records.flatMap(({ item }) => [item.child_id, ...(item.data.also_for ?? [])]);
+  for (const childId of new Set(named)) children.set(childId, (await briefOf(childId))?.name);
   // A check of reported information is a correction with questions of its own.
   const checkQuestions = Object.assign({}, ...Object.values(rules?.checks ?? {}).map((check) => check.labels));
   return {
@@ -189,7 +188,10 @@ async function wordsFor(records) {
 function describeItem(item, words) {
   const text = item.data.words ? `“${item.data.words}”` : item.data.text ?? item.data.reason ?? item.data.name ?? '';
   const when = moment(item.occurred_at ?? item.recorded_at);
-  return `${words.kind(item.kind)} · ${words.child(item.child_id)} · ${when}${text ? `: ${text}` : ''}`;
+  // Recorded once for brothers and sisters: each is named, as the child is.
+  const also = (item.data.also_for ?? []).map(words.child);
+  const about = also.length ? `${words.child(item.child_id)}, also for ${also.join(', ')}` : words.child(item.child_id);
+  return `${words.kind(item.kind)} · ${about} · ${when}${text ? `: ${text}` : ''}`;
 }
 
 // Each of the server's reasons next to the question it is about. A refused visit makes its

@@ -89,6 +89,7 @@ PAGES = {
         ("entries.new_history_flag", "/cases/{child}/history-flags/new"),
         ("entries.entry_detail", "/cases/{child}/entries/{escalation}"),
         ("entries.record_birth", "/cases/{unborn}/birth"),
+        ("siblings.group", "/cases/{child}/siblings"),
     ],
     "advocate": [
         ("children.caseload", "/cases"),
