@@ -322,3 +322,17 @@ def test_a_supervisor_of_another_team_cannot_link_this_teams_child_to_theirs(wor
         f"/cases/{world.other_child.id}/siblings/link", {"sibling": str(world.child.id)})
     assert response.status_code == 404 and NOT_FOUND in response.get_data(as_text=True)
     assert group_of(world.other_child) is None
+
+
+def test_a_child_with_no_brother_or_sister_shows_none_and_the_team_manager_may_link_one(
+        world, client_for):
+    practitioner = client_for(world.practitioner).get(f"/cases/{world.child.id}")
+    assert "Brothers and sisters" not in practitioner.get_data(as_text=True)
+    supervisor = client_for(world.supervisor).get(f"/cases/{world.child.id}")
+    assert "Link a brother or sister" in supervisor.get_data(as_text=True)
+
+
+def test_a_brother_with_nothing_to_look_at_is_named_as_such(family, client_for):
+    html = client_for(family.practitioner).get(f"/cases/{family.brother.id}").get_data(
+        as_text=True)
+    assert "Amy (sister): nothing to look at." in html

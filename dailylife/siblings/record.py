@@ -24,12 +24,11 @@ class SiblingSignals:
 
 
 def sibling_signals(user, child: Child) -> list[SiblingSignals]:
-    """The open signals of the child's brothers and sisters whose record ``user`` reads."""
+    """Each brother and sister whose record ``user`` reads, with their open signals."""
     siblings = siblings_for(user, child)
     allowed = actions_on_each(user, siblings)
     found = signals.readable([(sibling, allowed[sibling.id]) for sibling in siblings])
-    return [SiblingSignals(sibling, named(sibling), found[sibling.id])
-            for sibling in siblings if found[sibling.id]]
+    return [SiblingSignals(sibling, named(sibling), found[sibling.id]) for sibling in siblings]
 
 
 @dataclass
