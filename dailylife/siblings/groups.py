@@ -53,7 +53,7 @@ def members(child: Child) -> list[Child]:
         return []
     return list(db.session.scalars(sa.select(Child).where(
         Child.sibling_group_id == child.sibling_group_id, Child.id != child.id)
-        .order_by(Child.name)))
+        .order_by(Child.display_name)))
 
 
 def siblings_for(user, child: Child, needed: Action = Action.READ_RECORD) -> list[Child]:
@@ -72,7 +72,7 @@ def offer(user, child: Child, kind: str) -> list[tuple[str, str]]:
 
 def candidates(user, child: Child) -> list[Child]:
     """The children ``user`` may link to ``child``: those they may link, not yet in its group."""
-    query = visible_children_query(user).where(Child.id != child.id).order_by(Child.name)
+    query = visible_children_query(user).where(Child.id != child.id).order_by(Child.display_name)
     if child.sibling_group_id is not None:
         query = query.where(sa.or_(Child.sibling_group_id.is_(None),
                                    Child.sibling_group_id != child.sibling_group_id))

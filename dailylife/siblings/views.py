@@ -31,7 +31,7 @@ def _page(child, link_form=None, problem: str | None = None, status: int = 200):
     may_link = Action.LINK_SIBLINGS in g.child_actions
     if may_link:
         link_form.sibling.choices = [("", "Choose a child")] + [
-            (str(other.id), other.name) for other in groups.candidates(current_user, child)]
+            (str(other.id), other.display_name) for other in groups.candidates(current_user, child)]
     return render_template("siblings/group.html", child=child, today=local_today(),
                            columns=record.side_by_side(current_user, child),
                            link_form=link_form if may_link else None, problem=problem,

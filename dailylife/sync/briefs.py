@@ -104,7 +104,7 @@ def _siblings(allowed) -> dict[uuid.UUID, list]:
     children the user may open, so no query is needed."""
     readers = [child for child, actions in allowed if Action.READ_RECORD in actions]
     by_group = defaultdict(list)
-    for child in sorted(readers, key=lambda child: child.name):
+    for child in sorted(readers, key=lambda child: child.display_name):
         if child.sibling_group_id is not None:
             by_group[child.sibling_group_id].append(child)
     return {child.id: [other for other in by_group.get(child.sibling_group_id, ())

@@ -1,7 +1,7 @@
 """brothers and sisters: a child's sibling group, and entries recorded once for the group
 
 Revision ID: f3b9d2c84a61
-Revises: d4f8a2c61b93
+Revises: b1e7d3c9a4f2
 Create Date: 2026-12-07 14:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3b9d2c84a61'
-down_revision = 'd4f8a2c61b93'
+down_revision = 'b1e7d3c9a4f2'
 branch_labels = None
 depends_on = None
 
