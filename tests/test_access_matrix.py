@@ -218,6 +218,9 @@ ACCESS = {
     "entries.new_household_change": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),
+    "entries.new_move": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
+        other_supervisor=404, advocate=404, admin=404),
     "entries.new_voice": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=200, admin=404),

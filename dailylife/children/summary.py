@@ -58,6 +58,13 @@ def _household(oldest_first) -> list[HouseholdMember]:
     return list(members.values())
 
 
+def addresses(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Version]]:
+    """Where each child has lived, as recorded moves, newest first (the first is where they live
+    now). Moves are few: all of them are read, for all the children at once."""
+    moves = queries.by_child_versions(queries.all_of_kind(Kind.MOVE), child_ids)
+    return {child_id: moves.get(child_id, []) for child_id in child_ids}
+
+
 def _untouched(*conditions):
     """An entry nobody corrected that meets ``conditions``: it reads as written, so the newest
     such entry bounds the search for the newest entry that reads so now."""
@@ -142,8 +149,8 @@ def facts_for(user, child) -> dict:
     if Action.READ_RECORD in allowed:
         last_visit, last_seen_alone = latest_visits(ids)[child.id]
         facts.update(history_flags=standing.history_flags(ids)[child.id],
-                     household=households(ids)[child.id], last_visit=last_visit,
-                     last_seen_alone=last_seen_alone, unverified=unverified_reports(ids)[child.id],
-                     signals=signals.for_child(child),
+                     household=households(ids)[child.id], addresses=addresses(ids)[child.id],
+                     last_visit=last_visit, last_seen_alone=last_seen_alone,
+                     unverified=unverified_reports(ids)[child.id], signals=signals.for_child(child),
                      sibling_signals=sibling_record.sibling_signals(user, child))
     return facts

@@ -12,6 +12,9 @@ from datetime import date
 #: The longest text a practitioner may write in one field (characters), documented in the README.
 TEXT_LIMIT = 20_000
 SHORT_LIMIT = 200
+#: The longest postal address, on several lines (a flat, a house name, a street, a town, a
+#: postcode fit in well under this).
+ADDRESS_LIMIT = 500
 #: The most lines in a list such as "who was present", and the longest line.
 LINES_LIMIT = 50
 #: The most rows a list of structured answers may hold (actions of an oversight).
@@ -30,13 +33,15 @@ UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 
 @dataclass(frozen=True)
 class Text:
-    """Free text, kept exactly as typed. ``short`` is one line (a name, a place)."""
+    """Free text, kept exactly as typed. ``short`` is one line (a name, a place); ``maximum``
+    bounds a text on several lines that is not an account of events (an address)."""
 
     short: bool = False
+    maximum: int | None = None
 
     @property
     def limit(self) -> int:
-        return SHORT_LIMIT if self.short else TEXT_LIMIT
+        return self.maximum or (SHORT_LIMIT if self.short else TEXT_LIMIT)
 
 
 @dataclass(frozen=True)

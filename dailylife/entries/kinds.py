@@ -10,9 +10,9 @@ The ``data`` keys are those of DESIGN.md section 4.
 import re
 from datetime import date
 
-from dailylife.entries.declare import (Choice, Condition, Day, KindDeclaration, Lines, Many,
-                                       Number, Question, Reference, Rows, Rule, Text, Tick, YesNo,
-                                       when, NOT_BLANK)
+from dailylife.entries.declare import (ADDRESS_LIMIT, Choice, Condition, Day, KindDeclaration,
+                                       Lines, Many, Number, Question, Reference, Rows, Rule, Text,
+                                       Tick, YesNo, when, NOT_BLANK)
 from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 
 CATEGORIES = (
@@ -307,6 +307,33 @@ HOUSEHOLD_CHANGE = KindDeclaration(
     ),
 )
 
+def one_line(address: str) -> str:
+    """An address typed on several lines, on one line (for the chronology and lists)."""
+    return ", ".join(line.strip() for line in address.splitlines() if line.strip())
+
+
+def _move_summary(data: dict) -> str:
+    where = ", ".join(part for part in (data.get("area"), data.get("local_authority")) if part)
+    text = f"Moved to {one_line(data.get('address', ''))}" + (f" ({where})." if where else ".")
+    who = data.get("who")
+    return f"{text} Who moved: {', '.join(who)}." if who else text
+
+
+MOVE = KindDeclaration(
+    "move", "Move", fields_macro="move_fields", summary=_move_summary,
+    questions=(
+        Question("address", "New address", Text(maximum=ADDRESS_LIMIT),
+                 required="Give the new address: where the child lives now.",
+                 help="As you would write it on an envelope, with the postcode."),
+        Question("area", "Area", SHORT, help="The town or district, for example “Harehills”."),
+        Question("local_authority", "Local authority", SHORT,
+                 help="The council for the new address. If it is another council's, the case "
+                      "may need to be transferred."),
+        Question("who", "Who moved", Lines(),
+                 help="One person per line, with their relationship to the child."),
+    ),
+)
+
 ACTION = (
     Question("action", "Action", LONG, required="Describe the action."),
     Question("owner", "Who", SHORT, required="Say who will do it."),
@@ -471,8 +498,8 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
                             summary=_amendment_summary)
 
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
-KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, OVERSIGHT,
-                                      ESCALATION, HISTORY_FLAG, BIRTH)}
+KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, MOVE,
+                                      OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

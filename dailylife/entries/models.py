@@ -23,6 +23,7 @@ class Kind(enum.StrEnum):
     OBSERVATION = "observation"
     VOICE = "voice"
     HOUSEHOLD_CHANGE = "household_change"
+    MOVE = "move"
     OVERSIGHT = "oversight"
     AMENDMENT = "amendment"
     ESCALATION = "escalation"

@@ -105,6 +105,10 @@ class HouseholdChangePage(OccurredAtMixin, FlaskForm, KIND_FORMS["household_chan
     save = SubmitField("Save household change")
 
 
+class MovePage(OccurredAtMixin, FlaskForm, KIND_FORMS["move"]):
+    save = SubmitField("Save move")
+
+
 class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
     #: The escalations of the child this oversight may answer (the page sets the choices).
     answers = SelectField("Answers the escalation", choices={}, validate_choice=False)

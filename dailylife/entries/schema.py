@@ -14,9 +14,9 @@ from functools import cache
 import jsonschema_rs
 
 from dailylife.entries.declare import (LINES_LIMIT, NO_NUL, NOT_BLANK, ROWS_LIMIT, SHORT_LIMIT,
-                                       UUID_PATTERN, Choice, Condition, Day, KindDeclaration,
-                                       Lines, Many, Number, Question, Reference, Rows, Siblings,
-                                       Text, Tick, YesNo)
+                                       TEXT_LIMIT, UUID_PATTERN, Choice, Condition, Day,
+                                       KindDeclaration, Lines, Many, Number, Question, Reference,
+                                       Rows, Siblings, Text, Tick, YesNo)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UNKNOWN = "Unknown field: it is not part of this kind of entry."
@@ -35,7 +35,8 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
     """(message, schema of the value) for each check of one answer's type and limits."""
     if isinstance(answer, Text):
         too_long = (f"This is longer than {answer.limit:,} characters. Split it into more than "
-                    "one entry." if not answer.short else f"Keep this under {SHORT_LIMIT} characters.")
+                    "one entry." if answer.limit == TEXT_LIMIT
+                    else f"Keep this under {answer.limit} characters.")
         return [(TEXT, {"type": ["string", "null"], "pattern": NO_NUL}),
                 (too_long, {"maxLength": answer.limit})]
     if isinstance(answer, Choice):

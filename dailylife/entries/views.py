@@ -155,6 +155,8 @@ SINGLE_ENTRY_PAGES = {
     Kind.VOICE: ("Record the child's own words", "The child's words are saved."),
     Kind.HOUSEHOLD_CHANGE: ("Record a household change", "Household change saved. Consider "
                             "whether the risk assessment needs reviewing."),
+    Kind.MOVE: ("Record a move", "Move saved. Your team manager is asked to review the risk "
+                "assessment for the new address."),
     Kind.OVERSIGHT: ("Record a management decision", "Management decision saved."),
     Kind.ESCALATION: ("Escalate a concern", "Escalated: your team manager sees it at the top of "
                       "their dashboard until they answer it."),
@@ -205,6 +207,12 @@ def new_voice(child):
 @requires(Action.RECORD)
 def new_household_change(child):
     return _single_entry(child, Kind.HOUSEHOLD_CHANGE, pages.HouseholdChangePage())
+
+
+@bp.route("/moves/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def new_move(child):
+    return _single_entry(child, Kind.MOVE, pages.MovePage())
 
 
 @bp.route("/escalations/new", methods=["GET", "POST"])

@@ -241,14 +241,20 @@ def _late_candidates(read_confidential: bool, lateral: bool) -> sa.Select:
             .order_by(walked.c.occurred_at.desc(), walked.c.id.desc()))
 
 
+#: What changes where or with whom the child lives: each asks for the risk assessment to be
+#: reviewed (``household_change_unreviewed``, ``move_unreviewed``).
+REVIEWED_KINDS = (Kind.HOUSEHOLD_CHANGE, Kind.MOVE)
+
+
 @functools.cache
 def unreviewed_changes() -> sa.Select:
-    """Household changes that reached the record after the last risk assessment review. Asked
-    for every child: finding out first which children have one would walk the same entries."""
+    """Household changes and moves that reached the record after the last risk assessment
+    review. Asked for every child: finding out first which children have one would walk the
+    same entries."""
     review = facts.seek(Kind.OVERSIGHT, facts.reviewed, "received_at")
     reviewed = per_child(review=review)
     return _whole().join(reviewed, sa.and_(
-        Entry.child_id == reviewed.c.child_id, Entry.kind == Kind.HOUSEHOLD_CHANGE,
+        Entry.child_id == reviewed.c.child_id, Entry.kind.in_(REVIEWED_KINDS),
         Entry.received_at > sa.func.coalesce(reviewed.c.review, EARLIEST)))
 
 

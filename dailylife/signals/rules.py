@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from dailylife.children.birth import reaching_week, weeks_pregnant
 from dailylife.children.models import Child
 from dailylife.entries.history import Version
-from dailylife.entries.kinds import LABELS
+from dailylife.entries.kinds import LABELS, one_line
 from dailylife.entries.models import Kind
 from dailylife.signals.catalogue import SIGNALS, Urgency
 from dailylife.signals.facts import Evidence
@@ -116,6 +116,7 @@ class ChildFacts:
     evidence: dict[str, list[Evidence]]
     #: The plan in force: the newest oversight with actions (``queries.plans``).
     plan: object | None = None
+    #: Household changes and moves since the risk assessment was last reviewed, newest first.
     changes: list[Version] = field(default_factory=list)
     escalations: list[Version] = field(default_factory=list)
     late: list[Evidence] = field(default_factory=list)
@@ -208,17 +209,48 @@ def _changed(change: str) -> str:
     return LABELS["change"].get(change, change).lower()
 
 
-def household_change_unreviewed(f: ChildFacts, clock: Clock) -> Signal | None:
-    if not f.changes:
-        return None
-    risky = [v for v in f.changes if v.data.get("change") == "joined" and v.data.get("risk_factors")]
-    people = ", ".join(f"{v.data['name']} ({_changed(v.data['change'])})"
-                       for v in reversed(f.changes))
+def since_review(signal_id: str, kind: Kind, words, urgent):
+    """The rule of a signal raised by entries of ``kind`` that reached the record after the last
+    oversight that reviewed the risk assessment, and cleared by the next one: ``words(changes)``
+    says what changed (oldest first), and ``urgent(changes)`` makes it more urgent."""
+    def rule(f: ChildFacts, clock: Clock) -> Signal | None:
+        changes = [version for version in reversed(f.changes) if version.entry.kind is kind]
+        if not changes:
+            return None
+        return Signal(signal_id, words(changes, clock), [_evidence(v) for v in changes],
+                      Urgency.HIGH if urgent(changes) else Urgency.MEDIUM)
+
+    rule.__name__ = signal_id
+    return rule
+
+
+def _household_words(changes: list[Version], clock: Clock) -> str:
+    people = ", ".join(f"{v.data['name']} ({_changed(v.data['change'])})" for v in changes)
     detail = f"Since the risk assessment was last reviewed: {people}."
-    if risky:
-        detail += " Someone who joined has known risk factors."
-    return Signal("household_change_unreviewed", detail, [_evidence(v) for v in reversed(f.changes)],
-                  Urgency.HIGH if risky else Urgency.MEDIUM)
+    return detail + " Someone who joined has known risk factors." if _risky(changes) else detail
+
+
+def _risky(changes: list[Version]) -> bool:
+    """Someone who joined the household has known risk factors."""
+    return any(v.data.get("change") == "joined" and v.data.get("risk_factors") for v in changes)
+
+
+def _move_words(moves: list[Version], clock: Clock) -> str:
+    newest = moves[-1]
+    to = (f"to {one_line(newest.data['address'])} on "
+          f"{day(clock.day_of(newest.entry.occurred_at))}")
+    if len(moves) == 1:
+        return f"Moved since the risk assessment was last reviewed: {to}."
+    return (f"Moved {len(moves)} times since the risk assessment was last reviewed, most "
+            f"recently {to}.")
+
+
+household_change_unreviewed = since_review("household_change_unreviewed", Kind.HOUSEHOLD_CHANGE,
+                                           _household_words, _risky)
+#: Moving again before anyone reviewed the last move is the more urgent: frequent moves keep a
+#: family out of sight of the services that knew it.
+move_unreviewed = since_review("move_unreviewed", Kind.MOVE, _move_words,
+                               lambda moves: len(moves) > 1)
 
 
 def unchecked_estimate(row) -> int:
@@ -293,9 +325,9 @@ def _evidence(version: Version) -> Evidence:
     return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
-RULES = [escalation_open, household_change_unreviewed, prebirth_overdue, visit_overdue,
-         not_seen_alone, engagement_no_access, report_unverified, voice_missing, action_overdue,
-         oversight_missing, late_recording]
+RULES = [escalation_open, household_change_unreviewed, move_unreviewed, prebirth_overdue,
+         visit_overdue, not_seen_alone, engagement_no_access, report_unverified, voice_missing,
+         action_overdue, oversight_missing, late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:

@@ -147,7 +147,7 @@ const moment = (iso) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medi
 // The pages an entry is recorded on. Only the visit page works offline (its shell is precached).
 const PAGES = {
   visit: 'visits/new', observation: 'observations/new', voice: 'voice/new',
-  household_change: 'household/new', escalation: 'escalations/new',
+  household_change: 'household/new', move: 'moves/new', escalation: 'escalations/new',
 };
 // A correction opens the entry's correction page; a check of reported information its check page.
 function pageOf({ kind, child_id: childId, amends_id: amendsId, data }) {
