@@ -205,6 +205,13 @@ ACCESS = {
     "chronology.export_pdf": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
+    # The transfer summary for a receiving authority: whoever may export the chronology.
+    "chronology.transfer_pdf": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
+    "chronology.transfer_json": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     "entries.entry_detail": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),

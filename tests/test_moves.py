@@ -5,7 +5,9 @@ for a receiving authority."""
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
+from test_pdf import marking_places, pages_of
 
 from dailylife.audit import AuditEvent
 from dailylife.clock import to_local, utcnow
@@ -176,3 +178,121 @@ def test_a_move_shows_on_the_team_managers_dashboard(world, client_for):
     move(world, ago(1))
     page = client_for(world.supervisor).get("/team").get_data(as_text=True)
     assert 'data-signal="move_unreviewed"' in page
+
+
+# The transfer summary ----------------------------------------------------------------------------
+
+CONFIDENTIAL_WORDS = "I sleep at my nan's when Dad shouts."
+SECTIONS = ("About Amy", "Significant events", "Things still open", "Household history",
+            "Where Amy lives", "Reported, not yet checked")
+
+
+@pytest.fixture
+def record(world):
+    """A record with something for every section, and what must never leave the team."""
+    long_text = "Amy was quiet and flinched when the door banged. " * 5
+    for number in range(12):
+        write(world.practitioner, world.child, "observation", ago(200 - number),
+              category="presentation", source="observed", text=f"Event {number:02d}. {long_text}",
+              significant=True, impact="Frightened.", action_taken="Discussed with school.")
+    write(world.practitioner, world.child, "observation", ago(60), category="home_environment",
+          source="observed", text="An ordinary tidy kitchen.")
+    write(world.practitioner, world.child, "observation", ago(30), category="health",
+          source="parent_reported", source_detail="mother", text="Mum says the GP saw Amy.")
+    write(world.practitioner, world.child, "escalation", ago(20), reason="Dean's conviction.")
+    write(world.supervisor, world.child, "oversight", ago(19), summary="Strategy discussion.",
+          decision="Joint visit with police.")
+    write(world.advocate, world.child, "voice", ago(15), words=CONFIDENTIAL_WORDS, mode="spoken",
+          share_with_team=False, significant=True, impact="Scared.", action_taken="None.")
+    write(world.practitioner, world.child, "household_change", ago(25), change="joined",
+          name="Dean", relationship="mother's partner", risk_factors=["domestic_abuse"])
+    write(world.practitioner, world.child, "household_change", ago(5), change="left",
+          name="Dean", relationship="mother's partner")
+    move(world, ago(100), "1 First Street\nBradford BD1 1AA", local_authority="Bradford")
+    move(world, ago(3), local_authority="Leeds City Council", who=["Amy", "Mum"])
+    return world
+
+
+def test_the_transfer_pdf_has_every_section_the_marking_on_every_page_and_no_confidential_note(
+        record, client_for):
+    response = client_for(record.practitioner).get(f"/cases/{record.child.id}/transfer.pdf")
+    pages = pages_of(response)
+    assert len(pages) > 1, "a record long enough to run over pages"
+    assert "transfer-summary-" in response.headers["Content-Disposition"]
+    whole = " ".join(pages)
+    positions = [whole.index(section) for section in SECTIONS]
+    assert positions == sorted(positions), "every section, in order"
+    assert "Event 00." in whole and "Event 11." in whole and "Dean's conviction." in whole
+    assert "Strategy discussion." in whole, "management decisions are significant events"
+    assert "An ordinary tidy kitchen." not in whole, "only significant events"
+    assert "Moved since the risk assessment was reviewed" in whole
+    assert "Dean (mother's partner) joined the household" in whole
+    assert "Dean (mother's partner) left the household" in whole
+    assert whole.index("12 Oak Road") < whole.index("1 First Street"), "newest address first"
+    assert "Mum says the GP saw Amy." in whole
+    assert CONFIDENTIAL_WORDS not in whole and "Scared." not in whole
+    for number, found in enumerate(marking_places(response, "OFFICIAL-SENSITIVE"), start=1):
+        assert {"top", "bottom"} <= found, f"page {number}"
+
+
+def test_a_team_manager_s_transfer_summary_leaves_the_confidential_notes_out_too(
+        record, client_for):
+    client = client_for(record.supervisor)
+    whole = " ".join(pages_of(client.get(f"/cases/{record.child.id}/transfer.pdf")))
+    assert CONFIDENTIAL_WORDS not in whole and "Scared." not in whole
+    assert CONFIDENTIAL_WORDS not in client.get(
+        f"/cases/{record.child.id}/transfer.json").get_data(as_text=True)
+
+
+def test_the_transfer_json_says_the_same_in_data(record, client_for):
+    response = client_for(record.practitioner).get(f"/cases/{record.child.id}/transfer.json")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    summary = response.get_json()
+    assert set(summary) == {"protective_marking", "exported", "child", "significant_events",
+                            "open_signals", "household", "addresses", "unchecked_reports"}
+    assert summary["protective_marking"] == "OFFICIAL-SENSITIVE"
+    assert summary["exported"]["by"] == "Pat Practitioner"
+    child = summary["child"]
+    assert (child["name"], child["preferred_name"], child["team"]) == (
+        "Amy Example", "Amy", "Team A")
+    assert child["legal_status_label"] == "Child protection plan"
+    assert {"name": "Pat Practitioner", "role": "Social worker"} in child["workers"]
+    events = summary["significant_events"]
+    assert [event["kind"] for event in events] == ["observation"] * 12 + [
+        "escalation", "oversight"]
+    assert events[0]["summary"].startswith("Event 00.") and events[0]["significant"] is True
+    signals = {signal["id"]: signal for signal in summary["open_signals"]}
+    assert signals["move_unreviewed"]["label"] == "Moved since the risk assessment was reviewed"
+    assert "12 Oak Road" in signals["move_unreviewed"]["detail"]
+    assert [(change["name"], change["change_label"], change["risk_factors"])
+            for change in summary["household"]] == [
+        ("Dean", "Joined the household", ["Domestic abuse"]),
+        ("Dean", "Left the household", [])]
+    assert [address["local_authority"] for address in summary["addresses"]] == [
+        "Leeds City Council", "Bradford"]
+    assert summary["addresses"][0]["who"] == ["Amy", "Mum"]
+    (report,) = summary["unchecked_reports"]
+    assert (report["text"], report["source"], report["source_detail"]) == (
+        "Mum says the GP saw Amy.", "A parent or carer told me", "mother")
+
+
+def test_exporting_a_transfer_summary_is_audited_and_only_for_those_who_may_export(
+        world, client_for):
+    for path in ("transfer.pdf", "transfer.json"):
+        assert client_for(world.supervisor).get(f"/cases/{world.child.id}/{path}").status_code == 200
+        for user in (world.advocate, world.other_practitioner, world.other_supervisor,
+                     world.admin):
+            assert client_for(user).get(f"/cases/{world.child.id}/{path}").status_code == 404
+    exports = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")
+                                 .order_by(AuditEvent.id)).all()
+    assert [(event.actor_id, event.detail) for event in exports] == [
+        (world.supervisor.id, {"format": "pdf", "document": "transfer_summary"}),
+        (world.supervisor.id, {"format": "json", "document": "transfer_summary"})]
+
+
+def test_the_child_page_links_the_transfer_summary_for_those_who_may_export(world, client_for):
+    link = f"/cases/{world.child.id}/transfer.pdf"
+    assert link in client_for(world.practitioner).get(
+        f"/cases/{world.child.id}").get_data(as_text=True)
+    assert link not in client_for(world.advocate).get(
+        f"/cases/{world.child.id}").get_data(as_text=True)

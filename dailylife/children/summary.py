@@ -37,11 +37,17 @@ class HouseholdMember:
     entry_id: uuid.UUID
 
 
-def households(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HouseholdMember]]:
-    """Who lives with each child now, replaying every recorded join and leave in date order
-    (household changes are rare: all of them are read, for all the children at once)."""
+def household_history(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Version]]:
+    """Every recorded join and leave of each child's household, oldest first (household changes
+    are rare: all of them are read, for all the children at once)."""
     changes = queries.by_child_versions(queries.all_of_kind(Kind.HOUSEHOLD_CHANGE), child_ids)
-    return {child_id: _household(reversed(changes.get(child_id, []))) for child_id in child_ids}
+    return {child_id: changes.get(child_id, [])[::-1] for child_id in child_ids}
+
+
+def households(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HouseholdMember]]:
+    """Who lives with each child now, replaying the household's history in date order."""
+    return {child_id: _household(changes)
+            for child_id, changes in household_history(child_ids).items()}
 
 
 def _household(oldest_first) -> list[HouseholdMember]:

@@ -115,7 +115,7 @@ def conditions(form: FilterForm, child_id: uuid.UUID, actions) -> list:
             clauses.append(column == form[name].data)
     if form.significant.data:
         # A confidential note answering this filter would tell the reader what it says.
-        clauses.extend([_significant(child_id), unsealed_clause(actions)])
+        clauses.extend([marked_significant(child_id), unsealed_clause(actions)])
     if form.date_from.data:
         clauses.append(Entry.occurred_at >= _start_of(form.date_from.data))
     if form.date_to.data:
@@ -125,7 +125,7 @@ def conditions(form: FilterForm, child_id: uuid.UUID, actions) -> list:
     return clauses
 
 
-def _significant(child_id: uuid.UUID):
+def marked_significant(child_id: uuid.UUID):
     """Marked significant when written, or by a later correction (which sets its own flag).
 
     The corrections are the child's own, found once: a correlated EXISTS here lets PostgreSQL

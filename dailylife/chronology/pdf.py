@@ -55,19 +55,21 @@ def _shown(field, value: str) -> str:
     return "yes" if value == "1" else value
 
 
-def pdf_response(child, html: str) -> Response:
+def pdf_response(child, html: str, title: str = "chronology") -> Response:
+    """The page as a PDF named after its ``title`` ("chronology", "transfer summary")."""
     document = HTML(string=html, base_url=BASE_URL,
                     url_fetcher=StaticOnly(Path(current_app.static_folder)))
-    pdf = document.write_pdf(stylesheets=[CSS(string=page_css(child))])
+    pdf = document.write_pdf(stylesheets=[CSS(string=page_css(child, title))])
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="chronology-{child.id}.pdf"'
+    name = f"{title.replace(' ', '-')}-{child.id}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-def page_css(child) -> str:
+def page_css(child, title: str) -> str:
     """Every page: the protective marking at the top and the bottom (where a council's readers
     look for it), who the record is about at the top, where you are in it at the bottom."""
-    heading = _css_string(f"{child.display_name} · {child.birth_words} · chronology")
+    heading = _css_string(f"{child.display_name} · {child.birth_words} · {title}")
     marking = _css_string(current_app.config["PROTECTIVE_MARKING"])
     return ("@page { size: A4; margin: 20mm 12mm 18mm;"
             f" @top-left {{ content: {heading}; font-size: 9pt; }}"

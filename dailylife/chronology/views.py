@@ -1,11 +1,11 @@
 """The chronology page and its CSV export: each view is audited; the request commits at the edge."""
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import Action, entry_reader, requires
-from dailylife.chronology import confidential, export, filters, keyset, pdf
+from dailylife.chronology import confidential, export, filters, keyset, pdf, transfer
 from dailylife.chronology.rows import rows_for
 from dailylife.clock import local_today
 from dailylife.entries.kinds import LABELS
@@ -55,6 +55,25 @@ def export_pdf(child):
                    exported=pdf.export_note(form, filters.applied(form), current_user,
                                             confidential=choice.note(rows)))
     return pdf.pdf_response(child, html)
+
+
+@bp.get("/cases/<child_id>/transfer.pdf")
+@requires(Action.EXPORT)
+def transfer_pdf(child):
+    """The transfer summary for a receiving authority, as a PDF marked on every page."""
+    audit.record("export", child_id=child.id, format="pdf", document="transfer_summary")
+    html = render_template("chronology/transfer.html", child=child, today=local_today(),
+                           summary=transfer.gather(current_user, child, g.child_actions))
+    return pdf.pdf_response(child, html, "transfer summary")
+
+
+@bp.get("/cases/<child_id>/transfer.json")
+@requires(Action.EXPORT)
+def transfer_json(child):
+    """The transfer summary as data, for a receiving authority's own system."""
+    audit.record("export", child_id=child.id, format="json", document="transfer_summary")
+    return jsonify(transfer.as_json(transfer.gather(current_user, child, g.child_actions),
+                                    current_app.config["PROTECTIVE_MARKING"]))
 
 
 def _export_forms(child, file_format: str):
