@@ -77,6 +77,7 @@ def write_histories(people: dict, children: list, today) -> None:
                 _oversight(supervisor, child, _at(day + timedelta(days=2), 11),
                            reviewed=visit_number == 5)
         if number == 0:
+            _moves(practitioner, child, start)
             _household_change(practitioner, child, _at(start + timedelta(days=100), 16))
             _advocate_notes(people[Role.ADVOCATE], child, today)
             _history_flag(supervisor, child, _at(start + timedelta(days=3), 10))
@@ -159,6 +160,24 @@ def _history_flag(author, child, when) -> None:
         details="Kai was accommodated for four months after Mum's hospital admission."))
     operations.add_entry(author=author, child=child, kind=Kind.HISTORY_FLAG, data=flag,
                          occurred_at=when)
+
+
+#: Where the first child lived: days after the history starts, the address, who moved. Both moves
+#: come before the oversight that reviews the risk assessment, as a careful team's would.
+MOVES = [
+    (0, dict(address="14 Fictional Terrace\nExampleton EX1 2AB", area="Exampleton",
+             local_authority="Exampleshire County Council", who=["Mother", "{name}"])),
+    (60, dict(address="Flat 2, 3 Made-up Road\nSampleford SA3 4CD", area="Sampleford",
+              local_authority="Sampleford City Council", who=["Mother", "{name}"])),
+]
+
+
+def _moves(author, child, start) -> None:
+    for days, move in MOVES:
+        operations.add_entry(author=author, child=child, kind=Kind.MOVE,
+                             data=_clean("move", {**move, "who": [
+                                 who.format(name=child.known_as) for who in move["who"]]}),
+                             occurred_at=_at(start + timedelta(days=days), 12))
 
 
 def _advocate_notes(advocate, child, today) -> None:

@@ -307,6 +307,7 @@ HOUSEHOLD_CHANGE = KindDeclaration(
     ),
 )
 
+
 def one_line(address: str) -> str:
     """An address typed on several lines, on one line (for the chronology and lists)."""
     return ", ".join(line.strip() for line in address.splitlines() if line.strip())

@@ -211,8 +211,8 @@ def _changed(change: str) -> str:
 
 def since_review(signal_id: str, kind: Kind, words, urgent):
     """The rule of a signal raised by entries of ``kind`` that reached the record after the last
-    oversight that reviewed the risk assessment, and cleared by the next one: ``words(changes)``
-    says what changed (oldest first), and ``urgent(changes)`` makes it more urgent."""
+    oversight that reviewed the risk assessment, and cleared by the next one: ``words(changes,
+    clock)`` says what changed (oldest first), and ``urgent(changes)`` makes it more urgent."""
     def rule(f: ChildFacts, clock: Clock) -> Signal | None:
         changes = [version for version in reversed(f.changes) if version.entry.kind is kind]
         if not changes:

@@ -61,6 +61,7 @@ PAGES = {
         ("entries.record_visit", "/cases/{child}/visits/new"),
         ("entries.new_observation", "/cases/{child}/observations/new"),
         ("entries.new_household_change", "/cases/{child}/household/new"),
+        ("entries.new_move", "/cases/{child}/moves/new"),
         ("entries.new_voice", "/cases/{child}/voice/new"),
         ("entries.new_escalation", "/cases/{child}/escalations/new"),
         # Every kind's entry in full; an amendment is shown on the page of the entry it corrects.
@@ -129,6 +130,8 @@ NOT_PAGES = {
     "pwa.manifest": "the web app manifest (JSON)",
     "chronology.export_csv": "a CSV download",
     "chronology.export_pdf": "a PDF download, not a web page",
+    "chronology.transfer_pdf": "a PDF download, not a web page",
+    "chronology.transfer_json": "JSON for a receiving authority",
     "media.image": "an image file; the pages that show it are checked",
     "media.thumbnail": "an image file; the pages that show it are checked",
     "sso.start": "hands over to the council's identity provider; without one set up it answers "
@@ -231,6 +234,7 @@ FORMS = [
     ("practitioner", "/cases/{child}/visits/new", "Save visit"),
     ("practitioner", "/cases/{child}/observations/new", "Save observation"),
     ("practitioner", "/cases/{child}/household/new", "Save household change"),
+    ("practitioner", "/cases/{child}/moves/new", "Save move"),
     ("practitioner", "/cases/{child}/voice/new", "Save the child's words"),
     ("practitioner", "/cases/{child}/escalations/new", "Escalate to my team manager"),
     ("practitioner", "/cases/{child}/entries/{report}/triangulate", "Save check"),
