@@ -3,38 +3,23 @@ the address history on the child's page, the ``move_unreviewed`` signal, and the
 for a receiving authority."""
 
 import uuid
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
+from helpers import days_ago, record
 from test_pdf import marking_places, pages_of
 
 from dailylife.audit import AuditEvent
 from dailylife.clock import to_local, utcnow
-from dailylife.entries import operations
 from dailylife.entries.models import Entry, Kind
-from dailylife.entries.payload import validate
 from dailylife.extensions import db
 from dailylife.signals import compute
 
 ADDRESS = "Flat 3\n12 Oak Road\nLeeds LS9 7AB"
 
 
-def ago(days: float):
-    return utcnow() - timedelta(days=days)
-
-
-def write(author, child, kind, when, **data):
-    clean, errors = validate(kind, data)
-    assert not errors, errors
-    entry = operations.add_entry(author=author, child=child, kind=kind, data=clean,
-                                 occurred_at=when)
-    db.session.commit()
-    return entry
-
-
-def move(world, when, address=ADDRESS, **data):
-    return write(world.practitioner, world.child, "move", when, address=address, **data)
+def move(world, days: int, address=ADDRESS, **data):
+    return record(world.practitioner, world.child, "move", days_ago(days), address=address,
+                  **data)
 
 
 def signals(child) -> dict:
@@ -59,7 +44,7 @@ def test_a_social_worker_records_a_move_on_its_page_and_the_child_page_shows_the
     url = f"/cases/{world.child.id}/moves/new"
     assert "New address" in client.get(url).get_data(as_text=True)
     response = client.post_form(url, {
-        "occurred_at": form_time(ago(1)), "address": ADDRESS, "area": "Harehills",
+        "occurred_at": form_time(days_ago(1)), "address": ADDRESS, "area": "Harehills",
         "local_authority": "Leeds City Council", "who": "Amy\nMum (Kerry)"})
     assert response.status_code == 302, response.get_data(as_text=True)
     (saved,) = moves_of(world.child)
@@ -74,7 +59,7 @@ def test_a_social_worker_records_a_move_on_its_page_and_the_child_page_shows_the
 def test_a_move_with_no_address_is_refused_at_the_field_and_nothing_is_saved(world, client_for):
     client = client_for(world.practitioner)
     response = client.post_form(f"/cases/{world.child.id}/moves/new", {
-        "occurred_at": form_time(ago(1)), "address": "  \n ", "area": "Harehills",
+        "occurred_at": form_time(days_ago(1)), "address": "  \n ", "area": "Harehills",
         "who": "Amy"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -85,7 +70,7 @@ def test_a_move_with_no_address_is_refused_at_the_field_and_nothing_is_saved(wor
 
 def test_an_address_longer_than_an_envelope_holds_is_refused(world, client_for):
     response = client_for(world.practitioner).post_form(f"/cases/{world.child.id}/moves/new", {
-        "occurred_at": form_time(ago(1)), "address": "12 Oak Road\n" * 60})
+        "occurred_at": form_time(days_ago(1)), "address": "12 Oak Road\n" * 60})
     assert response.status_code == 400
     assert "Keep this under 500 characters." in response.get_data(as_text=True)
     assert moves_of(world.child) == []
@@ -114,9 +99,9 @@ def test_a_move_sent_from_the_tablet_is_stored_and_one_without_an_address_is_rej
 
 def test_the_address_history_is_newest_first_and_leaves_out_a_move_entered_in_error(
         world, client_for):
-    move(world, ago(300), "1 First Street\nBradford")
-    move(world, ago(100), "2 Second Street\nLeeds")
-    wrong = move(world, ago(10), "3 Wrong Street\nYork")
+    move(world, 300, "1 First Street\nBradford")
+    move(world, 100, "2 Second Street\nLeeds")
+    wrong = move(world, 10, "3 Wrong Street\nYork")
     client = client_for(world.practitioner)
     response = client.post_form(f"/cases/{world.child.id}/entries/{wrong.id}/amend", {
         "reason": "Wrong child.", "withdrawn": "y", "based_on": str(wrong.id),
@@ -129,7 +114,7 @@ def test_the_address_history_is_newest_first_and_leaves_out_a_move_entered_in_er
 
 
 def test_an_advocate_sees_no_move_and_no_address(world, client_for):
-    entry = move(world, ago(2))
+    entry = move(world, 2)
     client = client_for(world.advocate)
     page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
     assert "Oak Road" not in page and "Where Amy lives" not in page
@@ -140,7 +125,7 @@ def test_an_advocate_sees_no_move_and_no_address(world, client_for):
 
 
 def test_the_chronology_says_the_move_in_words(world, client_for):
-    move(world, ago(2), area="Harehills", local_authority="Leeds City Council", who=["Amy", "Mum"])
+    move(world, 2, area="Harehills", local_authority="Leeds City Council", who=["Amy", "Mum"])
     page = client_for(world.supervisor).get(
         f"/cases/{world.child.id}/chronology").get_data(as_text=True)
     assert ("Moved to Flat 3, 12 Oak Road, Leeds LS9 7AB (Harehills, Leeds City Council). "
@@ -150,21 +135,22 @@ def test_the_chronology_says_the_move_in_words(world, client_for):
 # move_unreviewed --------------------------------------------------------------------------------
 
 def test_a_move_waits_for_the_team_manager_to_review_the_risk_assessment(world):
-    first = move(world, ago(3))
+    first = move(world, 3)
     raised = signals(world.child)["move_unreviewed"]
     assert [item.id for item in raised.evidence] == [first.id]
     assert raised.urgency.name == "MEDIUM" and "12 Oak Road" in raised.detail
-    write(world.supervisor, world.child, "oversight", ago(0.2), summary="Talked about the move.")
+    record(world.supervisor, world.child, "oversight", days_ago(1),
+           summary="Talked about the move.")
     assert "move_unreviewed" in signals(world.child), "oversight alone is not a review"
-    write(world.supervisor, world.child, "oversight", ago(0.1), summary="Risk reviewed.",
-          risk_assessment_reviewed=True)
+    record(world.supervisor, world.child, "oversight", days_ago(1), summary="Risk reviewed.",
+           risk_assessment_reviewed=True)
     assert "move_unreviewed" not in signals(world.child)
 
 
 def test_moving_again_before_the_review_is_more_urgent_and_only_moves_raise_it(world):
-    write(world.practitioner, world.child, "household_change", ago(4), change="joined",
-          name="Dean", relationship="mother's partner")
-    first, second = move(world, ago(3)), move(world, ago(1), "9 Elm Close\nWakefield")
+    record(world.practitioner, world.child, "household_change", days_ago(4), change="joined",
+           name="Dean", relationship="mother's partner")
+    first, second = move(world, 3), move(world, 1, "9 Elm Close\nWakefield")
     found = signals(world.child)
     raised = found["move_unreviewed"]
     assert [item.id for item in raised.evidence] == [first.id, second.id]
@@ -175,7 +161,7 @@ def test_moving_again_before_the_review_is_more_urgent_and_only_moves_raise_it(w
 
 
 def test_a_move_shows_on_the_team_managers_dashboard(world, client_for):
-    move(world, ago(1))
+    move(world, 1)
     page = client_for(world.supervisor).get("/team").get_data(as_text=True)
     assert 'data-signal="move_unreviewed"' in page
 
@@ -188,34 +174,35 @@ SECTIONS = ("About Amy", "Significant events", "Things still open", "Household h
 
 
 @pytest.fixture
-def record(world):
+def full_record(world):
     """A record with something for every section, and what must never leave the team."""
+    social_worker, child = world.practitioner, world.child
     long_text = "Amy was quiet and flinched when the door banged. " * 5
     for number in range(12):
-        write(world.practitioner, world.child, "observation", ago(200 - number),
-              category="presentation", source="observed", text=f"Event {number:02d}. {long_text}",
-              significant=True, impact="Frightened.", action_taken="Discussed with school.")
-    write(world.practitioner, world.child, "observation", ago(60), category="home_environment",
-          source="observed", text="An ordinary tidy kitchen.")
-    write(world.practitioner, world.child, "observation", ago(30), category="health",
-          source="parent_reported", source_detail="mother", text="Mum says the GP saw Amy.")
-    write(world.practitioner, world.child, "escalation", ago(20), reason="Dean's conviction.")
-    write(world.supervisor, world.child, "oversight", ago(19), summary="Strategy discussion.",
-          decision="Joint visit with police.")
-    write(world.advocate, world.child, "voice", ago(15), words=CONFIDENTIAL_WORDS, mode="spoken",
-          share_with_team=False, significant=True, impact="Scared.", action_taken="None.")
-    write(world.practitioner, world.child, "household_change", ago(25), change="joined",
-          name="Dean", relationship="mother's partner", risk_factors=["domestic_abuse"])
-    write(world.practitioner, world.child, "household_change", ago(5), change="left",
-          name="Dean", relationship="mother's partner")
-    move(world, ago(100), "1 First Street\nBradford BD1 1AA", local_authority="Bradford")
-    move(world, ago(3), local_authority="Leeds City Council", who=["Amy", "Mum"])
-    return world
+        record(social_worker, child, "observation", days_ago(200 - number),
+               category="presentation", source="observed", text=f"Event {number:02d}. {long_text}",
+               significant=True, impact="Frightened.", action_taken="Discussed with school.")
+    record(social_worker, child, "observation", days_ago(60), category="home_environment",
+           source="observed", text="An ordinary tidy kitchen.")
+    record(social_worker, child, "observation", days_ago(30), category="health",
+           source="parent_reported", source_detail="mother", text="Mum says the GP saw Amy.")
+    record(social_worker, child, "escalation", days_ago(20), reason="Dean's conviction.")
+    record(world.supervisor, child, "oversight", days_ago(19), summary="Strategy discussion.",
+           decision="Joint visit with police.")
+    record(world.advocate, child, "voice", days_ago(15), words=CONFIDENTIAL_WORDS,
+           mode="spoken", share_with_team=False, significant=True, impact="Scared.",
+           action_taken="None.")
+    record(social_worker, child, "household_change", days_ago(25), change="joined",
+           name="Dean", relationship="mother's partner", risk_factors=["domestic_abuse"])
+    record(social_worker, child, "household_change", days_ago(5), change="left",
+           name="Dean", relationship="mother's partner")
+    move(world, 100, "1 First Street\nBradford BD1 1AA", local_authority="Bradford")
+    move(world, 3, local_authority="Leeds City Council", who=["Amy", "Mum"])
 
 
 def test_the_transfer_pdf_has_every_section_the_marking_on_every_page_and_no_confidential_note(
-        record, client_for):
-    response = client_for(record.practitioner).get(f"/cases/{record.child.id}/transfer.pdf")
+        world, full_record, client_for):
+    response = client_for(world.practitioner).get(f"/cases/{world.child.id}/transfer.pdf")
     pages = pages_of(response)
     assert len(pages) > 1, "a record long enough to run over pages"
     assert "transfer-summary-" in response.headers["Content-Disposition"]
@@ -236,16 +223,16 @@ def test_the_transfer_pdf_has_every_section_the_marking_on_every_page_and_no_con
 
 
 def test_a_team_manager_s_transfer_summary_leaves_the_confidential_notes_out_too(
-        record, client_for):
-    client = client_for(record.supervisor)
-    whole = " ".join(pages_of(client.get(f"/cases/{record.child.id}/transfer.pdf")))
+        world, full_record, client_for):
+    client = client_for(world.supervisor)
+    whole = " ".join(pages_of(client.get(f"/cases/{world.child.id}/transfer.pdf")))
     assert CONFIDENTIAL_WORDS not in whole and "Scared." not in whole
     assert CONFIDENTIAL_WORDS not in client.get(
-        f"/cases/{record.child.id}/transfer.json").get_data(as_text=True)
+        f"/cases/{world.child.id}/transfer.json").get_data(as_text=True)
 
 
-def test_the_transfer_json_says_the_same_in_data(record, client_for):
-    response = client_for(record.practitioner).get(f"/cases/{record.child.id}/transfer.json")
+def test_the_transfer_json_says_the_same_in_data(world, full_record, client_for):
+    response = client_for(world.practitioner).get(f"/cases/{world.child.id}/transfer.json")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     summary = response.get_json()
     assert set(summary) == {"protective_marking", "exported", "child", "significant_events",
@@ -278,11 +265,11 @@ def test_the_transfer_json_says_the_same_in_data(record, client_for):
 
 def test_exporting_a_transfer_summary_is_audited_and_only_for_those_who_may_export(
         world, client_for):
-    for path in ("transfer.pdf", "transfer.json"):
-        assert client_for(world.supervisor).get(f"/cases/{world.child.id}/{path}").status_code == 200
+    for path in (f"/cases/{world.child.id}/transfer.pdf", f"/cases/{world.child.id}/transfer.json"):
+        assert client_for(world.supervisor).get(path).status_code == 200
         for user in (world.advocate, world.other_practitioner, world.other_supervisor,
                      world.admin):
-            assert client_for(user).get(f"/cases/{world.child.id}/{path}").status_code == 404
+            assert client_for(user).get(path).status_code == 404
     exports = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")
                                  .order_by(AuditEvent.id)).all()
     assert [(event.actor_id, event.detail) for event in exports] == [
