@@ -1,8 +1,9 @@
 """The transfer summary: what a receiving authority needs when a family moves to its area.
 
 Case reviews keep finding a family's history arriving at the new council as a thin summary. This
-gathers, from the record as it reads now, what must not be lost on the way: who the child is, the
-chronology's significant events (entries marked significant, escalations and management
+gathers, from the record as it reads now, what must not be lost on the way: who the child is,
+the history flags (earlier proceedings and removals of the child or a sibling), the chronology's
+significant events (entries marked significant, escalations and management
 decisions), the signals still open, every change of household, every address, and the reports
 nobody has checked yet. It leaves the team, so it is read as the team reads the record, never
 with the advocates' confidential notes, whoever exports it. The PDF and the JSON say the same:
@@ -15,8 +16,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from dailylife.access import Action, entry_reader, sealed_clause
-from dailylife.children import summary
+from dailylife.children import standing, summary
 from dailylife.children.models import Child
+from dailylife.children.standing import HistoryFlag
 from dailylife.chronology import pdf
 from dailylife.chronology.filters import marked_significant
 from dailylife.chronology.rows import Row, rows_for
@@ -34,6 +36,8 @@ EVENT_KINDS = (Kind.ESCALATION, Kind.OVERSIGHT)
 @dataclass
 class Transfer:
     child: Child
+    #: Newest first.
+    history_flags: list[HistoryFlag]
     events: list[Row]
     signals: list[Signal]
     #: Every join and leave, oldest first.
@@ -51,7 +55,8 @@ def gather(user, child: Child, actions: set[Action]) -> Transfer:
     the record, without the confidential notes even for a reader who may open them."""
     ids = [child.id]
     return Transfer(
-        child=child, events=significant_events(user, child),
+        child=child, history_flags=standing.history_flags(ids)[child.id],
+        events=significant_events(user, child),
         signals=compute.readable([(child, actions - {Action.READ_CONFIDENTIAL})])[child.id],
         household=summary.household_history(ids)[child.id],
         addresses=summary.addresses(ids)[child.id],
@@ -79,6 +84,7 @@ def as_json(transfer: Transfer, marking: str) -> dict:
         "protective_marking": marking,
         "exported": {"at": _moment(transfer.exported_at), "by": transfer.exported_by},
         "child": _child(transfer.child),
+        "history_flags": [flag.as_json() for flag in transfer.history_flags],
         "significant_events": [_event(row) for row in transfer.events],
         "open_signals": [_signal(signal) for signal in transfer.signals],
         "household": [_household_change(version) for version in transfer.household],
