@@ -3,13 +3,14 @@ the address history on the child's page, the ``move_unreviewed`` signal, and the
 for a receiving authority."""
 
 import uuid
+from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from helpers import days_ago, record
 from test_pdf import marking_places, pages_of
 
 from dailylife.audit import AuditEvent
-from dailylife.clock import to_local, utcnow
+from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.signals import compute
@@ -269,6 +270,20 @@ def test_the_transfer_json_says_the_same_in_data(world, full_record, client_for)
     (report,) = summary["unchecked_reports"]
     assert (report["text"], report["source"], report["source_detail"]) == (
         "Mum says the GP saw Amy.", "A parent or carer told me", "mother")
+
+
+def test_an_unborn_babys_transfer_summary_says_when_the_baby_is_due(
+        world, make_child, allocate, client_for):
+    due = local_today() + timedelta(days=90)
+    baby = make_child(world.team_a, name=None, date_of_birth=None, expected_delivery_date=due,
+                      expectant_parent="Tia Example")
+    allocate(world.practitioner, baby)
+    client = client_for(world.practitioner)
+    whole = " ".join(pages_of(client.get(f"/cases/{baby.id}/transfer.pdf")))
+    assert "Baby of Tia Example" in whole and f"Unborn, due {due:%-d %b %Y}" in whole
+    child = client.get(f"/cases/{baby.id}/transfer.json").get_json()["child"]
+    assert (child["date_of_birth"], child["expected_delivery_date"], child["display_name"]) == (
+        None, due.isoformat(), "Baby of Tia Example")
 
 
 def test_exporting_a_transfer_summary_is_audited_and_only_for_those_who_may_export(

@@ -11,7 +11,7 @@ the JSON is built from what the PDF shows, in its words.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -97,10 +97,16 @@ def _moment(moment: datetime) -> str:
     return to_local(moment).isoformat(timespec="seconds")
 
 
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _child(child: Child) -> dict:
     return {
-        "id": str(child.id), "name": child.name, "preferred_name": child.preferred_name,
-        "date_of_birth": child.date_of_birth.isoformat(), "age": child.age(local_today()),
+        "id": str(child.id), "name": child.name, "display_name": child.display_name,
+        "preferred_name": child.preferred_name, "date_of_birth": _day(child.date_of_birth),
+        "expected_delivery_date": _day(child.expected_delivery_date),
+        "age": child.age(local_today()),
         "pronouns": child.pronouns, "first_language": child.first_language,
         "communication_needs": child.communication_needs,
         "legal_status": child.legal_status.value, "legal_status_label": child.legal_status.label,
