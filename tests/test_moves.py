@@ -161,6 +161,25 @@ def test_moving_again_before_the_review_is_more_urgent_and_only_moves_raise_it(w
     assert "Oak Road" not in found["household_change_unreviewed"].detail
 
 
+def test_a_move_recorded_once_for_a_sibling_group_raises_move_unreviewed_on_each_sibling(
+        world, make_child, allocate, client_for):
+    brother = make_child(world.team_a, name="Ben Example")
+    allocate(world.practitioner, brother)
+    world.child.sibling_group_id = brother.sibling_group_id = uuid.uuid4()
+    db.session.commit()
+    client = client_for(world.practitioner)
+    form = client.get(f"/cases/{world.child.id}/moves/new").get_data(as_text=True)
+    assert "Also record for" in form and "Ben" in form
+    response = client.post_form(f"/cases/{world.child.id}/moves/new", {
+        "occurred_at": form_time(days_ago(1)), "address": ADDRESS, "who": "Amy\nBen\nMum",
+        "also_for": str(brother.id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    for child in (world.child, brother):
+        (saved,) = moves_of(child)
+        assert saved.data["address"] == ADDRESS
+        assert [item.id for item in signals(child)["move_unreviewed"].evidence] == [saved.id]
+
+
 def test_a_move_shows_on_the_team_managers_dashboard(world, client_for):
     move(world, 1)
     page = client_for(world.supervisor).get("/team").get_data(as_text=True)

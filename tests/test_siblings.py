@@ -269,7 +269,7 @@ def test_a_correction_corrects_one_childs_entry_and_cannot_name_siblings(family,
     assert entries_of(family.brother)[0].data["name"] == "Dean"
 
 
-def test_only_household_changes_are_recorded_for_siblings(family, client_for):
+def test_a_kind_not_declared_for_siblings_is_not_recorded_for_them(family, client_for):
     [result] = sync(client_for(family.practitioner), sync_item(
         family.child, {"category": "behaviour", "text": "Calm.", "source": "observed",
                        "also_for": [str(family.brother.id)]}, kind="observation"))

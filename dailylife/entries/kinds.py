@@ -321,7 +321,7 @@ def _move_summary(data: dict) -> str:
 
 
 MOVE = KindDeclaration(
-    "move", "Move", fields_macro="move_fields", summary=_move_summary,
+    "move", "Move", fields_macro="move_fields", summary=_move_summary, for_siblings=True,
     questions=(
         Question("address", "New address", Text(maximum=ADDRESS_LIMIT),
                  required="Give the new address: where the child lives now.",
