@@ -1,11 +1,11 @@
 """Demo data: a fictional team with fictional children. Every email ends in @demo.test."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from dailylife.children.models import Child, LegalStatus
-from dailylife.clock import local_today
+from dailylife.clock import from_local, local_today
 from dailylife.entries import demo_history
 from dailylife.extensions import db
 from dailylife.people import operations
@@ -40,8 +40,10 @@ OTHER_TEAM_CHILD = dict(name="Sam Elsewhere", preferred_name=None, age_days=11 *
 
 
 def has_real_users() -> bool:
+    """Accounts of people other than the demo's (dailylife's own service account is nobody's)."""
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(User).where(~User.email.endswith(DEMO_DOMAIN))) > 0
+        sa.select(sa.func.count()).select_from(User).where(
+            ~User.email.endswith(DEMO_DOMAIN), User.email != operations.SERVICE_EMAIL)) > 0
 
 
 def seed(password: str) -> bool:
@@ -60,8 +62,8 @@ def seed(password: str) -> bool:
     }
     today = local_today()
     start = today - timedelta(days=200)
-    children = [_child(details, team, today) for details in DEMO_CHILDREN]
-    _child(OTHER_TEAM_CHILD, other_team, today)
+    children = [_child(details, team, today, start) for details in DEMO_CHILDREN]
+    _child(OTHER_TEAM_CHILD, other_team, today, start)
     for child in children:
         operations.allocate(user=people[Role.PRACTITIONER], child=child,
                             case_role=CaseRole.PRACTITIONER, start_date=start)
@@ -76,10 +78,13 @@ def seed(password: str) -> bool:
     return True
 
 
-def _child(details: dict, team: Team, today: date) -> Child:
+def _child(details: dict, team: Team, today: date, opened: date) -> Child:
+    """A demo case opened on ``opened``, before the history written for it begins."""
     details = dict(details)
     born = today - timedelta(days=details.pop("age_days"))
-    return operations.create_child(team_id=team.id, date_of_birth=born, **details)
+    return operations.create_child(team_id=team.id, date_of_birth=born,
+                                   created_at=from_local(datetime.combine(opened, time(9))),
+                                   **details)
 
 
 def _unborn(details: dict, team: Team, today: date) -> Child:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from dailylife import create_app
 from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today, utcnow
-from dailylife.entries.models import Entry
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people import operations
 from dailylife.people.models import CaseRole, Role
@@ -217,6 +217,19 @@ def make_child(ctx):
         db.session.commit()
         return child
     return make
+
+
+@pytest.fixture
+def case_opened(ctx):
+    """``case_opened(child, moment)``: a case made now that opened at ``moment`` instead (its
+    record and its first status both dated then), for a test that needs an older case."""
+    def open_case(child, moment):
+        child.created_at = moment
+        # Past the ORM's append-only guard, as an older record would have been written.
+        db.session.connection().execute(Entry.__table__.update().where(
+            Entry.child_id == child.id, Entry.kind == Kind.STATUS_CHANGE).values(occurred_at=moment))
+        db.session.commit()
+    return open_case
 
 
 @pytest.fixture

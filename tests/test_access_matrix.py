@@ -238,6 +238,10 @@ ACCESS = {
     "entries.new_history_flag": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
         other_supervisor=404, advocate=404, admin=404),
+    # A decision on the child's legal status: the supervisor of the child's team only.
+    "entries.new_status_change": dict(
+        signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     "entries.new_escalation": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),

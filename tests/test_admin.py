@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from dailylife.children import status
 from dailylife.children.models import Child, LegalStatus
 from dailylife.clock import local_today
 from dailylife.extensions import db
@@ -24,7 +25,6 @@ def details_form(child, **changes) -> dict:
             "date_of_birth": child.date_of_birth.isoformat(), "pronouns": child.pronouns or "",
             "first_language": child.first_language or "",
             "communication_needs": child.communication_needs or "",
-            "legal_status": child.legal_status.value,
             "visit_interval_days": str(child.visit_interval_days or ""),
             "team_id": str(child.team_id), **changes}
 
@@ -46,21 +46,32 @@ def test_admin_corrects_a_childs_details_and_is_told_it_is_saved(world, client_f
     response = admin.post_form(edit_page(world.child), details_form(
         world.child, name="Amy Exemple", preferred_name="Aims", date_of_birth="2016-02-29",
         pronouns="she/her", first_language="Welsh", communication_needs="Likes to draw",
-        legal_status="looked_after", visit_interval_days="42", team_id=str(world.team_b.id)),
+        visit_interval_days="42", team_id=str(world.team_b.id)),
         follow_redirects=True)
     assert response.status_code == 200
     assert "Amy Exemple's details are saved." in text(response)
     child = reloaded(world.child)
     assert (child.name, child.preferred_name, child.date_of_birth, child.pronouns,
-            child.first_language, child.communication_needs, child.legal_status,
+            child.first_language, child.communication_needs,
             child.visit_interval_days, child.team_id) == (
         "Amy Exemple", "Aims", date(2016, 2, 29), "she/her", "Welsh", "Likes to draw",
-        LegalStatus.LOOKED_AFTER, 42, world.team_b.id)
+        42, world.team_b.id)
     (event,) = events("edit_child")
     assert event.child_id == world.child.id and event.actor_id == world.admin.id
     assert event.detail["changed"] == sorted([
         "name", "preferred_name", "date_of_birth", "pronouns", "first_language",
-        "communication_needs", "legal_status", "visit_interval_days", "team_id"])
+        "communication_needs", "visit_interval_days", "team_id"])
+
+
+def test_the_legal_status_is_not_a_detail_the_admin_edits(world, client_for):
+    """It is the team manager's decision, with reasons (the child's status history)."""
+    admin = client_for(world.admin)
+    assert 'name="legal_status"' not in text(admin.get(edit_page(world.child)))
+    response = admin.post_form(edit_page(world.child), details_form(
+        world.child, legal_status="closed"))
+    assert response.status_code == 302
+    assert reloaded(world.child).legal_status is LegalStatus.CHILD_PROTECTION_PLAN
+    assert events("edit_child") == []
 
 
 def test_emptying_an_optional_detail_clears_it(world, client_for, make_child):
@@ -86,10 +97,9 @@ def test_saving_the_form_unchanged_records_no_change(world, client_for):
     ({"preferred_name": "B" * 101}, "preferred_name", "longer than 100 characters"),
     ({"communication_needs": "C" * 1001}, "communication_needs", "longer than 1000 characters"),
     ({"visit_interval_days": "0"}, "visit_interval_days", "between 1 and 365"),
-    ({"legal_status": "adopted_by_wolves"}, "legal_status", "Not a valid choice."),
     ({"team_id": str(uuid.uuid4())}, "team_id", "Not a valid choice."),
 ], ids=["future-birth", "unreadable-date", "empty-name", "long-name", "long-known-as",
-        "long-needs", "zero-interval", "unknown-status", "unknown-team"])
+        "long-needs", "zero-interval", "unknown-team"])
 def test_a_bad_correction_is_refused_with_its_reason_and_changes_nothing(
         world, client_for, changes, field, message):
     if changes.get("date_of_birth") == "tomorrow":
@@ -109,10 +119,12 @@ def test_an_unknown_child_is_not_found(world, client_for):
     assert admin.post_form(missing, details_form(world.child)).status_code == 404
 
 
-def test_adding_a_child_says_so(world, client_for):
+def test_adding_a_child_says_so_and_opens_the_status_history(world, client_for):
     response = client_for(world.admin).post_form(
         "/admin/children/new", new_child_form(world.team_a), follow_redirects=True)
     assert "Cara Newcase is added to Team A." in text(response)
+    child = db.session.scalar(sa.select(Child).where(Child.name == "Cara Newcase"))
+    assert [period.status for period in status.history(child)] == ["child_in_need"]
 
 
 def test_a_child_born_in_the_future_is_refused_with_a_400(world, client_for):

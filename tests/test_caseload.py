@@ -40,7 +40,8 @@ def test_overdue_visits_come_first_then_due_soon_then_signals_then_the_rest_by_n
     worker = world.practitioner
 
     def child(name, interval, *visits_ago, alone=True):
-        made = make_child(world.team_a, name=name, visit_interval_days=interval)
+        opened = {"created_at": days_ago(100)} if visits_ago else {}
+        made = make_child(world.team_a, name=name, visit_interval_days=interval, **opened)
         allocate(worker, made)
         for days in visits_ago:
             visit(worker, made, days, alone=alone)
@@ -65,7 +66,8 @@ def test_each_card_says_in_words_when_the_next_visit_is_due_counting_from_when_t
     worker = world.practitioner
     for name, interval, seen_days_ago in (("Ola Late", 7, 8), ("Pia Today", 7, 7),
                                           ("Rui Soon", 7, 6), ("Sam Later", 14, 4)):
-        made = make_child(world.team_a, name=name, visit_interval_days=interval)
+        made = make_child(world.team_a, name=name, visit_interval_days=interval,
+                          created_at=days_ago(30))
         allocate(worker, made)
         visit(worker, made, seen_days_ago)
         visit(worker, made, 1, seen=False)  # not seen: the interval still counts from the last
@@ -85,10 +87,9 @@ def test_each_card_says_in_words_when_the_next_visit_is_due_counting_from_when_t
     assert "Last visit:" in card_of(html, "Ola Late")
 
 
-def test_a_child_never_seen_is_due_from_the_day_the_case_opened(world, client_for):
+def test_a_child_never_seen_is_due_from_the_day_the_case_opened(world, client_for, case_opened):
     world.child.visit_interval_days = 5
-    world.child.created_at = days_ago(9)
-    db.session.commit()
+    case_opened(world.child, days_ago(9))
     (brief,) = client_for(world.practitioner).get("/api/v1/cases").get_json()["cases"]
     assert brief["next_visit_words"].startswith("Next visit overdue by 4 days")
 
@@ -97,17 +98,17 @@ def test_every_signal_says_who_acts_on_it():
     assert set(AUDIENCE) == set(SIGNAL_IDS)
 
 
-def a_child_the_manager_has_not_overseen(world):
+def a_child_the_manager_has_not_overseen(world, case_opened):
     """Amy, open for forty days with no management oversight (the team manager's signal) and
     not seen alone at her last two visits (the social worker's)."""
-    world.child.created_at = days_ago(40)
-    db.session.commit()
+    case_opened(world.child, days_ago(40))
     for days in (6, 3):
         visit(world.practitioner, world.child, days, alone=False)
 
 
-def test_the_social_workers_cards_leave_out_the_team_managers_signals(world, client_for):
-    a_child_the_manager_has_not_overseen(world)
+def test_the_social_workers_cards_leave_out_the_team_managers_signals(world, client_for,
+                                                                     case_opened):
+    a_child_the_manager_has_not_overseen(world, case_opened)
     worker = client_for(world.practitioner)
     card = card_of(worker.get("/cases").get_data(as_text=True), "Amy Example")
     assert 'data-signal="not_seen_alone"' in card
@@ -116,8 +117,9 @@ def test_the_social_workers_cards_leave_out_the_team_managers_signals(world, cli
     assert [signal["id"] for signal in brief["card_signals"]] == ["not_seen_alone"]
 
 
-def test_the_team_manager_sees_their_own_signals_on_their_caseload(world, client_for):
-    a_child_the_manager_has_not_overseen(world)
+def test_the_team_manager_sees_their_own_signals_on_their_caseload(world, client_for,
+                                                                  case_opened):
+    a_child_the_manager_has_not_overseen(world, case_opened)
     manager = client_for(world.supervisor)
     card = card_of(manager.get("/cases").get_data(as_text=True), "Amy Example")
     assert 'data-signal="not_seen_alone"' in card and 'data-signal="oversight_missing"' in card
@@ -143,8 +145,8 @@ def test_a_card_shows_the_two_most_urgent_signals_and_the_rest_one_tap_away(worl
 
 
 def test_an_advocate_sees_the_childs_name_and_age_and_nothing_from_the_record(
-        world, client_for):
-    a_child_the_manager_has_not_overseen(world)
+        world, client_for, case_opened):
+    a_child_the_manager_has_not_overseen(world, case_opened)
     advocate = client_for(world.advocate)
     card = card_of(advocate.get("/cases").get_data(as_text=True), "Amy Example")
     assert "known as Amy" in card

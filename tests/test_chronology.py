@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
+from dailylife.children import status
 from dailylife.clock import from_local, to_local
 from dailylife.entries import operations, payload
 from dailylife.extensions import db
@@ -45,6 +46,11 @@ def get(client, world, suffix="", **args):
     return client.get(path, query_string=query, buffered=True)
 
 
+def opening(world) -> str:
+    """The id of the status the case opened with, the newest entry of a case made now."""
+    return str(status.history(world.child)[0].entry_id)
+
+
 def row_ids(page: str) -> list[str]:
     return re.findall(r'<tr id="entry-([0-9a-f-]{36})"', page)
 
@@ -72,7 +78,7 @@ def test_entries_are_oldest_first_by_default_and_newest_first_on_request(world, 
     client = client_for(world.practitioner)
     ascending = row_ids(get(client, world).get_data(as_text=True))
     descending = row_ids(get(client, world, order="desc").get_data(as_text=True))
-    assert ascending == [str(oldest.id), str(middle.id), str(newest.id)]
+    assert ascending == [str(oldest.id), str(middle.id), str(newest.id), opening(world)]
     assert descending == list(reversed(ascending))
 
 
@@ -121,7 +127,7 @@ def test_an_amended_entry_shows_its_current_version_marked_amended_with_a_link_t
     entry = observe(world, "Amy had a bruise on her left arm.", days_ago(4))
     amend(world.practitioner, entry, text="Amy had a bruise on her right arm.", reason="Wrong arm.")
     page = get(client_for(world.practitioner), world).get_data(as_text=True)
-    assert row_ids(page) == [str(entry.id)], "the amendment is not a row of its own"
+    assert row_ids(page) == [str(entry.id), opening(world)], "the amendment is not a row"
     assert "right arm" in page and "left arm" not in page
     assert ">Amended</span>" in page
     assert f'href="/cases/{world.child.id}/entries/{entry.id}">History of this entry' in page
@@ -139,7 +145,7 @@ def test_a_withdrawn_entry_is_struck_through_and_marked_withdrawn_never_hidden(w
     entry = observe(world, "Wrong child's notes.", days_ago(4))
     amend(world.practitioner, entry, withdrawn=True, reason="Entered on the wrong record.")
     page = get(client_for(world.practitioner), world).get_data(as_text=True)
-    assert row_ids(page) == [str(entry.id)]
+    assert row_ids(page) == [str(entry.id), opening(world)]
     assert "<del class=\"summary\">Wrong child&#39;s notes.</del>" in page
     assert "Withdrawn: entered in error" in page
 
@@ -251,11 +257,13 @@ def test_invalid_filters_on_the_csv_answer_400(world, client_for):
 
 @pytest.fixture
 def equal_times(app, world):
-    """Eight entries, five of them at one moment, so that page boundaries fall inside the run."""
+    """Eight entries, five of them at one moment, so that page boundaries fall inside the run,
+    then the status the case opened with (today)."""
     app.config["CHRONOLOGY_PAGE_SIZE"] = 3
     moments = [days_ago(6)] + [days_ago(4)] * 5 + [days_ago(2)] * 2
     entries = [observe(world, f"Entry {number}", moment) for number, moment in enumerate(moments)]
-    return [str(entry.id) for entry in sorted(entries, key=lambda e: (e.occurred_at, str(e.id)))]
+    return [str(entry.id) for entry in sorted(entries, key=lambda e: (e.occurred_at, str(e.id)))
+            ] + [opening(world)]
 
 
 def walk(client, first_url, rel):
@@ -276,7 +284,7 @@ def test_paging_through_equal_times_skips_and_repeats_nothing_in_either_directio
     client = client_for(world.practitioner)
     start = f"/cases/{world.child.id}/chronology?order={order}"
     forwards = walk(client, start, "next")
-    assert [len(ids) for ids in forwards] == [3, 3, 2]
+    assert [len(ids) for ids in forwards] == [3, 3, 3]
     assert sum(forwards, []) == expected
     last_page = client.get(start).get_data(as_text=True)
     for _ in range(2):
@@ -392,7 +400,8 @@ def test_csv_marks_withdrawn_entries_and_shows_the_current_version(world, client
     amend(world.practitioner, withdrawn, withdrawn=True, reason="Wrong record.")
     amend(world.practitioner, corrected, text="Kitchen untidy.", reason="Overstated.")
     summaries = [row[6] for row in csv_rows(get(client_for(world.practitioner), world, ".csv"))[1:]]
-    assert summaries == ["[Withdrawn: entered in error] Not about this child.", "Kitchen untidy."]
+    assert summaries == ["[Withdrawn: entered in error] Not about this child.", "Kitchen untidy.",
+                         "Status: Child protection plan — The status the case was opened with."]
 
 
 # Exports fit for a conference: the protective marking and the advocates' confidential notes
@@ -410,7 +419,7 @@ def test_the_csv_s_first_line_is_the_marking_the_council_configured(app, world, 
     observe(world, "Played in the garden.", days_ago(1))
     response = get(client_for(world.practitioner), world, ".csv")
     assert response.get_data(as_text=True).splitlines()[0] == "\ufeffOFFICIAL-SENSITIVE PERSONAL"
-    header, row = csv_rows(response, marking="OFFICIAL-SENSITIVE PERSONAL")
+    header, row, _opening = csv_rows(response, marking="OFFICIAL-SENSITIVE PERSONAL")
     assert header == CSV_HEADER and row[6] == "Played in the garden."
 
 
@@ -424,11 +433,12 @@ def test_a_supervisor_s_csv_leaves_confidential_notes_out_unless_they_choose_to_
     note = confidential_note(world, days_ago(3))
     day = to_local(note.occurred_at).strftime("%-d %b %Y")
     client = client_for(world.supervisor)
-    (_, left_out) = csv_rows(get(client, world, ".csv"))
+    (_, left_out, _opening) = csv_rows(get(client, world, ".csv"))
     assert left_out[6] == (f"A confidential advocate note exists on {day}. "
                            "It was left out of this export.")
     assert CONFIDENTIAL_WORDS not in "".join(left_out)
-    (_, included) = csv_rows(get(client, world, ".csv", confidential_notes="include"))
+    (_, included, _opening) = csv_rows(get(client, world, ".csv",
+                                           confidential_notes="include"))
     assert included[6] == f"“{CONFIDENTIAL_WORDS}”"  # the child's words, in quotation marks
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")
                                 .order_by(AuditEvent.id)).all()
@@ -440,7 +450,7 @@ def test_a_social_worker_s_csv_shows_a_confidential_note_sealed_and_gives_no_cho
     note = confidential_note(world, days_ago(3))
     client = client_for(world.practitioner)
     assert 'name="confidential_notes"' not in get(client, world).get_data(as_text=True)
-    (_, sealed) = csv_rows(get(client, world, ".csv"))
+    (_, sealed, _opening) = csv_rows(get(client, world, ".csv"))
     day = to_local(note.occurred_at).strftime("%-d %b %Y")
     assert sealed[6] == f"A confidential advocate note exists on {day}."
     refused = get(client, world, ".csv", confidential_notes="include")

@@ -43,7 +43,9 @@ def sync(client, *items):
 
 
 def entries_of(child) -> list[Entry]:
-    return db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id)).all()
+    """What the test recorded (each case opens with its status, written by dailylife)."""
+    return db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id,
+                                                     Entry.kind != Kind.STATUS_CHANGE)).all()
 
 
 # What is derived from the declarations ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
@@ -11,7 +12,11 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from dailylife import create_app
+from dailylife.children.models import Child
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.people.models import Team
+from dailylife.people.operations import SERVICE_EMAIL
 
 ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql"
                         else [])
@@ -67,4 +72,40 @@ def test_migrations_go_down_to_empty_and_up_again(fresh_database, tmp_path):
             assert model_tables <= table_names()
             assert differences(app) == []
         finally:
+            db.engine.dispose()
+
+
+def test_each_child_gets_its_current_status_as_the_first_entry_of_its_history(fresh_database,
+                                                                               tmp_path):
+    """Issue 17: upgrading a database that holds children gives each exactly one status change,
+    from its status then, dated when its record was made; going down forgets the history."""
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": fresh_database,
+                      "MEDIA_DIR": str(tmp_path / "media")})
+    created = datetime(2025, 3, 4, 9, 30, 45, tzinfo=UTC)
+    with app.app_context():
+        try:
+            upgrade(revision="d4f8a2c61b93")
+            team = uuid.uuid4()
+            db.session.execute(Team.__table__.insert(), [{"id": team, "name": "Team A"}])
+            children = {uuid.uuid4(): status for status in
+                        ("child_in_need", "child_protection_plan", "looked_after")}
+            db.session.execute(Child.__table__.insert(), [
+                {"id": child_id, "name": "A Child", "date_of_birth": date(2019, 1, 1),
+                 "legal_status": status, "team_id": team, "created_at": created}
+                for child_id, status in children.items()])
+            db.session.commit()
+            upgrade()
+            decisions = db.session.scalars(sa.select(Entry).where(
+                Entry.kind == Kind.STATUS_CHANGE)).all()
+            assert sorted((entry.child_id, entry.data["status"]) for entry in decisions) == sorted(
+                children.items())
+            assert {entry.occurred_at for entry in decisions} == {created.replace(second=0)}
+            assert {(entry.author.email, entry.author.active) for entry in decisions} == {
+                (SERVICE_EMAIL, False)}
+            db.session.commit()
+            downgrade(revision="d4f8a2c61b93")
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 0
+            db.session.commit()
+        finally:
+            db.session.remove()
             db.engine.dispose()

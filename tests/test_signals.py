@@ -342,8 +342,9 @@ def test_an_oversight_cannot_answer_another_childs_escalation_or_another_kind(wo
 
 
 def test_an_acknowledgement_is_shown_with_the_signal_which_stays_until_the_record_changes(
-        world, client_for):
+        world, client_for, case_opened):
     child = world.child
+    case_opened(child, ago(60))
     visit(world.practitioner, child, ago(40))
     write(world.supervisor, child, "oversight", ago(0.1), summary="Visits paused.",
           decision="Family in hospital; visit on discharge.", acknowledges=["visit_overdue"])
@@ -370,7 +371,9 @@ def test_an_unknown_signal_cannot_be_acknowledged():
 
 # Where signals show ------------------------------------------------------------------------------
 
-def test_signals_show_on_the_caseload_and_in_the_briefs_but_not_to_an_advocate(world, client_for):
+def test_signals_show_on_the_caseload_and_in_the_briefs_but_not_to_an_advocate(
+        world, client_for, case_opened):
+    case_opened(world.child, ago(60))
     visit(world.practitioner, world.child, ago(40))
     for user in (world.practitioner, world.supervisor):
         caseload = client_for(user).get("/cases").get_data(as_text=True)
@@ -510,7 +513,7 @@ def test_a_change_to_the_child_or_a_new_day_computes_the_signals_again(world, ma
     child = make_child(world.team_a, created_at=ago(100))
     visit(world.practitioner, child, at("2026-09-01"))
     assert "visit_overdue" in signals(child, at("2026-10-13"))
-    child.legal_status = "looked_after"
+    child.visit_interval_days = 42
     db.session.commit()
     assert "visit_overdue" not in signals(child, at("2026-10-13")), "42 days, not 10 working days"
     assert "visit_overdue" in signals(child, at("2026-10-14"))
@@ -542,8 +545,8 @@ def test_thresholds_come_from_configuration(app, world):
 
 def test_signals_for_many_children_at_once_are_each_childs_own_and_only_theirs(
         world, make_child):
-    overdue, seen, unasked = (make_child(world.team_a, name=name) for name in (
-        "Ben Overdue", "Cal Seen", "Dot Unasked"))
+    overdue, seen, unasked = (make_child(world.team_a, name=name, created_at=ago(100))
+                              for name in ("Ben Overdue", "Cal Seen", "Dot Unasked"))
     visit(world.practitioner, overdue, ago(40))
     visit(world.practitioner, seen, ago(1))
     db.session.expire_all()

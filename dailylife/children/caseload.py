@@ -30,7 +30,9 @@ class Card:
 
     child: Child
     today: date
-    #: None for a reader of the child's basic details only (an advocate).
+    #: False for a reader of the child's basic details only (an advocate).
+    reads_record: bool = False
+    #: None when no visit is due (a closed case, a referral whose child has been seen).
     next_visit: date | None = None
     #: The signals meant for the reader, most urgent first. An overdue visit is not among them:
     #: the card's line about the next visit says it (``overdue_signal``).
@@ -38,18 +40,16 @@ class Card:
     overdue_signal: Signal | None = None
 
     @property
-    def reads_record(self) -> bool:
-        return self.next_visit is not None
-
-    @property
     def days_left(self) -> int | None:
-        return (self.next_visit - self.today).days if self.reads_record else None
+        return (self.next_visit - self.today).days if self.next_visit else None
 
     @property
     def next_visit_words(self) -> str | None:
         """The next visit in words a social worker reads at a glance."""
         if not self.reads_record:
             return None
+        if self.next_visit is None:
+            return NO_VISIT_DUE
         left = self.days_left
         when = ("due today" if left == 0 else f"due in {_days(left)}" if left > 0
                 else f"overdue by {_days(-left)}")
@@ -77,6 +77,11 @@ class Card:
         return (3, 0, name)
 
 
+#: The signals of a visit missed: the card's line about the next visit says them.
+MISSED_VISITS = ("visit_overdue", "referral_not_seen")
+NO_VISIT_DUE = "No visit due now"
+
+
 def _days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
@@ -100,7 +105,8 @@ def cards_for(user, children: list[tuple[Child, set[Action]]],
              if Action.READ_RECORD not in actions]
     for child in readers:
         own = meant_for(user, found.get(child.id, []))
-        overdue = next((signal for signal in own if signal.id == "visit_overdue"), None)
-        cards.append(Card(child, today, due[child.id].due,
+        overdue = next((signal for signal in own if signal.id in MISSED_VISITS), None)
+        next_visit = due[child.id]
+        cards.append(Card(child, today, True, next_visit.due if next_visit else None,
                           [signal for signal in own if signal is not overdue], overdue))
     return sorted(cards, key=Card.priority)

@@ -18,14 +18,43 @@ from dailylife.extensions import db, stored_enum
 
 
 class LegalStatus(enum.StrEnum):
+    """The legal frame of the case, from referral to closure: each child's is a dated history of
+    ``status_change`` entries (``children.status``); ``Child.legal_status`` is the one in force."""
+
+    REFERRAL = "referral"
+    ASSESSMENT = "assessment"
+    EARLY_HELP = "early_help"
     CHILD_IN_NEED = "child_in_need"
     CHILD_PROTECTION_PLAN = "child_protection_plan"
     LOOKED_AFTER = "looked_after"
+    SUPERVISION_ORDER = "supervision_order"
+    PRE_BIRTH = "pre_birth"
+    CLOSED = "closed"
 
     @property
     def label(self) -> str:
-        return {"child_in_need": "Child in need", "child_protection_plan": "Child protection plan",
-                "looked_after": "Looked after"}[self.value]
+        return STATUS_LABELS[self.value]
+
+    @property
+    def level(self) -> int:
+        """How much the status does for the child: a change to a lower level is a step down."""
+        return STATUS_LEVELS[self.value]
+
+
+#: The words of each status, in the order a supervisor chooses from.
+STATUS_LABELS = {
+    "referral": "Referral", "assessment": "Assessment", "early_help": "Early help",
+    "child_in_need": "Child in need", "child_protection_plan": "Child protection plan",
+    "looked_after": "Looked after", "supervision_order": "Supervision order",
+    "pre_birth": "Pre-birth assessment", "closed": "Closed",
+}
+#: The order of statuses for stepping down, defined once: closure is below everything; early
+#: help below a referral or an assessment (of an unborn baby too); then child in need; a plan and
+#: a supervision order alike; looked after at the top.
+STATUS_LEVELS = {
+    "closed": 0, "early_help": 1, "referral": 2, "assessment": 2, "pre_birth": 2,
+    "child_in_need": 3, "child_protection_plan": 4, "supervision_order": 4, "looked_after": 5,
+}
 
 
 class Child(db.Model):
@@ -48,6 +77,8 @@ class Child(db.Model):
     pronouns: Mapped[str | None] = mapped_column(sa.String(40))
     first_language: Mapped[str | None] = mapped_column(sa.String(80))
     communication_needs: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: The status in force: kept in step with the newest ``status_change`` entry by the one write
+    #: path (``children.status.settle``); never set on its own.
     legal_status: Mapped[LegalStatus] = mapped_column(
         stored_enum(LegalStatus, 30))
     #: Days allowed between visits where the child is seen; the status's default while None.

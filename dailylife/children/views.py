@@ -1,12 +1,12 @@
 """The caseload and the child's page."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from dailylife import audit
 from dailylife.access import (Action, actions_on_each, can_triangulate, requires,
                               visible_children_query)
-from dailylife.children import summary
+from dailylife.children import status, summary
 from dailylife.children.caseload import cards_for
 from dailylife.clock import local_today
 from dailylife.entries.pages import check_forms
@@ -42,5 +42,6 @@ def child_page(child):
     facts = summary.facts_for(current_user, child)
     checks = (check_forms(facts.get("unverified", []))
               if can_triangulate(current_user, child) else {})
+    statuses = status.history(child) if Action.READ_RECORD in g.child_actions else None
     return render_template("children/child.html", child=child, today=local_today(),
-                           facts=facts, checks=checks)
+                           facts=facts, checks=checks, statuses=statuses)

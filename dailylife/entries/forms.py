@@ -55,7 +55,7 @@ def _field(question: Question):
         return StringField(label, **options)
     if isinstance(answer, Rows):
         return FieldList(FormField(form_for(answer.questions, f"{answer.noun.title()}Form")),
-                         min_entries=0, max_entries=ROWS_LIMIT, **options)
+                         label, min_entries=0, max_entries=ROWS_LIMIT, **options)
     raise TypeError(f"No form field for {answer!r}")
 
 

@@ -10,10 +10,11 @@ The ``data`` keys are those of DESIGN.md section 4.
 import re
 from datetime import date
 
+from dailylife.children.models import STATUS_LABELS
 from dailylife.entries.declare import (ADDRESS_LIMIT, Choice, Condition, Day, KindDeclaration,
                                        Lines, Many, Number, Question, Reference, Rows, Rule, Text,
                                        Tick, YesNo, when, NOT_BLANK)
-from dailylife.signals.catalogue import ACKNOWLEDGEABLE
+from dailylife.signals.catalogue import ACKNOWLEDGEABLE, SIGNALS
 
 CATEGORIES = (
     ("behaviour", "Behaviour"),
@@ -100,7 +101,7 @@ LABELS = {
     "category": dict(CATEGORIES), "source": dict(SOURCES), "triangulation": dict(TRIANGULATION),
     "mode": dict(MODES), "type": dict(VISIT_TYPES), "risk_factors": dict(RISK_FACTORS),
     "feeling": dict(FEELINGS), "change": dict(CHANGES), "time_of_day": dict(TIMES_OF_DAY),
-    "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT),
+    "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT), "status": STATUS_LABELS,
 }
 
 LONG = Text()
@@ -461,6 +462,61 @@ BIRTH = KindDeclaration(
     ),
 )
 
+
+def _status_summary(data: dict) -> str:
+    """Status: Referral (referred on 3 Dec 2026 by the school) — reasons."""
+    status = LABELS["status"].get(data.get("status"), data.get("status"))
+    referred = " ".join(part for part in (
+        data.get("referral_date") and f"on {_day_words(data['referral_date'])}",
+        data.get("referral_source") and f"by {data['referral_source']}") if part)
+    heading = f"Status: {status} (referred {referred})" if referred else f"Status: {status}"
+    return f"{heading} — {data.get('reasons', '')}"
+
+
+def _day_words(value: str) -> str:
+    """A stored day (YYYY-MM-DD) as the pages write it: 3 Dec 2026."""
+    return date.fromisoformat(value).strftime("%-d %b %Y")
+
+
+def _referral_problems(data: dict, today: date) -> dict:
+    """A referral was received on a day that has come (a published schema cannot say "today")."""
+    referred = data.get("referral_date")
+    if referred is not None and date.fromisoformat(referred) > today:
+        return {"referral_date": ["The referral date is in the future. Give the day the referral "
+                                  "was received."]}
+    return {}
+
+
+REFERRAL = when("status", "referral", words="the status is a referral")
+ACKNOWLEDGEMENT = (
+    Question("signal", "Thing to look at", Choice(tuple((key, label) for key, (label, _)
+                                                        in SIGNALS.items())),
+             required="Choose the thing to look at this answers."),
+    Question("reason", "Acknowledged because", LONG,
+             required="Say why the decision stands although this is open (“acknowledged "
+                      "because …”)."),
+)
+STATUS_CHANGE = KindDeclaration(
+    "status_change", "Status change", action="record_oversight",
+    fields_macro="status_change_fields", summary=_status_summary, check=_referral_problems,
+    questions=(
+        Question("status", "New status", Choice(tuple(STATUS_LABELS.items())),
+                 required="Choose the child's new status."),
+        Question("reasons", "Reasons for the decision", LONG,
+                 required="Give the reasons for this decision."),
+        Question("referral_date", "Date of the referral", Day(), applies=REFERRAL,
+                 help="The day the referral was received."),
+        Question("referral_source", "Who referred", SHORT, applies=REFERRAL,
+                 help="For example “school”, “police”, “health visitor”."),
+        Question("acknowledges", "Things to look at that this decision answers",
+                 Rows(ACKNOWLEDGEMENT, noun="answer"),
+                 help="Stepping down or closing the case needs an answer for each thing to look "
+                      "at that is open now."),
+    ),
+)
+"""The team manager's decision on the child's legal status, with its reasons: the status
+history is made of these (``children.status``); the record checks each (``children.decisions``)."""
+
 AMENDMENT_META = (
     Question("reason", "Why this is being corrected", LONG,
              required="Say why the entry is being corrected or withdrawn."),
@@ -500,7 +556,7 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, MOVE,
-                                      OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH)}
+                                      OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH, STATUS_CHANGE)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

@@ -29,6 +29,7 @@ class Kind(enum.StrEnum):
     ESCALATION = "escalation"
     HISTORY_FLAG = "history_flag"
     BIRTH = "birth"
+    STATUS_CHANGE = "status_change"
 
     @property
     def label(self) -> str:

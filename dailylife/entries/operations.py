@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dailylife import audit
-from dailylife.children import birth
+from dailylife.children import birth, decisions, status
 from dailylife.children.models import Child
 from dailylife.clock import to_local, utcnow
 from dailylife.entries import bulk, references
@@ -91,6 +91,8 @@ def add_entry(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     for row in rows:
         _audit_creation(audit.record, author, row)
     restamp({row["child_id"] for row in rows})
+    if entries[0].kind is Kind.STATUS_CHANGE:
+        status.settle([child])
     return entries[0]
 
 
@@ -142,6 +144,8 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     amended = db.session.get(Entry, amends_id) if amends_id is not None else None
     wrong = (references.problems(child, kind, data)
              or birth.problems(child, kind, data, to_local(occurred_at).date(), amended))
+    if kind is Kind.STATUS_CHANGE:
+        wrong = {**wrong, **decisions.problems(author, child, data, occurred_at)}
     if wrong:
         raise EntryRefused(wrong)
     birth.take_effect(child, kind, data, amended)
@@ -179,6 +183,8 @@ class Writes:
         if entries:
             bulk.insert_entries(entries)
             restamp({row["child_id"] for row in entries})
+            status.settle([db.session.get(Child, row["child_id"]) for row in entries
+                           if row["kind"] is Kind.STATUS_CHANGE])
             self._audit(trail, entries)
         trail.write()
 

@@ -136,6 +136,15 @@ class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
                                   f"tick “{KEEP_OVERDUE}”.")
 
 
+class StatusChangePage(OccurredAtMixin, FlaskForm, KIND_FORMS["status_change"]):
+    save = SubmitField("Save status change")
+
+    def drop_unanswered(self) -> None:
+        """A signal offered without a reason is not an answer (the page offers each open one)."""
+        self.acknowledges.entries = [row for row in self.acknowledges.entries
+                                     if (row.form.reason.data or "").strip()]
+
+
 class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
     save = SubmitField("Escalate to my team manager")
 

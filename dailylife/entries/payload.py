@@ -200,6 +200,8 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
         if key in corrections and corrections[key] != version.data.get(key):
             errors[key] = ["This cannot be corrected. Withdraw the entry (entered in error) and "
                            "record it again with the right answer."]
+    if kind == "status_change":
+        errors.update(_decision_problems(version, corrections, meta))
     questions = KINDS[kind].questions
     merged = {key: value for key, value in {**version.data, **corrections}.items()
               if key not in TRIANGULATION_KEYS}
@@ -215,6 +217,19 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
     if errors:
         return None, errors
     return {**AMENDMENT_STORED(meta), **changed}, {}
+
+
+def _decision_problems(version, corrections: dict, meta: dict) -> dict:
+    """A status decision stands as it was taken (its reasons and details can be corrected): a
+    later decision changes the status, and is checked as a decision, step-down and all."""
+    errors = {}
+    if meta.get("withdrawn"):
+        errors["withdrawn"] = ["A status decision cannot be withdrawn. Record a new status change "
+                               "with its reasons."]
+    if "status" in corrections and corrections["status"] != version.data.get("status"):
+        errors["status"] = ["A status decision's status cannot be corrected. Record a new status "
+                            "change with its reasons."]
+    return errors
 
 
 def _triangulation_problems(version, triangulation: dict, meta: dict) -> dict:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from dailylife import access, audit
 from dailylife.access import Action, requires
+from dailylife.children import decisions
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
@@ -20,6 +21,7 @@ from dailylife.extensions import db
 from dailylife.media import pages as media_pages
 from dailylife.media.operations import images_of
 from dailylife.siblings import groups
+from dailylife.signals import compute as signals
 from dailylife.signals import supervision
 
 bp = Blueprint("entries", __name__, url_prefix="/cases/<child_id>")
@@ -162,6 +164,8 @@ SINGLE_ENTRY_PAGES = {
                       "their dashboard until they answer it."),
     Kind.HISTORY_FLAG: ("Record a history flag", "History flag saved: it stays at the top of the "
                         "child's page, on your dashboard and on the social worker's tablet."),
+    Kind.STATUS_CHANGE: ("Record a status change", "Status change saved; the status history "
+                         "shows it from the day it starts."),
 }
 
 
@@ -271,6 +275,23 @@ def record_birth(child):
         else:
             return _after_saving(child, f"The birth of {child.display_name} is recorded.")
     return render_template("entries/new_entry.html", **page), INVALID
+
+
+@bp.route("/status/new", methods=["GET", "POST"])
+@requires(Action.RECORD_OVERSIGHT)
+def new_status_change(child):
+    """A decision on the child's legal status, with its reasons; stepping down answers each
+    thing to look at that is open (``children.decisions``). A refusal is audited."""
+    form = pages.StatusChangePage(data={"acknowledges": [
+        {"signal": signal.id} for signal in signals.for_child(child)]}
+        if request.method == "GET" else None)
+    if request.method == "GET":
+        return _single_entry(child, Kind.STATUS_CHANGE, form)
+    form.drop_unanswered()
+    page = _single_entry(child, Kind.STATUS_CHANGE, form)
+    if isinstance(page, tuple):  # shown again with its reasons: refused
+        decisions.audit_refusal(child, form.status.data, sorted(form.errors))
+    return page
 
 
 @bp.get("/entries/<uuid:entry_id>")

@@ -13,13 +13,18 @@ from dailylife.children.models import Child
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.people import operations, password_links
-from dailylife.people.forms import (AllocationForm, ChildForm, ConfirmForm, RoleForm, TeamForm,
-                                    UserForm)
+from dailylife.people.forms import (AllocationForm, ChildForm, ConfirmForm, NewChildForm,
+                                    RoleForm, TeamForm, UserForm)
 from dailylife.people.mail import MailNotSent
 from dailylife.people.password_links import NEW_ACCOUNT, REACTIVATED, RESET
 from dailylife.people.models import Allocation, CaseRole, Role, Team, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def people() -> sa.Select:
+    """The accounts an administrator manages: everyone but dailylife's own service account."""
+    return sa.select(User).where(User.email != operations.SERVICE_EMAIL)
 
 
 def _team_choices(allow_none: bool) -> list[SelectChoice]:
@@ -37,7 +42,7 @@ def _form_page(form, title: str, **context):
 @bp.get("/")
 @requires(Action.MANAGE_PEOPLE)
 def index():
-    users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.display_name)).all()
+    users = db.session.scalars(people().order_by(User.active.desc(), User.display_name)).all()
     teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
     children = db.session.scalars(sa.select(Child).order_by(Child.display_name)).all()
     allocations = db.session.scalars(
@@ -89,7 +94,7 @@ def _send_link(user: User, purpose: str) -> str:
 @bp.route("/users/<uuid:user_id>/edit", methods=["GET", "POST"])
 @requires(Action.MANAGE_PEOPLE)
 def edit_user(user_id):
-    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    user = db.first_or_404(people().where(User.id == user_id))
     if user.id == current_user.id:
         flash("You cannot change your own role or team: ask another administrator.", "error")
         return redirect(url_for("admin.index"))
@@ -109,7 +114,7 @@ def edit_user(user_id):
 @requires(Action.MANAGE_PEOPLE)
 def send_link(user_id):
     """A new or reset set-password link; the user's current password works until they use it."""
-    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    user = db.first_or_404(people().where(User.id == user_id))
     if ConfirmForm().validate_on_submit():
         if not user.active:
             flash(f"{user.display_name} is deactivated: reactivate them instead.", "error")
@@ -121,7 +126,7 @@ def send_link(user_id):
 @bp.post("/users/<uuid:user_id>/reactivate")
 @requires(Action.MANAGE_PEOPLE)
 def reactivate_user(user_id):
-    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    user = db.first_or_404(people().where(User.id == user_id))
     if ConfirmForm().validate_on_submit():
         if user.active:
             flash(f"{user.display_name} is already active.", "info")
@@ -134,7 +139,7 @@ def reactivate_user(user_id):
 @bp.post("/users/<uuid:user_id>/deactivate")
 @requires(Action.MANAGE_PEOPLE)
 def deactivate_user(user_id):
-    user = db.first_or_404(sa.select(User).where(User.id == user_id))
+    user = db.first_or_404(people().where(User.id == user_id))
     if ConfirmForm().validate_on_submit():
         if user.id == current_user.id:
             flash("You cannot deactivate your own account.", "error")
@@ -157,18 +162,16 @@ def new_team():
     return _form_page(form, "New team")
 
 
-def _child_form(**values) -> ChildForm:
-    form = ChildForm(**values)
+def _child_form(form_class=ChildForm, **values) -> ChildForm:
+    form = form_class(**values)
     form.team_id.choices = _team_choices(allow_none=False)
     return form
-
-
 
 
 @bp.route("/children/new", methods=["GET", "POST"])
 @requires(Action.MANAGE_PEOPLE)
 def new_child():
-    form = _child_form()
+    form = _child_form(NewChildForm)
     if form.validate_on_submit():
         child = operations.create_child(actor=current_user, **form.details())
         flash(f"{child.display_name} is added to {child.team.name}. Allocate a social worker to them "
@@ -180,7 +183,8 @@ def new_child():
 @bp.route("/children/<uuid:child_id>/edit", methods=["GET", "POST"])
 @requires(Action.MANAGE_PEOPLE)
 def edit_child(child_id):
-    """Correct a child's details with the same form and rules as adding one."""
+    """Correct a child's details with the same form and rules as adding one; the legal status
+    is not among them (it is the team manager's decision, with its reasons)."""
     child = db.first_or_404(sa.select(Child).where(Child.id == child_id))
     form = _child_form(child=child)
     form.submit.label.text = "Save changes"

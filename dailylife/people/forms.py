@@ -84,8 +84,6 @@ class ChildForm(FlaskForm):
     first_language = StringField("First language", validators=[Optional(), Length(max=80)])
     communication_needs = TextAreaField("Communication needs",
                                         validators=[Optional(), Length(max=1000)])
-    legal_status = SelectField("Legal status",
-                               choices=[SelectChoice(s.value, s.label) for s in LegalStatus])
     visit_interval_days = IntegerField(
         "Visit at least every (days)", validators=[Optional(), NumberRange(min=1, max=365)],
         description="Leave empty to use the default for the legal status.")
@@ -144,9 +142,22 @@ class ChildForm(FlaskForm):
         return {**{name: (self[name].data or "").strip() or None for name in optional},
                 "date_of_birth": self.date_of_birth.data,
                 "expected_delivery_date": self.expected_delivery_date.data,
-                "legal_status": LegalStatus(self.legal_status.data),
                 "visit_interval_days": self.visit_interval_days.data,
                 "team_id": uuid.UUID(self.team_id.data)}
+
+
+class NewChildForm(ChildForm):
+    """A new case: its details and the status it opens with. Later statuses are the team
+    manager's decisions, recorded on the child's page, so the details form never changes it."""
+
+    legal_status = SelectField("Status when the case opens",
+                               choices=[SelectChoice(s.value, s.label) for s in LegalStatus],
+                               default=LegalStatus.REFERRAL.value,
+                               description="Changes after this are the team manager's decisions, "
+                                           "recorded with reasons on the child's page.")
+
+    def details(self) -> dict:
+        return {**super().details(), "legal_status": LegalStatus(self.legal_status.data)}
 
 
 class AllocationForm(FlaskForm):

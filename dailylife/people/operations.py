@@ -3,7 +3,9 @@
 import sqlalchemy as sa
 
 from dailylife import audit
-from dailylife.children.models import Child
+from dailylife.children.models import Child, LegalStatus
+from dailylife.entries import operations as entries
+from dailylife.entries.models import Kind
 from dailylife.extensions import db
 from dailylife.people import grants, sessions
 from dailylife.people.models import Allocation, Role, Team, User
@@ -80,11 +82,34 @@ def create_team(name: str, actor: User | None = None) -> Team:
     return team
 
 
+#: dailylife's own account: the author of what the service records itself (the status a case
+#: opened with). Never active, no password, an address no mailbox has; the admin pages leave it out.
+SERVICE_EMAIL = "dailylife@service.invalid"
+SERVICE_NAME = "dailylife"
+OPENING_REASONS = "The status the case was opened with."
+
+
+def service_account() -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == SERVICE_EMAIL))
+    if user is None:
+        user = User(email=SERVICE_EMAIL, display_name=SERVICE_NAME, role=Role.ADMIN, active=False)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("create_user", user=str(user.id), role=user.role.value, service=True)
+    return user
+
+
 def create_child(actor: User | None = None, **details) -> Child:
+    """A new case, with the status it opens with as the first entry of its status history,
+    dated when the case opened (to the minute, as pages give times)."""
     child = Child(**details)
     db.session.add(child)
     db.session.flush()
     audit.record("create_child", actor=actor, child_id=child.id)
+    entries.add_entry(author=service_account(), child=child, kind=Kind.STATUS_CHANGE,
+                      data={"status": LegalStatus(child.legal_status).value,
+                            "reasons": OPENING_REASONS},
+                      occurred_at=child.created_at.replace(second=0, microsecond=0))
     return child
 
 

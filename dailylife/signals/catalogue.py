@@ -18,6 +18,7 @@ SIGNALS = {
     "escalation_open": ("Escalation waiting for an answer", Urgency.URGENT),
     "household_change_unreviewed": ("Household changed since the risk assessment was reviewed",
                                     Urgency.MEDIUM),
+    "referral_not_seen": ("Child not seen since the referral", Urgency.HIGH),
     "prebirth_overdue": ("Pre-birth assessment overdue", Urgency.HIGH),
     "move_unreviewed": ("Moved since the risk assessment was reviewed", Urgency.MEDIUM),
     "visit_overdue": ("Visit overdue", Urgency.HIGH),
@@ -44,6 +45,7 @@ class Audience(enum.Enum):
 AUDIENCE = {
     "escalation_open": Audience.TEAM_MANAGER,
     "household_change_unreviewed": Audience.TEAM_MANAGER,
+    "referral_not_seen": Audience.SOCIAL_WORKER,
     "prebirth_overdue": Audience.TEAM_MANAGER,
     "move_unreviewed": Audience.TEAM_MANAGER,
     "visit_overdue": Audience.SOCIAL_WORKER,

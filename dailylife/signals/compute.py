@@ -9,9 +9,10 @@ from flask import current_app, has_request_context
 from flask_login import current_user
 
 from dailylife.access import Action, actions_on
-from dailylife.children import kept
+from dailylife.children import kept, status
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
+from dailylife.entries.models import Kind
 from dailylife.signals import queries, rules
 from dailylife.signals.facts import Evidence
 from dailylife.signals.rules import ChildFacts, Clock, Signal
@@ -49,13 +50,15 @@ def readable(children: list[tuple[Child, set[Action]]]) -> dict[uuid.UUID, list[
                       if Action.READ_RECORD in actions])
 
 
-def next_visits(children: list[Child], now=None) -> dict[uuid.UUID, rules.NextVisit]:
-    """child id -> when its next visit is due, by the rule that raises ``visit_overdue``: one
-    statement for all the children."""
+def next_visits(children: list[Child], now=None) -> dict[uuid.UUID, rules.NextVisit | None]:
+    """child id -> when its next visit is due (None: none is), by the rule that raises
+    ``visit_overdue`` or ``referral_not_seen``: two statements for all the children."""
     clock = clock_at(now)
     seen = {row.child_id: row.seen_at
             for row in queries.run(queries.last_seen(), [child.id for child in children])}
-    return {child.id: clock.next_visit(child, seen.get(child.id)) for child in children}
+    periods = status.histories(children)
+    return {child.id: clock.next_visit(child, status.period_on(periods[child.id], clock.today),
+                                       seen.get(child.id)) for child in children}
 
 
 def _signed_in():
@@ -102,11 +105,18 @@ def _fresh(children: list[Child], clock: Clock, read_confidential: bool
     queries.without_jit()
     found = {child_facts.child.id: rules.signals_of(child_facts, clock)
              for child_facts in gather(children, clock, read_confidential)}
-    acknowledgements = queries.by_child_versions(
-        queries.acknowledgements(), [child_id for child_id, signals in found.items() if signals])
+    raised = [child_id for child_id, signals in found.items() if signals]
+    decisions = [queries.by_child_versions(queries.acknowledgements(kind), raised)
+                 for kind in (Kind.OVERSIGHT, Kind.STATUS_CHANGE)]
     for child_id, signals in found.items():
-        rules.acknowledge(signals, acknowledgements.get(child_id, []))
+        rules.acknowledge(signals, newest_first(
+            [version for found_of_kind in decisions for version in found_of_kind.get(child_id, [])]))
     return found
+
+
+def newest_first(versions: list) -> list:
+    return sorted(versions, key=lambda version: (version.entry.occurred_at, version.entry.id),
+                  reverse=True)
 
 
 def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list[ChildFacts]:
@@ -134,11 +144,14 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     changes = queries.by_child_versions(queries.unreviewed_changes(), ids)
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
+    periods = status.histories(children)
     return [ChildFacts(
         child=child, row=rows[child.id], seen=seen[child.id],
         oversight=(oversight.get(child.id) or [None])[0],
         evidence={name: found.get(child.id, []) for name, found in evidence.items()},
-        plan=plans.get(child.id), changes=changes.get(child.id, []),
+        plan=plans.get(child.id), status=status.period_on(periods[child.id], clock.today),
+        opening_status=periods[child.id][0].entry_id if periods[child.id] else None,
+        changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []))
         for child in children]
 

@@ -259,10 +259,10 @@ def unreviewed_changes() -> sa.Select:
 
 
 @functools.cache
-def acknowledgements() -> sa.Select:
-    """Each child's last few oversight entries that acknowledge a signal."""
-    starts, on = _from(facts.seek(Kind.OVERSIGHT, offset=ACKNOWLEDGEMENT_WINDOW - 1),
-                       Kind.OVERSIGHT)
+def acknowledgements(kind: Kind = Kind.OVERSIGHT) -> sa.Select:
+    """Each child's last few decisions of ``kind`` (oversight, or status changes) that
+    acknowledge a signal."""
+    starts, on = _from(facts.seek(kind, offset=ACKNOWLEDGEMENT_WINDOW - 1), kind)
     return _whole(Entry.data["acknowledges"].as_string().is_not(None)).join(starts, on)
 
 

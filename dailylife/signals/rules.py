@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from dailylife.children.birth import reaching_week, weeks_pregnant
 from dailylife.children.models import Child
+from dailylife.children.status import StatusPeriod
 from dailylife.entries.history import Version
 from dailylife.entries.kinds import LABELS, one_line
 from dailylife.entries.models import Kind
 from dailylife.signals.catalogue import SIGNALS, Urgency
 from dailylife.signals.facts import Evidence
-from dailylife.signals.settings import ASSESSING, VISIT_INTERVALS, Thresholds
+from dailylife.signals.settings import (ASSESSING, SEEN_AFTER_START, VISIT_INTERVALS,
+                                         Thresholds)
 from dailylife.signals.workdays import add_working_days, working_days_after
 
 
@@ -32,11 +34,14 @@ class Note:
     occurred_at: datetime
     author_name: str
     data: dict
+    #: What a status decision answered about one signal ("acknowledged because …").
+    answer: str | None = None
 
     @classmethod
-    def of(cls, version: Version) -> "Note":
+    def of(cls, version: Version, answer: str | None = None) -> "Note":
         entry = version.entry
-        return cls(entry.id, entry.occurred_at, entry.author.display_name, dict(version.data))
+        return cls(entry.id, entry.occurred_at, entry.author.display_name, dict(version.data),
+                   answer)
 
 
 @dataclass
@@ -63,6 +68,8 @@ class NextVisit(NamedTuple):
     #: The day the visiting interval counts from.
     counted_from: date
     due: date
+    #: The signal raised when the day passes with the child not seen.
+    missed: str = "visit_overdue"
 
 
 @dataclass
@@ -87,21 +94,42 @@ class Clock:
         """Midnight (local) ``days`` days before today."""
         return self.start_of(self.today - timedelta(days=days))
 
-    def next_visit(self, child: Child, last_seen_at: datetime | None) -> NextVisit:
-        """When a visit is due: the interval counted from the last time the child was seen,
-        or from the day the case opened if they never were."""
-        start = self.day_of(last_seen_at or child.created_at)
-        return NextVisit(start, self._visit_due(child, start))
+    def next_visit(self, child: Child, period: StatusPeriod | None,
+                   last_seen_at: datetime | None) -> NextVisit | None:
+        """When the child must next be seen, by the visiting rule of the status in force,
+        counted from the later of the last time they were seen and the start of the status (a
+        plan starting resets the clock); None when nothing is due: a closed case, or a referral
+        or an assessment whose child has been seen since it started."""
+        status = period.status if period else child.legal_status.value
+        started = period.started if period else self.day_of(child.created_at)
+        seen = self.day_of(last_seen_at) if last_seen_at else None
+        since = max(seen, started) if seen else started
+        if status in SEEN_AFTER_START:
+            if seen is not None and seen >= started:
+                return None
+            start = (period.referral_date if period else None) or started
+            return NextVisit(start, add_working_days(
+                start, self.limits.referral_seen_working_days, self.limits.calendar),
+                "referral_not_seen")
+        if status not in VISIT_INTERVALS:
+            return None
+        return NextVisit(since, self._visit_due(child, status, started, since))
 
-    def _visit_due(self, child: Child, last_seen: date) -> date:
-        """The child's own interval (calendar days), else the legal status's default."""
+    def _visit_due(self, child: Child, status: str, started: date, since: date) -> date:
+        """The child's own interval (calendar days), else the legal status's."""
         if child.visit_interval_days:
-            return last_seen + timedelta(days=child.visit_interval_days)
-        setting, working = VISIT_INTERVALS[child.legal_status.value]
-        days = self.limits.values[setting]
+            return since + timedelta(days=child.visit_interval_days)
+        limits = self.limits
+        if status == "looked_after":
+            if since == started:
+                return started + timedelta(days=limits.visit_days_looked_after_placement)
+            if since >= started + timedelta(days=365):
+                return since + timedelta(days=limits.visit_days_looked_after_after_first_year)
+        setting, working = VISIT_INTERVALS[status]
+        days = limits.values[setting]
         if working:
-            return add_working_days(last_seen, days, self.limits.calendar)
-        return last_seen + timedelta(days=days)
+            return add_working_days(since, days, limits.calendar)
+        return since + timedelta(days=days)
 
 
 @dataclass
@@ -116,6 +144,10 @@ class ChildFacts:
     evidence: dict[str, list[Evidence]]
     #: The plan in force: the newest oversight with actions (``queries.plans``).
     plan: object | None = None
+    #: The legal status in force (``children.status``), and the entry of the one the case opened
+    #: with.
+    status: StatusPeriod | None = None
+    opening_status: uuid.UUID | None = None
     #: Household changes and moves since the risk assessment was last reviewed, newest first.
     changes: list[Version] = field(default_factory=list)
     escalations: list[Version] = field(default_factory=list)
@@ -129,11 +161,41 @@ def day(moment_or_date) -> str:
 
 def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
     last = [visit for visit, _ in f.seen[:1]]
-    start, due = clock.next_visit(f.child, last[0].occurred_at if last else None)
-    if clock.today <= due:
+    missed = _missed(f, clock, last, "visit_overdue")
+    if missed is None:
         return None
-    since = f"Last seen {day(start)}" if last else f"Not seen since the case opened on {day(start)}"
-    return Signal("visit_overdue", f"{since}; a visit was due by {day(due)}.", last)
+    if last and missed.counted_from == clock.day_of(last[0].occurred_at):
+        since = f"Last seen {day(missed.counted_from)}"
+    else:
+        since = f"Not seen since {_started(f)} on {day(missed.counted_from)}"
+    return Signal("visit_overdue", f"{since}; a visit was due by {day(missed.due)}.", last)
+
+
+def referral_not_seen(f: ChildFacts, clock: Clock) -> Signal | None:
+    last = [visit for visit, _ in f.seen[:1]]
+    missed = _missed(f, clock, last, "referral_not_seen")
+    if missed is None:
+        return None
+    return Signal("referral_not_seen", f"Not seen since {_started(f)} on "
+                  f"{day(missed.counted_from)}; {f.child.known_as} should have been seen by "
+                  f"{day(missed.due)}.", last)
+
+
+def _missed(f: ChildFacts, clock: Clock, last: list[Evidence], signal_id: str) -> NextVisit | None:
+    """The next visit, if its day has passed and missing it raises ``signal_id``."""
+    due = clock.next_visit(f.child, f.status, last[0].occurred_at if last else None)
+    if due is None or due.missed != signal_id or clock.today <= due.due:
+        return None
+    return due
+
+
+def _started(f: ChildFacts) -> str:
+    """What started the clock, in words: a referral, the case opening, a change of status."""
+    if f.status is not None and f.status.status == "referral":
+        return "the referral"
+    if f.status is None or f.status.entry_id == f.opening_status:
+        return "the case opened"
+    return f"the status changed to {f.status.label}"
 
 
 def since_birth(f: ChildFacts, clock: Clock) -> list[tuple[Evidence, bool]]:
@@ -326,20 +388,33 @@ def _evidence(version: Version) -> Evidence:
 
 
 RULES = [escalation_open, household_change_unreviewed, move_unreviewed, prebirth_overdue,
-         visit_overdue, not_seen_alone, engagement_no_access, report_unverified, voice_missing,
-         action_overdue, oversight_missing, late_recording]
+         referral_not_seen, visit_overdue, not_seen_alone, engagement_no_access,
+         report_unverified, voice_missing, action_overdue, oversight_missing, late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:
     return [signal for rule in RULES if (signal := rule(f, clock)) is not None]
 
 
-def acknowledge(signals: list[Signal], oversight: list[Version]) -> None:
-    """Attach to each signal the newest oversight that acknowledges it and was written after
-    its evidence reached the record (an older acknowledgement did not know about it)."""
+def acknowledge(signals: list[Signal], decisions: list[Version]) -> None:
+    """Attach to each signal the newest decision (oversight or status change, newest first)
+    that acknowledges it and was written after its evidence reached the record (an older
+    acknowledgement did not know about it)."""
     for signal in signals:
         evidence_at = max((item.received_at for item in signal.evidence), default=None)
         signal.acknowledgement = next(
-            (Note.of(version) for version in oversight
-             if signal.id in (version.data.get("acknowledges") or [])
+            (Note.of(version, answers[signal.id]) for version in decisions
+             if signal.id in (answers := acknowledged(version.data))
              and (evidence_at is None or version.entry.received_at >= evidence_at)), None)
+
+
+def acknowledged(data: dict) -> dict[str, str | None]:
+    """The signals a decision acknowledges, each with its reason: an oversight lists signal ids,
+    a status change answers each with a reason (``{signal, reason}``)."""
+    found = {}
+    for item in data.get("acknowledges") or []:
+        if isinstance(item, dict):
+            found[item["signal"]] = item.get("reason")
+        else:
+            found[item] = None
+    return found

@@ -13,7 +13,16 @@ THRESHOLDS = {
     # Visits where the child is seen, by legal status, when the child has no interval of its own.
     "VISIT_WORKING_DAYS_CHILD_PROTECTION_PLAN": 10,
     "VISIT_WORKING_DAYS_CHILD_IN_NEED": 20,
+    # Looked after (regulation 28 of the Care Planning regulations): within a week of the
+    # placement, then at most every six weeks in its first year, every three months after.
+    "VISIT_DAYS_LOOKED_AFTER_PLACEMENT": 7,
     "VISIT_DAYS_LOOKED_AFTER": 42,
+    "VISIT_DAYS_LOOKED_AFTER_AFTER_FIRST_YEAR": 91,
+    "VISIT_WORKING_DAYS_EARLY_HELP": 30,
+    "VISIT_WORKING_DAYS_SUPERVISION_ORDER": 20,
+    "VISIT_WORKING_DAYS_PRE_BIRTH": 20,
+    # A referral or an assessment: the child seen within this many working days of its start.
+    "REFERRAL_SEEN_WORKING_DAYS": 5,
     "NOT_SEEN_ALONE_VISITS": 2,
     "REPORT_UNVERIFIED_DAYS": 14,
     "NO_ACCESS_VISITS": 2,
@@ -31,13 +40,20 @@ THRESHOLDS = {
 #: England and Wales share their bank holidays.
 DEFAULTS = {**THRESHOLDS, "HOLIDAYS_COUNTRY": "GB", "HOLIDAYS_SUBDIVISION": "ENG"}
 
-#: The visit interval of each legal status: (setting, counted in working days?). A child's own
-#: ``visit_interval_days`` counts calendar days, as the admin form says.
+#: The visit interval of each legal status with regular visits: (setting, counted in working
+#: days?). A child's own ``visit_interval_days`` counts calendar days, as the admin form says.
+#: Looked after has its own rule (``rules.Clock``); a closed case has no visits due.
 VISIT_INTERVALS = {
     "child_protection_plan": ("VISIT_WORKING_DAYS_CHILD_PROTECTION_PLAN", True),
     "child_in_need": ("VISIT_WORKING_DAYS_CHILD_IN_NEED", True),
     "looked_after": ("VISIT_DAYS_LOOKED_AFTER", False),
+    "early_help": ("VISIT_WORKING_DAYS_EARLY_HELP", True),
+    "supervision_order": ("VISIT_WORKING_DAYS_SUPERVISION_ORDER", True),
+    "pre_birth": ("VISIT_WORKING_DAYS_PRE_BIRTH", True),
 }
+#: Statuses whose rule is that the child is seen soon after they start (then nothing more is
+#: due until the status changes): missing it raises ``referral_not_seen``.
+SEEN_AFTER_START = ("referral", "assessment")
 
 
 #: While the status in force is one of these, an unborn child's pre-birth assessment is not

@@ -49,8 +49,9 @@ def brief_for(user, child) -> dict:
         brief.update(legal_status=child.legal_status.value,
                      legal_status_label=child.legal_status.label,
                      signals=[signal.id for signal in caseload.signals[child.id]],
-                     next_visit_due=card.next_visit.isoformat(),
+                     next_visit_due=card.next_visit and card.next_visit.isoformat(),
                      next_visit_words=card.next_visit_words,
+                     missed_visit=card.overdue_signal and card.overdue_signal.id,
                      card_signals=[_card_signal(signal) for signal in card.shown_signals],
                      more_signals=[_card_signal(signal) for signal in card.more_signals],
                      #: The brothers and sisters the offline forms offer ("also record for").

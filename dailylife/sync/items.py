@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 
 from dailylife import access
+from dailylife.children import decisions
 from dailylife.children.models import Child
 from dailylife.entries import history, operations, references
 from dailylife.entries.models import Entry, Kind
@@ -25,6 +26,9 @@ from dailylife.web import JSON_MAX_DEPTH, json_depth
 ENVELOPE_KEYS = {"id", "kind", "child_id", "occurred_at", "recorded_at", "visit_id", "amends_id",
                  "data"}
 KINDS = {kind.value for kind in Kind}
+#: Kinds judged against the record as it stands: a correction reads the entry it corrects, a
+#: status decision the statuses before it and the signals open on the child.
+READS_THE_RECORD = {Kind.AMENDMENT, Kind.STATUS_CHANGE}
 
 
 @dataclass
@@ -76,11 +80,25 @@ class Batch:
         except Refusal as refusal:
             if refusal.status == "forbidden":
                 self.writes.trail.add("refused", child_id=refusal.child_id, requested="sync")
-            return Result(item_id, refusal.status, refusal.errors)
+            result = Result(item_id, refusal.status, refusal.errors)
         except operations.EntryRefused as refused:
             for child_id in refused.unseen:
                 self.writes.trail.add("refused", child_id=child_id, requested="also_for")
-            return Result(item_id, "rejected", refused.errors)
+            result = Result(item_id, "rejected", refused.errors)
+        if (result.status == "rejected" and isinstance(item, dict)
+                and item.get("kind") == Kind.STATUS_CHANGE):
+            self._audit_refused_decision(item, result)
+        return result
+
+    def _audit_refused_decision(self, item: dict, result: Result) -> None:
+        """A status decision refused is audited as the page audits it (the item names a child
+        the user may decide about, or it would have been forbidden)."""
+        data = item.get("data") if isinstance(item.get("data"), dict) else {}
+        wanted = data.get("status")
+        self.writes.trail.add(decisions.REFUSED,
+                              child_id=next(iter(_ids([item], "child_id")), None),
+                              status=wanted if isinstance(wanted, str) else None,
+                              fields=sorted(result.errors))
 
     def process_alone(self, item) -> Result:
         """One item written in its own savepoint: a failure of its write cannot touch the others."""
@@ -121,7 +139,7 @@ class Batch:
                         recorded_at=_moment(item, "recorded_at"), entry_id=entry_id,
                         device_id=self.device_id)
         existing = self.known.get(entry_id)
-        if kind == Kind.AMENDMENT or kind in references.REFERENCES:
+        if kind in READS_THE_RECORD or kind in references.REFERENCES:
             self.writes.write()  # these read entries, the batch's earlier ones too
         if kind == Kind.AMENDMENT:
             version = _amended_version(item, child, leaving_out=entry_id, author=self.author)
@@ -181,15 +199,46 @@ def process_batch(items: list, device_id: str | None, author=None) -> list[Resul
     The entries are the signed-in user's, or ``author``'s (a supervisor importing a file of
     entries that a practitioner's tablet could not send)."""
     author = author or current_user._get_current_object()
+    order = judging_order(items)
     try:
         with db.session.begin_nested():
             batch = Batch(items, device_id, author)
-            results = [batch.process(item) for item in items]
+            results = {index: batch.process(items[index]) for index in order}
             batch.writes.write()
-            return results
     except sa.exc.DBAPIError:
         batch = Batch(items, device_id, author)
-        return [batch.process_alone(item) for item in items]
+        results = {index: batch.process_alone(items[index]) for index in order}
+    return [results[index] for index in range(len(items))]
+
+
+def judging_order(items: list) -> list[int]:
+    """The items' indexes in the order they are judged: a status decision after the batch's
+    other items (a visit sent after it in the batch is in the record when it is judged), the
+    decisions by their dates, then corrections of those decisions; the rest as sent. So the
+    order of a tablet's outbox matters only by the dates of what it holds."""
+    decided = {item.get("id") for item in items
+               if isinstance(item, dict) and item.get("kind") == Kind.STATUS_CHANGE}
+
+    def place(index: int) -> tuple:
+        item = items[index]
+        if not isinstance(item, dict):
+            return (0,)
+        if item.get("kind") == Kind.STATUS_CHANGE:
+            return (1, _when_for_order(item))
+        if item.get("kind") == Kind.AMENDMENT and item.get("amends_id") in decided:
+            return (2,)
+        return (0,)
+
+    return sorted(range(len(items)), key=place)
+
+
+def _when_for_order(item: dict) -> float:
+    """When an item says it happened, to order by; one that cannot say is judged last (and
+    refused for it)."""
+    try:
+        return _moment(item, "occurred_at").timestamp()
+    except Refusal:
+        return float("inf")
 
 
 def _stored_already(items: list) -> dict[uuid.UUID, Entry]:

@@ -38,9 +38,9 @@ function caseloadCard(brief) {
   card.append(heading, element('p', [brief.age, brief.legal_status_label].filter(Boolean).join(' · ')));
   if (!('next_visit_words' in brief)) return card;
   const nextVisit = element('p', brief.next_visit_words, { className: 'next-visit' });
-  if (brief.signals.includes('visit_overdue')) {
+  if (brief.missed_visit) {
     nextVisit.classList.add('is-overdue');
-    nextVisit.dataset.signal = 'visit_overdue';
+    nextVisit.dataset.signal = brief.missed_visit;
   }
   card.append(nextVisit, element('p', `Last visit: ${day(brief.last_visit)}`));
   if (brief.card_signals.length) card.append(signalList(brief.card_signals));

@@ -88,6 +88,7 @@ PAGES = {
         ("chronology.chronology", "/cases/{child}/chronology"),
         ("entries.new_oversight", "/cases/{child}/oversight/new"),
         ("entries.new_history_flag", "/cases/{child}/history-flags/new"),
+        ("entries.new_status_change", "/cases/{child}/status/new"),
         ("entries.entry_detail", "/cases/{child}/entries/{escalation}"),
         ("entries.record_birth", "/cases/{unborn}/birth"),
         ("siblings.group", "/cases/{child}/siblings"),
@@ -241,6 +242,7 @@ FORMS = [
     ("supervisor", "/cases/{child}/oversight/new", "Save decision"),
     ("supervisor", "/cases/{child}/history-flags/new", "Save history flag"),
     ("supervisor", "/cases/{unborn}/birth", "Record the birth"),
+    ("supervisor", "/cases/{child}/status/new", "Save status change"),
 ]
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from dailylife.clock import utcnow
-from dailylife.entries.models import Entry
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import UserSession
 
@@ -136,8 +136,10 @@ def wait_for_app(page) -> None:
 
 
 def entries_of(child) -> list[Entry]:
-    """What the server stored about the child (and the transaction ended: see conftest)."""
-    rows = db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id)).all()
+    """What the server stored about the child (and the transaction ended: see conftest), less
+    the status the case opened with, which dailylife wrote itself."""
+    rows = db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id,
+                                                     Entry.kind != Kind.STATUS_CHANGE)).all()
     db.session.commit()
     return rows
 

@@ -1,0 +1,333 @@
+"""Legal status as a dated history (issue 17): decisions of the team manager, recorded as
+``status_change`` entries on the child's page or through sync, checked against the record."""
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from dailylife.audit import AuditEvent
+from dailylife.children import status
+from dailylife.children.models import LegalStatus
+from dailylife.clock import local_today, to_local, utcnow
+from dailylife.entries import operations
+from dailylife.entries.models import Entry, Kind
+from dailylife.extensions import db
+from dailylife.people.operations import OPENING_REASONS, SERVICE_EMAIL
+from dailylife.signals import compute
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_input(moment) -> str:
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def ago(days: float):
+    return utcnow() - timedelta(days=days)
+
+
+def decide(client, child, status_code: str, when=None, **answers):
+    """The team manager's status page, sent as a browser sends it."""
+    return client.post_form(f"/cases/{child.id}/status/new", {
+        "occurred_at": local_input(when or utcnow()),
+        "status": status_code, "reasons": "Discussed in supervision.", **answers})
+
+
+def sync_item(child, data: dict, when=None) -> dict:
+    moment = iso(when or utcnow())
+    return {"id": str(uuid.uuid4()), "kind": "status_change", "child_id": str(child.id),
+            "occurred_at": moment, "recorded_at": moment, "visit_id": None, "amends_id": None,
+            "data": data}
+
+
+def sync(client, *items):
+    response = client.post_json("/api/v1/sync", {"device_id": "desk", "items": list(items)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+def visit(author, child, when, alone=True):
+    data = {"type": "planned", "child_seen": True, "seen_alone": alone}
+    if not alone:
+        data["seen_alone_reason"] = "Mother stayed in the room."
+    operations.add_entry(author=author, child=child, kind="visit", data=data, occurred_at=when,
+                         recorded_at=when)
+    db.session.commit()
+
+
+def statuses_of(child) -> list[str]:
+    db.session.expire_all()
+    return [period.status for period in status.history(child)]
+
+
+def refusals() -> list[AuditEvent]:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "status_change_refused").order_by(AuditEvent.id)).all()
+
+
+def field_error(html: str, field: str) -> str:
+    """The message shown at one field of the page."""
+    found = re.search(rf'data-field="{field}".*?<p class="error-message"[^>]*>(.*?)</p>', html,
+                      re.S)
+    assert found, f"no message at {field}"
+    return found.group(1)
+
+
+# The history ------------------------------------------------------------------------------------
+
+def test_a_new_child_opens_with_its_status_as_the_first_entry_of_its_history(make_team,
+                                                                            make_child):
+    child = make_child(make_team(), legal_status=LegalStatus.LOOKED_AFTER, created_at=ago(40))
+    (opening,) = status.history(child)
+    assert (opening.status, opening.label, opening.ended) == ("looked_after", "Looked after", None)
+    assert opening.started == to_local(child.created_at).date()
+    entry = db.session.get(Entry, opening.entry_id)
+    assert entry.author.email == SERVICE_EMAIL and not entry.author.active
+    assert entry.data == {"status": "looked_after", "reasons": OPENING_REASONS}
+    assert status.in_force(child) == opening
+    assert status.in_force(child, on=local_today() - timedelta(days=41)) is None
+
+
+def test_the_team_manager_records_a_status_change_and_the_history_follows(world, client_for):
+    client = client_for(world.supervisor)
+    assert 'Record a status change' in client.get(f"/cases/{world.child.id}").get_data(
+        as_text=True)
+    response = decide(client, world.child, "looked_after", reasons="Placed with foster carers.")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert statuses_of(world.child) == ["child_protection_plan", "looked_after"]
+    plan, looked_after = status.history(world.child)
+    assert plan.ended == looked_after.started == local_today()
+    assert db.session.get(type(world.child), world.child.id).legal_status is LegalStatus.LOOKED_AFTER
+    page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert 'data-status="looked_after"' in page
+    chronology = client.get(f"/cases/{world.child.id}/chronology").get_data(as_text=True)
+    assert "Status: Looked after — Placed with foster carers." in chronology
+
+
+def test_a_referral_says_when_and_by_whom_and_cannot_be_dated_in_the_future(world, client_for):
+    client = client_for(world.supervisor)
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    response = decide(client, world.child, "referral", referral_date=tomorrow,
+                      referral_source="School")
+    assert response.status_code == 400
+    assert "referral date is in the future" in field_error(response.get_data(as_text=True),
+                                                           "referral_date")
+    yesterday = local_today() - timedelta(days=1)
+    response = decide(client, world.child, "assessment", reasons="New concerns.")
+    assert response.status_code == 302
+    response = decide(client, world.child, "referral", referral_date=yesterday.isoformat(),
+                      referral_source="School nurse", reasons="Bruising seen at school.")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    chronology = client.get(f"/cases/{world.child.id}/chronology").get_data(as_text=True)
+    assert (f"Status: Referral (referred on {yesterday:%-d %b %Y} by School nurse) — Bruising "
+            "seen at school.") in chronology
+
+
+def test_a_status_dated_before_the_one_in_force_is_refused_at_the_date(world, client_for):
+    client = client_for(world.supervisor)
+    response = decide(client, world.child, "looked_after", when=ago(1 / 24))
+    assert response.status_code == 400
+    message = field_error(response.get_data(as_text=True), "occurred_at")
+    assert "before the status in force (Child protection plan since" in message
+    assert statuses_of(world.child) == ["child_protection_plan"]
+    assert refusals()[-1].detail == {"status": "looked_after", "fields": ["occurred_at"]}
+
+
+def test_only_the_childs_team_manager_records_a_status_change(world, client_for):
+    url = f"/cases/{world.child.id}/status/new"
+    for user in (world.practitioner, world.advocate, world.other_supervisor, world.admin):
+        client = client_for(user)
+        assert client.get(url).status_code == 404
+        assert decide(client, world.child, "closed").status_code == 404
+        results = sync(client, sync_item(world.child, {"status": "closed", "reasons": "x"}))
+        assert results[0]["status"] == "forbidden"
+    assert statuses_of(world.child) == ["child_protection_plan"]
+
+
+def test_an_unknown_status_is_refused_by_the_page_and_by_sync(world, client_for):
+    client = client_for(world.supervisor)
+    response = decide(client, world.child, "adopted_by_wolves")
+    assert response.status_code == 400
+    assert "not one of the options" in field_error(response.get_data(as_text=True), "status")
+    (result,) = sync(client, sync_item(world.child, {"status": "adopted_by_wolves",
+                                                     "reasons": "x"}))
+    assert result["status"] == "rejected" and list(result["errors"]) == ["status"]
+    assert statuses_of(world.child) == ["child_protection_plan"]
+    assert len(refusals()) == 2
+
+
+def test_a_status_decision_is_corrected_only_in_its_words_and_never_withdrawn(world, client_for):
+    client = client_for(world.supervisor)
+    (created,) = sync(client, sync_item(world.child, {"status": "looked_after",
+                                                      "reasons": "Placed."}))
+    correction = {"id": str(uuid.uuid4()), "kind": "amendment", "child_id": str(world.child.id),
+                  "occurred_at": None, "recorded_at": iso(utcnow()), "visit_id": None,
+                  "amends_id": created["id"]}
+    refused_status, refused_withdrawal, corrected = sync(
+        client, {**correction, "data": {"reason": "Wrong one.", "status": "closed"}},
+        {**correction, "id": str(uuid.uuid4()), "data": {"reason": "Oops.", "withdrawn": True}},
+        {**correction, "id": str(uuid.uuid4()),
+         "data": {"reason": "Typo.", "reasons": "Placed with foster carers."}})
+    assert refused_status["status"] == "rejected" and "status" in refused_status["errors"]
+    assert refused_withdrawal["status"] == "rejected" and "withdrawn" in refused_withdrawal["errors"]
+    assert corrected["status"] == "created"
+    assert statuses_of(world.child) == ["child_protection_plan", "looked_after"]
+
+
+def test_the_advocate_never_sees_a_status_change(world, client_for):
+    sync(client_for(world.supervisor), sync_item(world.child, {"status": "looked_after",
+                                                               "reasons": "Placed."}))
+    client = client_for(world.advocate)
+    page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert "Looked after" not in page and "Record a status change" not in page
+    (decision,) = db.session.scalars(sa.select(Entry.id).where(
+        Entry.kind == Kind.STATUS_CHANGE, Entry.data["status"].as_string() == "looked_after"))
+    assert client.get(f"/cases/{world.child.id}/entries/{decision}").status_code == 404
+    assert client.get(f"/cases/{world.child.id}/chronology").status_code == 404
+
+
+# Stepping down -----------------------------------------------------------------------------------
+
+def test_a_step_down_over_open_signals_is_refused_naming_them_then_accepted_with_reasons(
+        make_team, make_user, make_child, allocate, client_for):
+    team = make_team()
+    supervisor = make_user("supervisor", team=team)
+    worker = make_user("practitioner", team=team)
+    child = make_child(team, created_at=ago(60))
+    allocate(worker, child)
+    for days in (5, 3):
+        visit(worker, child, ago(days), alone=False)
+    client = client_for(supervisor)
+    form = client.get(f"/cases/{child.id}/status/new").get_data(as_text=True)
+    assert form.count('<option selected value="not_seen_alone">') == 1
+
+    response = decide(client, child, "child_in_need", reasons="Plan ended at conference.")
+    assert response.status_code == 400
+    message = field_error(response.get_data(as_text=True), "acknowledges")
+    assert "Stepping down from Child protection plan to Child in need" in message
+    assert "Not seen alone" in message and "No recent management decision" in message
+    assert statuses_of(child) == ["child_protection_plan"]
+    assert refusals()[-1].detail == {"status": "child_in_need", "fields": ["acknowledges"]}
+
+    response = decide(client, child, "child_in_need", reasons="Plan ended at conference.", **{
+        "acknowledges-0-signal": "not_seen_alone",
+        "acknowledges-0-reason": "Seen alone at school by the nurse on Monday.",
+        "acknowledges-1-signal": "oversight_missing",
+        "acknowledges-1-reason": "This decision is the oversight."})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert statuses_of(child) == ["child_protection_plan", "child_in_need"]
+    page = client.get(f"/cases/{child.id}").get_data(as_text=True)
+    signal = re.search(r'<li class="signal[^"]*" data-signal="not_seen_alone">.*?</li>', page, re.S)
+    assert "is-acknowledged" in signal.group(0)
+    assert "Seen alone at school by the nurse on Monday." in signal.group(0)
+
+
+def test_a_step_down_through_sync_is_refused_naming_the_open_signals(make_team, make_user,
+                                                                      make_child, client_for):
+    team = make_team()
+    supervisor = make_user("supervisor", team=team)
+    child = make_child(team, created_at=ago(60))
+    client = client_for(supervisor)
+    (refused,) = sync(client, sync_item(child, {"status": "closed", "reasons": "No concerns."}))
+    assert refused["status"] == "rejected"
+    assert "Visit overdue" in refused["errors"]["acknowledges"][0]
+    assert refusals()[-1].detail == {"status": "closed", "fields": ["acknowledges"]}
+    answers = [{"signal": "visit_overdue", "reason": "Seen by the school nurse."},
+               {"signal": "oversight_missing", "reason": "This decision."}]
+    (created,) = sync(client, sync_item(child, {"status": "closed", "reasons": "No concerns.",
+                                                "acknowledges": answers}))
+    assert created["status"] == "created"
+    assert statuses_of(child) == ["child_protection_plan", "closed"]
+
+
+def test_stepping_up_needs_no_answers(make_team, make_user, make_child, client_for):
+    team = make_team()
+    supervisor = make_user("supervisor", team=team)
+    child = make_child(team, created_at=ago(60), legal_status=LegalStatus.CHILD_IN_NEED)
+    response = decide(client_for(supervisor), child, "child_protection_plan")
+    assert response.status_code == 302
+
+
+# Visiting rules by status ------------------------------------------------------------------------
+
+def at(day: str):
+    """Noon in London on a day, as the aware moment the app stores."""
+    return datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def raised(child, day: str, reader) -> dict[str, str]:
+    db.session.expire_all()
+    return {signal.id: signal.detail
+            for signal in compute.for_child(child, now=at(day), reader=reader)}
+
+
+def test_a_plan_starting_resets_the_visiting_clock(world, make_child, allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.CHILD_IN_NEED,
+                       created_at=at("2026-06-01"))
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at("2026-06-03"))
+    assert "visit_overdue" in raised(child, "2026-07-02", world.supervisor)  # 20 working days
+    operations.add_entry(author=world.supervisor, child=child, kind="status_change",
+                         data={"status": "child_protection_plan", "reasons": "Conference."},
+                         occurred_at=at("2026-06-22"))
+    db.session.commit()
+    assert "visit_overdue" not in raised(child, "2026-07-06", world.supervisor)  # 10 from 22 Jun
+    assert raised(child, "2026-07-07", world.supervisor)["visit_overdue"] == (
+        "Not seen since the status changed to Child protection plan on 22 Jun 2026; a visit "
+        "was due by 6 Jul 2026.")
+
+
+def test_a_looked_after_child_is_seen_within_a_week_then_every_six_weeks(world, make_child,
+                                                                          allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.LOOKED_AFTER,
+                       created_at=at("2026-03-02"))
+    allocate(world.practitioner, child)
+    assert "visit_overdue" not in raised(child, "2026-03-09", world.supervisor)
+    assert raised(child, "2026-03-10", world.supervisor)["visit_overdue"].endswith(
+        "a visit was due by 9 Mar 2026.")
+    visit(world.practitioner, child, at("2026-03-05"))
+    assert "visit_overdue" not in raised(child, "2026-04-16", world.supervisor)
+    assert "visit_overdue" in raised(child, "2026-04-17", world.supervisor)
+
+
+def test_a_looked_after_child_placed_over_a_year_ago_is_seen_every_three_months(
+        world, make_child, allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.LOOKED_AFTER,
+                       created_at=at("2025-01-06"))
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at("2026-02-02"))
+    assert "visit_overdue" not in raised(child, "2026-05-04", world.supervisor)
+    assert "visit_overdue" in raised(child, "2026-05-05", world.supervisor)
+
+
+def test_a_referral_not_seen_in_five_working_days_raises_referral_not_seen(world, make_child,
+                                                                            allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.REFERRAL,
+                       created_at=at("2026-06-01"))
+    allocate(world.practitioner, child)
+    assert "referral_not_seen" not in raised(child, "2026-06-08", world.supervisor)
+    found = raised(child, "2026-06-09", world.supervisor)
+    assert "visit_overdue" not in found
+    assert found["referral_not_seen"] == ("Not seen since the referral on 1 Jun 2026; Test "
+                                          "should have been seen by 8 Jun 2026.")
+    visit(world.practitioner, child, at("2026-06-05"))
+    found = raised(child, "2026-09-01", world.supervisor)
+    assert "referral_not_seen" not in found and "visit_overdue" not in found
+
+
+def test_a_closed_case_has_no_visits_due(world, make_child, allocate, client_for):
+    child = make_child(world.team_a, legal_status=LegalStatus.CLOSED, created_at=ago(200),
+                       name="Cleo Closed")
+    allocate(world.practitioner, child)
+    found = raised(child, local_today().isoformat(), world.supervisor)
+    assert "visit_overdue" not in found and "referral_not_seen" not in found
+    html = client_for(world.practitioner).get("/cases").get_data(as_text=True)
+    assert "No visit due now" in html
