@@ -33,7 +33,7 @@ DEMO_CHILDREN = [
 ]
 #: A baby not born yet, due in 14 weeks: its pre-birth assessment is late (week 20 has passed).
 DEMO_UNBORN = dict(name=None, expectant_parent="Tia Makebelieve", due_in_days=14 * 7,
-                   first_language="English", legal_status=LegalStatus.CHILD_IN_NEED)
+                   first_language="English", legal_status=LegalStatus.PRE_BIRTH)
 OTHER_TEAM_CHILD = dict(name="Sam Elsewhere", preferred_name=None, age_days=11 * 365,
                         pronouns="they/them", first_language="English", communication_needs=None,
                         legal_status=LegalStatus.CHILD_IN_NEED)

@@ -24,6 +24,12 @@ def local_input(moment) -> str:
     return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+#: A case opened this long ago, with a visit on ``SEEN`` days ago, is overdue for a visit (a
+#: plan's ten working days, counted from the later of the visit and the case opening) and not yet
+#: missing management oversight (30 days).
+OPENED, SEEN = 25, 20
+
+
 def section(html: str, heading_id: str) -> str:
     start = html.index(f'id="{heading_id}"')
     end = html.find("</section>", start)
@@ -33,17 +39,19 @@ def section(html: str, heading_id: str) -> str:
 def test_the_dashboard_puts_escalations_first_then_children_by_urgency(
         world, make_child, allocate, client_for):
     team, pat, sara = world.team_a, world.practitioner, world.supervisor
-    named = {name: make_child(team, name=name) for name in (
-        "Ava Escalated", "Ben Overdue", "Cal Unchecked", "Dot Quiet", "Eve Acknowledged")}
+    seen_before = ("Ben Overdue", "Eve Acknowledged")
+    named = {name: make_child(team, name=name, created_at=ago(OPENED if name in seen_before else 0))
+             for name in ("Ava Escalated", "Ben Overdue", "Cal Unchecked", "Dot Quiet",
+                          "Eve Acknowledged")}
     for child in named.values():
         allocate(pat, child)
     write(pat, named["Ava Escalated"], "escalation", ago(1), reason="Ava has a black eye.",
           need="A decision today.")
-    write(pat, named["Ben Overdue"], "visit", ago(40), type="planned", child_seen=True,
+    write(pat, named["Ben Overdue"], "visit", ago(SEEN), type="planned", child_seen=True,
           seen_alone=True)
     write(pat, named["Cal Unchecked"], "observation", ago(20), category="education",
           text="Mother says Cal is at school.", source="parent_reported")
-    write(pat, named["Eve Acknowledged"], "visit", ago(40), type="planned", child_seen=True,
+    write(pat, named["Eve Acknowledged"], "visit", ago(SEEN), type="planned", child_seen=True,
           seen_alone=True)
     write(sara, named["Eve Acknowledged"], "oversight", ago(0.1), summary="In hospital.",
           acknowledges=["visit_overdue"])
@@ -61,9 +69,9 @@ def test_the_dashboard_puts_escalations_first_then_children_by_urgency(
 
 def test_the_dashboard_shows_each_practitioners_caseload_and_overdue_work(
         world, make_child, allocate, client_for):
-    overdue = make_child(world.team_a, name="Ben Overdue")
+    overdue = make_child(world.team_a, name="Ben Overdue", created_at=ago(OPENED))
     allocate(world.practitioner, overdue)
-    write(world.practitioner, overdue, "visit", ago(40), type="planned", child_seen=True,
+    write(world.practitioner, overdue, "visit", ago(SEEN), type="planned", child_seen=True,
           seen_alone=True)
     html = client_for(world.supervisor).get("/team").get_data(as_text=True)
     rows = {name: cells for name, cells in re.findall(
@@ -205,12 +213,13 @@ def children_shown(html: str) -> list[str]:
 def monday_team(world, make_child, allocate):
     """Children with one signal each of those counted, held by two social workers."""
     pat, olu = world.practitioner, world.other_practitioner
-    made = {name: make_child(world.team_a, name=name) for name in (
+    made = {name: make_child(world.team_a, name=name, created_at=ago(
+        OPENED if name in ("Ben Overdue", "Fay Olu") else 0)) for name in (
         "Ava Escalated", "Ben Overdue", "Cal Unchecked", "Dan Household", "Eli Alone", "Fay Olu")}
     for name, child in made.items():
         allocate(olu if name == "Fay Olu" else pat, child)
     write(pat, made["Ava Escalated"], "escalation", ago(1), reason="Ava has a black eye.")
-    write(pat, made["Ben Overdue"], "visit", ago(40), type="planned", child_seen=True,
+    write(pat, made["Ben Overdue"], "visit", ago(SEEN), type="planned", child_seen=True,
           seen_alone=True)
     write(pat, made["Cal Unchecked"], "observation", ago(20), category="education",
           text="Mother says Cal is at school.", source="parent_reported")
@@ -219,7 +228,8 @@ def monday_team(world, make_child, allocate):
     for days in (9, 6, 3):
         write(pat, made["Eli Alone"], "visit", ago(days), type="planned", child_seen=True,
               seen_alone=False, seen_alone_reason="Mother would not leave the room.")
-    write(olu, made["Fay Olu"], "visit", ago(40), type="planned", child_seen=True, seen_alone=True)
+    write(olu, made["Fay Olu"], "visit", ago(SEEN), type="planned", child_seen=True,
+          seen_alone=True)
     return made
 
 
@@ -296,8 +306,10 @@ def test_each_escalation_is_shown_once_and_each_child_has_one_decision_link(
     assert "3 things to look at" in summary and "Escalation waiting for an answer" in summary
 
 
-def test_the_oversight_page_offers_only_the_signals_the_child_has_raised(world, client_for):
-    write(world.practitioner, world.child, "visit", ago(40), type="planned", child_seen=True,
+def test_the_oversight_page_offers_only_the_signals_the_child_has_raised(world, client_for,
+                                                                         case_opened):
+    case_opened(world.child, ago(OPENED))
+    write(world.practitioner, world.child, "visit", ago(SEEN), type="planned", child_seen=True,
           seen_alone=True)
     html = client_for(world.supervisor).get(
         f"/cases/{world.child.id}/oversight/new").get_data(as_text=True)

@@ -190,7 +190,9 @@ def test_visits_to_the_expectant_parent_keep_the_interval_and_raise_no_not_seen_
     assert not {"visit_overdue", "not_seen_alone", "voice_missing"} & set(raised)
 
 
-def test_a_visit_before_birth_where_nobody_was_seen_does_not_keep_the_interval(world, unborn):
+def test_a_visit_before_birth_where_nobody_was_seen_does_not_keep_the_interval(world, unborn,
+                                                                              case_opened):
+    case_opened(unborn, ago(60))
     write(world.practitioner, unborn, "visit", ago(40), type="planned", unborn=True,
           expectant_parent_seen=True)
     write(world.practitioner, unborn, "visit", ago(1), type="no_access", unborn=True,
