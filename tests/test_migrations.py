@@ -84,7 +84,7 @@ def test_each_child_gets_its_current_status_as_the_first_entry_of_its_history(fr
     created = datetime(2025, 3, 4, 9, 30, 45, tzinfo=UTC)
     with app.app_context():
         try:
-            upgrade(revision="b1e7d3c9a4f2")
+            upgrade(revision="f3b9d2c84a61")
             team = uuid.uuid4()
             db.session.execute(Team.__table__.insert(), [{"id": team, "name": "Team A"}])
             children = {uuid.uuid4(): status for status in
@@ -103,7 +103,7 @@ def test_each_child_gets_its_current_status_as_the_first_entry_of_its_history(fr
             assert {(entry.author.email, entry.author.active) for entry in decisions} == {
                 (SERVICE_EMAIL, False)}
             db.session.commit()
-            downgrade(revision="b1e7d3c9a4f2")
+            downgrade(revision="f3b9d2c84a61")
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 0
             db.session.commit()
         finally:

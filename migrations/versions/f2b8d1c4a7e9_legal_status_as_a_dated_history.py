@@ -1,7 +1,7 @@
 """legal status as a dated history: each child's current status becomes its first status_change
 
 Revision ID: f2b8d1c4a7e9
-Revises: b1e7d3c9a4f2
+Revises: f3b9d2c84a61
 Create Date: 2026-12-07 14:30:00.000000
 
 The column ``child.legal_status`` already holds text long enough for the nine statuses. Every
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'f2b8d1c4a7e9'
-down_revision = 'b1e7d3c9a4f2'
+down_revision = 'f3b9d2c84a61'
 branch_labels = None
 depends_on = None
 
