@@ -1,15 +1,19 @@
 """Standing facts (issue 17 item 7): history flags recorded by the team's supervisor stay visible
 on the child's page, the team dashboard and the tablet."""
 
+import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from helpers import amend, record
 
 from dailylife.audit import AuditEvent
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.signals import compute
 
 PLAN_BEFORE = {"what": "child_protection_plan", "about": "this_child",
                "source": "Leeds children's services records", "when": "2019"}
@@ -222,3 +226,106 @@ def test_a_corrected_flag_reads_as_corrected_and_a_withdrawn_one_disappears(worl
     assert 'data-history-flags="1"' in board and "Earlier removal" not in board
     refused = correct(sara, world.child, kept, when=str(local_today().year + 2))
     assert refused["status"] == "rejected" and "when" in refused["errors"]
+
+
+# Drift -------------------------------------------------------------------------------------------
+
+def at(day: str) -> datetime:
+    """Noon in London on a day, as the aware moment the app stores."""
+    return datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=ZoneInfo("Europe/London")
+                                                           ).astimezone(UTC)
+
+
+def drift_on(child, day: str, reader):
+    """The drift signal as the reader sees it at noon that day, or None."""
+    db.session.expire_all()
+    return next((signal for signal in compute.for_child(child, now=at(day), reader=reader)
+                 if signal.id == "drift"), None)
+
+
+def decide(supervisor, child, status: str, day: str, **answers):
+    """A status decision of the team manager, as their page stores it."""
+    return record(supervisor, child, "status_change", at=at(day), status=status,
+                  reasons="Decided at conference.", **answers)
+
+
+def step_down(supervisor, child, status: str, day: str):
+    """A step-down answers each signal open when it is recorded, as the team manager must."""
+    db.session.expire_all()
+    open_signals = compute.for_child(child, reader=supervisor)
+    return decide(supervisor, child, status, day, acknowledges=[
+        {"signal": signal.id, "reason": "Considered at the conference."}
+        for signal in open_signals if signal.id != "escalation_open"])
+
+
+def test_a_plan_in_force_more_than_fifteen_months_is_drift(world, make_child):
+    child = make_child(world.team_a, name="Dana Drift", created_at=at("2025-01-10"))
+    decide(world.supervisor, child, "child_protection_plan", "2025-07-10")  # a review: one plan
+    assert drift_on(child, "2026-04-10", world.supervisor) is None
+    signal = drift_on(child, "2026-04-11", world.supervisor)
+    assert signal.detail == "On a child protection plan since 10 Jan 2025, more than 15 months."
+    assert signal.urgency.name == "MEDIUM"
+
+
+def test_the_months_before_drift_are_a_setting(app, world, make_child):
+    child = make_child(world.team_a, created_at=at("2025-01-31"))
+    app.config["DRIFT_MONTHS"] = 1
+    assert drift_on(child, "2025-02-28", world.supervisor) is None
+    assert "more than 1 month." in drift_on(child, "2025-03-01", world.supervisor).detail
+
+
+def test_a_second_plan_is_drift_from_its_first_day_and_names_the_first(world, make_child):
+    child = make_child(world.team_a, name="Sam Second", preferred_name="Sam",
+                       created_at=at("2024-01-10"))
+    step_down(world.supervisor, child, "child_in_need", "2024-09-02")
+    assert drift_on(child, "2026-10-31", world.supervisor) is None
+    decide(world.supervisor, child, "child_protection_plan", "2026-11-02")
+    signal = drift_on(child, "2026-11-02", world.supervisor)
+    assert signal.detail == ("On a child protection plan since 2 Nov 2026. This is Sam's second "
+                             "plan; before: 10 Jan 2024 to 2 Sep 2024.")
+    assert signal.urgency.name == "HIGH"
+
+
+def test_a_plan_that_ended_is_no_longer_drift(world, make_child):
+    child = make_child(world.team_a, created_at=at("2024-01-10"))
+    assert drift_on(child, "2026-02-27", world.supervisor) is not None
+    step_down(world.supervisor, child, "child_in_need", "2026-03-02")
+    assert drift_on(child, "2026-04-11", world.supervisor) is None
+
+
+def test_an_earlier_plan_known_from_a_history_flag_counts_and_a_siblings_does_not(
+        world, make_child):
+    child = make_child(world.team_a, name="Fay Flag", preferred_name="Fay",
+                       created_at=at("2026-10-01"))
+    sibling = record(world.supervisor, child, "history_flag", **{
+        **PLAN_BEFORE, "about": "sibling", "sibling": "Jay"})
+    assert drift_on(child, "2026-11-02", world.supervisor) is None
+    known = record(world.supervisor, child, "history_flag", **PLAN_BEFORE)
+    signal = drift_on(child, "2026-11-02", world.supervisor)
+    assert signal.detail == ("On a child protection plan since 1 Oct 2026. This is Fay's second "
+                             "plan; before: known from Leeds children's services records (2019).")
+    assert {item.id for item in signal.evidence} >= {known.id}
+    assert sibling.id not in {item.id for item in signal.evidence}
+    amend(world.supervisor, known, withdrawn=True)
+    assert drift_on(child, "2026-11-02", world.supervisor) is None
+
+
+def test_the_team_manager_sees_drift_and_acknowledges_it_and_the_advocate_sees_none(
+        world, make_child, allocate, client_for):
+    child = make_child(world.team_a, name="Lee Long", created_at=utcnow() - timedelta(days=500))
+    allocate(world.practitioner, child)
+    allocate(world.advocate, child)
+    sara = client_for(world.supervisor)
+    board = sara.get("/team?signal=drift").get_data(as_text=True)
+    assert f'id="child-{child.id}"' in board and 'data-signal="drift"' in board
+    caseload = client_for(world.practitioner).get("/cases").get_data(as_text=True)
+    assert 'data-signal="drift"' not in caseload, "the team manager's to act on"
+    response = sara.post_form(f"/cases/{child.id}/oversight/new", {
+        "occurred_at": local_input(utcnow()), "summary": "Plan reviewed: family group conference "
+        "next month.", "acknowledges": "drift"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = page_of(sara, child)
+    signal = re.search(r'<li class="signal[^"]*" data-signal="drift">.*?</li>', page, re.S)
+    assert "is-acknowledged" in signal.group(0)
+    assert "Plan reviewed: family group conference next month." in signal.group(0)
+    assert 'data-signal="drift"' not in page_of(client_for(world.advocate), child)

@@ -1,4 +1,5 @@
-"""Standing facts: what is known of the child's and their siblings' past (history flags).
+"""Standing facts: what is known of the child's and their siblings' past (history flags), and
+the child protection plans of a status history that the ``drift`` signal counts.
 
 Earlier care proceedings, removals and plans are what case reviews find forgotten when a family
 moves or a case changes hands, so they are shown wherever the child is: at the top of the child's
@@ -7,8 +8,8 @@ page, on the team dashboard and in the tablet's brief. They are read as the reco
 """
 
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
 
 from dailylife.entries.history import Version
 from dailylife.entries.kinds import LABELS
@@ -55,3 +56,38 @@ def history_flags(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HistoryFla
     found = queries.by_child_versions(queries.all_of_kind(Kind.HISTORY_FLAG), child_ids)
     return {child_id: [HistoryFlag.of(version) for version in found.get(child_id, [])]
             for child_id in child_ids}
+
+
+#: The status, and the flag, of a child protection plan.
+PLAN = "child_protection_plan"
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """One child protection plan: from the decision that started it until another status."""
+
+    started: date
+    ended: date | None
+    #: The ``status_change`` entry that started it.
+    entry_id: uuid.UUID
+
+
+def plan_runs(periods, on: date) -> list[PlanRun]:
+    """The plans of a status history (``children.status.StatusPeriod``, oldest first) as they
+    stood on ``on``: periods on a plan that follow one another (a plan decided again at a review)
+    are one plan; a status decided after that day is left out, so a plan it ended still runs."""
+    runs: list[PlanRun] = []
+    previous = None
+    for period in (period for period in periods if period.started <= on):
+        ended = period.ended if period.ended is not None and period.ended <= on else None
+        if period.status == PLAN and previous is not None and previous.status == PLAN:
+            runs[-1] = replace(runs[-1], ended=ended)
+        elif period.status == PLAN:
+            runs.append(PlanRun(period.started, ended, period.entry_id))
+        previous = period
+    return runs
+
+
+def earlier_plans_known(flags: list[HistoryFlag]) -> list[HistoryFlag]:
+    """The flags that say this child was on a plan before (a sibling's plan is not the child's)."""
+    return [flag for flag in flags if flag.what == PLAN and flag.about_child]

@@ -27,6 +27,7 @@ SIGNALS = {
     "report_unverified": ("Reported information not checked", Urgency.MEDIUM),
     "voice_missing": ("The child's own words not recorded", Urgency.MEDIUM),
     "action_overdue": ("Supervision action overdue", Urgency.MEDIUM),
+    "drift": ("Drift: a long or repeated child protection plan", Urgency.MEDIUM),
     "oversight_missing": ("No recent management decision", Urgency.MEDIUM),
     "late_recording": ("Recorded late", Urgency.LOW),
 }
@@ -54,6 +55,7 @@ AUDIENCE = {
     "report_unverified": Audience.SOCIAL_WORKER,
     "voice_missing": Audience.SOCIAL_WORKER,
     "action_overdue": Audience.SOCIAL_WORKER,
+    "drift": Audience.TEAM_MANAGER,
     "oversight_missing": Audience.TEAM_MANAGER,
     "late_recording": Audience.TEAM_MANAGER,
 }

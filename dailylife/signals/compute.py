@@ -9,7 +9,7 @@ from flask import current_app, has_request_context
 from flask_login import current_user
 
 from dailylife.access import Action, actions_on
-from dailylife.children import kept, status
+from dailylife.children import kept, standing, status
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
 from dailylife.entries.models import Kind
@@ -145,6 +145,13 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
     periods = status.histories(children)
+    protection = {child.id: standing.plan_runs(periods[child.id], clock.today)
+                  for child in children}
+    known = _earlier_plans_known([child_id for child_id, runs in protection.items()
+                                  if runs and runs[-1].ended is None])
+    evidence["drift"] = queries.by_child_evidence(queries.light_by_ids(), [
+        entry_id for child_id, flags in known.items() for entry_id in (
+            *(run.entry_id for run in protection[child_id]), *(flag.id for flag in flags))])
     return [ChildFacts(
         child=child, row=rows[child.id], seen=seen[child.id],
         oversight=(oversight.get(child.id) or [None])[0],
@@ -152,8 +159,16 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         plan=plans.get(child.id), status=status.period_on(periods[child.id], clock.today),
         opening_status=periods[child.id][0].entry_id if periods[child.id] else None,
         changes=changes.get(child.id, []),
-        escalations=escalations.get(child.id, []), late=late.get(child.id, []))
+        escalations=escalations.get(child.id, []), late=late.get(child.id, []),
+        protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []))
         for child in children]
+
+
+def _earlier_plans_known(on_plan: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+    """The history flags of an earlier plan of each child on a plan now (only theirs are read:
+    only a plan in force can drift)."""
+    return {child_id: standing.earlier_plans_known(flags)
+            for child_id, flags in standing.history_flags(on_plan).items()}
 
 
 def _present(values) -> list:

@@ -5,6 +5,7 @@ Each rule returns a ``Signal`` with the entries that raised it, or None. The fac
 ``compute``, which loads the explaining visits only for the children it picks.
 """
 
+import calendar
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dailylife.children.birth import reaching_week, weeks_pregnant
 from dailylife.children.models import Child
+from dailylife.children.standing import HistoryFlag, PlanRun
 from dailylife.children.status import StatusPeriod
 from dailylife.entries.history import Version
 from dailylife.entries.kinds import LABELS, one_line
@@ -152,6 +154,10 @@ class ChildFacts:
     changes: list[Version] = field(default_factory=list)
     escalations: list[Version] = field(default_factory=list)
     late: list[Evidence] = field(default_factory=list)
+    #: The child's child protection plans, oldest first, and the history flags that say the
+    #: child was on one before this record began (read only for a child on a plan now).
+    protection_plans: list[PlanRun] = field(default_factory=list)
+    earlier_plans_known: list[HistoryFlag] = field(default_factory=list)
 
 
 def day(moment_or_date) -> str:
@@ -372,6 +378,41 @@ def action_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
                   [Evidence(plan.id, plan.kind, plan.occurred_at, plan.received_at)])
 
 
+def months_after(start: date, months: int) -> date:
+    """The same day ``months`` later, or that month's last day if it is shorter."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year, month = start.year + year, month + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def drift(f: ChildFacts, clock: Clock) -> Signal | None:
+    """A plan in force longer than the setting, or a second or later plan: the plan is not
+    changing what it was made to change. Earlier plans are those of the status history and
+    those a history flag knows of."""
+    plans = f.protection_plans
+    if not plans or plans[-1].ended is not None:
+        return None
+    current, earlier = plans[-1], plans[:-1]
+    months = clock.limits.drift_months
+    too_long = clock.today > months_after(current.started, months)
+    number = len(earlier) + len(f.earlier_plans_known) + 1
+    if not too_long and number == 1:
+        return None
+    detail = f"On a child protection plan since {day(current.started)}"
+    detail += f", more than {months} month{'s' if months != 1 else ''}." if too_long else "."
+    if number > 1:
+        before = [f"{day(run.started)} to {day(run.ended)}" for run in earlier]
+        before += [f"known from {flag.source}" + (f" ({flag.when})" if flag.when else "")
+                   for flag in f.earlier_plans_known]
+        detail += (f" This is {f.child.known_as}'s {ORDINALS.get(number, f'{number}th')} plan; "
+                   f"before: {'; '.join(before)}.")
+    return Signal("drift", detail, f.evidence["drift"],
+                  Urgency.HIGH if number > 1 else Urgency.MEDIUM)
+
+
 def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
     if not f.escalations:
         return None
@@ -389,7 +430,8 @@ def _evidence(version: Version) -> Evidence:
 
 RULES = [escalation_open, household_change_unreviewed, move_unreviewed, prebirth_overdue,
          referral_not_seen, visit_overdue, not_seen_alone, engagement_no_access,
-         report_unverified, voice_missing, action_overdue, oversight_missing, late_recording]
+         report_unverified, voice_missing, action_overdue, drift, oversight_missing,
+         late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:

@@ -35,6 +35,8 @@ THRESHOLDS = {
     # The week of pregnancy (counted from 40 weeks before the due date) by which an unborn
     # child's pre-birth assessment is completed.
     "PREBIRTH_ASSESSMENT_WEEK": 20,
+    # A child protection plan in force longer than this (months) is drift.
+    "DRIFT_MONTHS": 15,
 }
 #: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
 #: England and Wales share their bank holidays.
