@@ -11,10 +11,11 @@ from pypdf import PdfReader
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from dailylife.children.models import Child
+from dailylife.children.models import Child, LegalStatus
 from dailylife.clock import local_today, utcnow
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.signals.catalogue import ACKNOWLEDGEABLE
 
 from test_cli import run
 from test_people import events, field_error, new_child_form, text
@@ -346,3 +347,57 @@ def test_the_demo_has_an_unborn_baby_with_visits_to_the_expectant_mother(app, ct
     assert baby.unborn and baby.display_name == "Baby of Tia Makebelieve"
     visits = entries_of(baby, Kind.VISIT)
     assert len(visits) == 2 and all(visit.data["expectant_parent_seen"] for visit in visits)
+
+
+# The pre-birth assessment -------------------------------------------------------------------------
+
+def pregnant_for(make_child, team, weeks: int, days: int = 0, status=None) -> Child:
+    """An unborn baby whose pregnancy is ``weeks`` weeks and ``days`` days along today, still
+    being assessed before birth."""
+    due = local_today() + timedelta(weeks=40 - weeks, days=-days)
+    return make_child(team, name=None, expectant_parent="Jade Example", date_of_birth=None,
+                      expected_delivery_date=due, legal_status=status or LegalStatus.PRE_BIRTH)
+
+
+def test_prebirth_overdue_is_raised_at_week_20_of_pregnancy_and_not_before(world, make_child):
+    at_week_20 = pregnant_for(make_child, world.team_a, 20)
+    a_day_before = pregnant_for(make_child, world.team_a, 19, days=6)
+    raised = signals(at_week_20, reader=world.supervisor)["prebirth_overdue"]
+    assert raised.label == "Pre-birth assessment overdue"
+    assert raised.detail.startswith("20 weeks pregnant")
+    assert "due by week 20" in raised.detail and "Pre-birth" in raised.detail
+    assert "prebirth_overdue" not in signals(a_day_before, reader=world.supervisor)
+
+
+def test_the_week_the_assessment_is_due_by_is_a_setting(app, world, make_child):
+    app.config["PREBIRTH_ASSESSMENT_WEEK"] = 24
+    child = pregnant_for(make_child, world.team_a, 22)
+    assert "prebirth_overdue" not in signals(child, reader=world.supervisor)
+    app.config["PREBIRTH_ASSESSMENT_WEEK"] = 22
+    assert "prebirth_overdue" in signals(child, reader=world.supervisor)
+
+
+def test_the_team_managers_decision_after_the_assessment_clears_prebirth_overdue(
+        world, make_child):
+    child = pregnant_for(make_child, world.team_a, 26)
+    assert "prebirth_overdue" in signals(child, reader=world.supervisor)
+    write(world.supervisor, child, "status_change", utcnow(), status="child_in_need",
+          reasons="Pre-birth assessment completed: support for Jade from the birth.")
+    assert "prebirth_overdue" not in signals(child, reader=world.supervisor)
+
+
+def test_a_baby_whose_birth_is_recorded_has_no_prebirth_overdue(world, make_child, client_for):
+    child = pregnant_for(make_child, world.team_a, 39)
+    assert "prebirth_overdue" in signals(child, reader=world.supervisor)
+    record_birth(client_for(world.supervisor), child)
+    assert "prebirth_overdue" not in signals(child, reader=world.supervisor)
+
+
+def test_prebirth_overdue_is_on_the_team_managers_dashboard_not_the_social_workers_card(
+        world, make_child, allocate, client_for):
+    child = pregnant_for(make_child, world.team_a, 30)
+    allocate(world.practitioner, child)
+    assert 'data-signal="prebirth_overdue"' in text(client_for(world.supervisor).get("/team"))
+    assert 'data-signal="prebirth_overdue"' not in text(
+        client_for(world.practitioner).get("/cases"))
+    assert "prebirth_overdue" in ACKNOWLEDGEABLE
