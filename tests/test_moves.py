@@ -189,7 +189,7 @@ def test_a_move_shows_on_the_team_managers_dashboard(world, client_for):
 # The transfer summary ----------------------------------------------------------------------------
 
 CONFIDENTIAL_WORDS = "I sleep at my nan's when Dad shouts."
-SECTIONS = ("About Amy", "Known history", "Significant events", "Things still open", "Household history",
+SECTIONS = ("About Amy", "Legal status over time", "Known history", "Significant events", "Things still open", "Household history",
             "Where Amy lives", "Reported, not yet checked")
 
 
@@ -218,6 +218,8 @@ def full_record(world):
            name="Dean", relationship="mother's partner")
     move(world, 100, "1 First Street\nBradford BD1 1AA", local_authority="Bradford")
     move(world, 3, local_authority="Leeds City Council", who=["Amy", "Mum"])
+    record(world.supervisor, child, "status_change", utcnow(), status="looked_after",
+           reasons="Placed with foster carers after the strategy meeting.")
     record(world.supervisor, child, "history_flag", days_ago(150), what="removal",
            about="sibling", sibling="Kai", when="2018", source="Northshire children's services")
 
@@ -233,6 +235,7 @@ def test_the_transfer_pdf_has_every_section_the_marking_on_every_page_and_no_con
     assert positions == sorted(positions), "every section, in order"
     assert "Event 00." in whole and "Event 11." in whole and "Dean's conviction." in whole
     assert "Strategy discussion." in whole, "management decisions are significant events"
+    assert "Placed with foster carers" in whole, "so are status decisions"
     assert "An ordinary tidy kitchen." not in whole, "only significant events"
     assert "Moved since the risk assessment was reviewed" in whole
     assert "Earlier removal from a parent's care — Brother or sister: Kai, 2018" in whole
@@ -258,23 +261,25 @@ def test_the_transfer_json_says_the_same_in_data(world, full_record, client_for)
     response = client_for(world.practitioner).get(f"/cases/{world.child.id}/transfer.json")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     summary = response.get_json()
-    assert set(summary) == {"protective_marking", "exported", "child", "history_flags",
-                            "significant_events", "open_signals", "household", "addresses",
-                            "unchecked_reports"}
+    assert set(summary) == {"protective_marking", "exported", "child", "legal_status_history",
+                            "history_flags", "significant_events", "open_signals", "household",
+                            "addresses", "unchecked_reports"}
     assert summary["protective_marking"] == "OFFICIAL-SENSITIVE"
     assert summary["exported"]["by"] == "Pat Practitioner"
     child = summary["child"]
     assert (child["name"], child["preferred_name"], child["team"]) == (
         "Amy Example", "Amy", "Team A")
-    assert child["legal_status_label"] == "Child protection plan"
+    assert child["legal_status_label"] == "Looked after", "the status in force"
     assert {"name": "Pat Practitioner", "role": "Social worker"} in child["workers"]
+    assert [(period["label"], period["ended"]) for period in summary["legal_status_history"]] == [
+        ("Child protection plan", local_today().isoformat()), ("Looked after", None)]
     (flag,) = summary["history_flags"]
     assert (flag["what_label"], flag["about_words"], flag["source"]) == (
         "Earlier removal from a parent's care", "Brother or sister: Kai",
         "Northshire children's services")
     events = summary["significant_events"]
     assert [event["kind"] for event in events] == ["observation"] * 12 + [
-        "escalation", "oversight"]
+        "escalation", "oversight", "status_change", "status_change"]
     assert events[0]["summary"].startswith("Event 00.") and events[0]["significant"] is True
     signals = {signal["id"]: signal for signal in summary["open_signals"]}
     assert signals["move_unreviewed"]["label"] == "Moved since the risk assessment was reviewed"

@@ -2,9 +2,9 @@
 
 Case reviews keep finding a family's history arriving at the new council as a thin summary. This
 gathers, from the record as it reads now, what must not be lost on the way: who the child is,
-the history flags (earlier proceedings and removals of the child or a sibling), the chronology's
-significant events (entries marked significant, escalations and management
-decisions), the signals still open, every change of household, every address, and the reports
+the legal status over time, the history flags (earlier proceedings and removals of the child or a
+sibling), the chronology's significant events (entries marked significant, escalations, status
+decisions and management decisions), the signals still open, every change of household, every address, and the reports
 nobody has checked yet. It leaves the team, so it is read as the team reads the record, never
 with the advocates' confidential notes, whoever exports it. The PDF and the JSON say the same:
 the JSON is built from what the PDF shows, in its words.
@@ -16,9 +16,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from dailylife.access import Action, entry_reader, sealed_clause
-from dailylife.children import standing, summary
+from dailylife.children import standing, status, summary
 from dailylife.children.models import Child
 from dailylife.children.standing import HistoryFlag
+from dailylife.children.status import StatusPeriod
 from dailylife.chronology import pdf
 from dailylife.chronology.filters import marked_significant
 from dailylife.chronology.rows import Row, rows_for
@@ -30,12 +31,14 @@ from dailylife.signals import compute
 from dailylife.signals.rules import Signal
 
 #: Kinds that are significant events whether or not their author marked them so.
-EVENT_KINDS = (Kind.ESCALATION, Kind.OVERSIGHT)
+EVENT_KINDS = (Kind.STATUS_CHANGE, Kind.ESCALATION, Kind.OVERSIGHT)
 
 
 @dataclass
 class Transfer:
     child: Child
+    #: Oldest first.
+    statuses: list[StatusPeriod]
     #: Newest first.
     history_flags: list[HistoryFlag]
     events: list[Row]
@@ -55,7 +58,8 @@ def gather(user, child: Child, actions: set[Action]) -> Transfer:
     the record, without the confidential notes even for a reader who may open them."""
     ids = [child.id]
     return Transfer(
-        child=child, history_flags=standing.history_flags(ids)[child.id],
+        child=child, statuses=status.history(child),
+        history_flags=standing.history_flags(ids)[child.id],
         events=significant_events(user, child),
         signals=compute.readable([(child, actions - {Action.READ_CONFIDENTIAL})])[child.id],
         household=summary.household_history(ids)[child.id],
@@ -84,6 +88,7 @@ def as_json(transfer: Transfer, marking: str) -> dict:
         "protective_marking": marking,
         "exported": {"at": _moment(transfer.exported_at), "by": transfer.exported_by},
         "child": _child(transfer.child),
+        "legal_status_history": [_period(period) for period in transfer.statuses],
         "history_flags": [flag.as_json() for flag in transfer.history_flags],
         "significant_events": [_event(row) for row in transfer.events],
         "open_signals": [_signal(signal) for signal in transfer.signals],
@@ -114,6 +119,12 @@ def _child(child: Child) -> dict:
         "workers": [{"name": allocation.user.display_name, "role": allocation.case_role.label}
                     for allocation in child.current_allocations(local_today())],
     }
+
+
+def _period(period: StatusPeriod) -> dict:
+    return {"status": period.status, "label": period.label, "started": _day(period.started),
+            "ended": _day(period.ended), "referral_date": _day(period.referral_date),
+            "entry_id": str(period.entry_id)}
 
 
 def _entry(version: Version) -> dict:
