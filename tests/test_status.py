@@ -331,3 +331,23 @@ def test_a_closed_case_has_no_visits_due(world, make_child, allocate, client_for
     assert "visit_overdue" not in found and "referral_not_seen" not in found
     html = client_for(world.practitioner).get("/cases").get_data(as_text=True)
     assert "No visit due now" in html
+
+
+# Management oversight by the person holding the case --------------------------------------------
+
+def test_a_decision_by_the_team_manager_holding_the_case_is_not_management_oversight(
+        world, make_user, make_child, allocate, client_for):
+    child = make_child(world.team_a, name="Hal Held", created_at=ago(40))
+    allocate(world.supervisor, child, case_role="practitioner")
+    operations.add_entry(author=world.supervisor, child=child, kind="oversight",
+                         data={"summary": "All fine."}, occurred_at=utcnow())
+    db.session.commit()
+    missing = raised(child, local_today().isoformat(), world.supervisor)["oversight_missing"]
+    assert "recorded by the person holding the case" in missing
+    dashboard = client_for(world.supervisor).get("/team").get_data(as_text=True)
+    assert "recorded by the person holding the case, so it does not count" in dashboard
+    colleague = make_user("supervisor", team=world.team_a)
+    operations.add_entry(author=colleague, child=child, kind="oversight",
+                         data={"summary": "Reviewed with Sara."}, occurred_at=utcnow())
+    db.session.commit()
+    assert "oversight_missing" not in raised(child, local_today().isoformat(), colleague)

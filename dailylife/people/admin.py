@@ -201,7 +201,8 @@ def edit_child(child_id):
 def new_allocation():
     form = AllocationForm()
     people = db.session.scalars(
-        sa.select(User).where(User.active, User.role.in_([Role.PRACTITIONER, Role.ADVOCATE]))
+        sa.select(User).where(User.active, User.role.in_([Role.PRACTITIONER, Role.ADVOCATE,
+                                                           Role.SUPERVISOR]))
         .order_by(User.display_name)).all()
     form.user_id.choices = [SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
                             for u in people]

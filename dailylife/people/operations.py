@@ -8,7 +8,7 @@ from dailylife.entries import operations as entries
 from dailylife.entries.models import Kind
 from dailylife.extensions import db
 from dailylife.people import grants, sessions
-from dailylife.people.models import Allocation, Role, Team, User
+from dailylife.people.models import Allocation, CaseRole, Role, Team, User
 from dailylife.people.passwords import hash_password
 
 
@@ -124,9 +124,14 @@ def update_child(child: Child, actor: User, **details) -> list[str]:
     return changed
 
 
+#: The parts each role may play on a case: a team manager may hold a case as its social worker.
+CASE_ROLES_OF = {Role.PRACTITIONER: {CaseRole.PRACTITIONER}, Role.ADVOCATE: {CaseRole.ADVOCATE},
+                 Role.SUPERVISOR: {CaseRole.PRACTITIONER}, Role.ADMIN: set()}
+
+
 def allocate(*, user: User, child: Child, case_role, start_date, end_date=None,
              actor: User | None = None) -> Allocation:
-    if user.role.value != case_role or not user.active:
+    if case_role not in CASE_ROLES_OF[user.role] or not user.active:
         raise InvalidAllocation(f"{user.display_name} is a {user.role.label.lower()}"
                                 f"{'' if user.active else ' (deactivated)'} and cannot be "
                                 f"allocated as {case_role}.")

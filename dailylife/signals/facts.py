@@ -19,6 +19,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from dailylife.access import confidential_clause
 from dailylife.children.models import Child
 from dailylife.entries.models import Entry, Kind
+from dailylife.people.models import Allocation, CaseRole
 
 #: Stands in for "no lower bound".
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -92,6 +93,21 @@ def no_access(visit):
 
 def reviewed(oversight):
     return answer(oversight, "risk_assessment_reviewed", "boolean").is_(sa.true())
+
+
+def held_by_author(entry):
+    """The entry's author held the case on the day it happened: allocated to the child as its
+    social worker (a team manager may hold cases too). What they decide about their own work is
+    not management oversight of it."""
+    on = sa.func.date(entry.occurred_at)
+    return sa.exists().where(
+        Allocation.child_id == entry.child_id, Allocation.user_id == entry.author_id,
+        Allocation.case_role == CaseRole.PRACTITIONER, Allocation.start_date <= on,
+        sa.or_(Allocation.end_date.is_(None), Allocation.end_date >= on))
+
+
+def not_held_by_author(entry):
+    return ~held_by_author(entry)
 
 
 def with_plan(oversight):

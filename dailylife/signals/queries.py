@@ -103,7 +103,8 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
         "nth_visit_at": nth_visit,
         "no_access_run": facts.count(Kind.VISIT, facts.both(facts.since(nth_visit),
                                                            facts.no_access)),
-        "oversight_id": facts.seek(Kind.OVERSIGHT, column="id"),
+        "oversight_id": facts.seek(Kind.OVERSIGHT, facts.not_held_by_author, "id"),
+        "held_oversight_at": facts.seek(Kind.OVERSIGHT, facts.held_by_author),
         "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
         **report_counts(),
     }

@@ -262,14 +262,21 @@ def prebirth_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
 
 
 def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Management oversight is a decision by someone who does not hold the case: one recorded
+    by the case's own social worker (a team manager who holds it) leaves the signal raised, and
+    says why."""
     start = f.oversight.occurred_at if f.oversight else f.child.created_at
     if (clock.today - clock.day_of(start)).days <= clock.limits.oversight_days:
         return None
     if f.oversight is None:
-        return Signal("oversight_missing", "No management decision recorded since the case "
-                      f"opened on {day(clock.day_of(start))}.")
-    return Signal("oversight_missing", f"Last management decision {day(clock.day_of(start))}.",
-                  [f.oversight])
+        detail = f"No management decision recorded since the case opened on {day(clock.day_of(start))}."
+    else:
+        detail = f"Last management decision {day(clock.day_of(start))}."
+    held = f.row.held_oversight_at
+    if held is not None and held > start:
+        detail += (f" The decision of {day(clock.day_of(held))} was recorded by the person "
+                   "holding the case, so it does not count as management oversight.")
+    return Signal("oversight_missing", detail, [f.oversight] if f.oversight else [])
 
 
 def _changed(change: str) -> str:
