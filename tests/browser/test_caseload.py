@@ -1,56 +1,42 @@
 """The caseload for the day in a real browser (issue 16, item 2): finding a child by name as you
 type, online and offline, and the same cards in the same order offline as online."""
 
-from datetime import UTC, datetime, timedelta
-
 from playwright.sync_api import expect
 
-from dailylife.clock import local_today, local_zone
-from dailylife.entries import operations
-from dailylife.entries.payload import validate
-from dailylife.extensions import db
+from helpers import days_ago, record
 
 from .conftest import AXE
 from .test_offline import wait_for_app
 
 
-def write(author, child, kind, days_ago: int, **answers) -> None:
-    """An entry about ``child`` from ``days_ago`` days ago (noon, local)."""
-    day = local_today() - timedelta(days=days_ago)
-    clean, errors = validate(kind, answers)
-    assert not errors, errors
-    operations.add_entry(author=author, child=child, kind=kind, data=clean, occurred_at=datetime(
-        day.year, day.month, day.day, 12, tzinfo=local_zone()).astimezone(UTC))
-    db.session.commit()
-
-
-def seen(author, child, days_ago: int, alone: bool = True) -> None:
-    write(author, child, "visit", days_ago, type="planned", child_seen=True, seen_alone=alone,
-          seen_alone_reason=None if alone else "Mother stayed.")
+def seen(author, child, days: int, alone: bool = True) -> None:
+    record(author, child, "visit", days_ago(days, 12), type="planned", child_seen=True,
+           seen_alone=alone, seen_alone_reason=None if alone else "Mother stayed.")
 
 
 def three_signals_for_amy(world) -> None:
     """Not seen alone at her last three visits, no words of her own, a report nobody checked."""
-    for days_ago in (3, 2, 1):
-        seen(world.practitioner, world.child, days_ago, alone=False)
-    write(world.practitioner, world.child, "observation", 21, category="education",
-          text="Mum says school is fine.", source="parent_reported")
+    for days in (3, 2, 1):
+        seen(world.practitioner, world.child, days, alone=False)
+    record(world.practitioner, world.child, "observation", days_ago(21, 12), category="education",
+           text="Mum says school is fine.", source="parent_reported")
 
 
-def a_caseload(world, make_child, allocate) -> None:
+def a_caseload(world, make_child, allocate, case_opened) -> None:
     """Amy (never seen: due in ten working days), Zoë known as Bee (due in 2 days) and Carl
-    (overdue by 3 days), so that the caseload's order is not alphabetical."""
-    for name, known_as, interval, days_ago in (("Zoë Brown", "Bee", 7, 5),
-                                               ("Carl Dunn", None, 7, 10)):
+    (overdue by 3 days), so that the caseload's order is not alphabetical. Their cases opened
+    before their last visits (a case's visits are due from the later of the two)."""
+    for name, known_as, interval, days in (("Zoë Brown", "Bee", 7, 5), ("Carl Dunn", None, 7, 10)):
         child = make_child(world.team_a, name=name, preferred_name=known_as,
                            visit_interval_days=interval)
+        case_opened(child, days_ago(days + 1))
         allocate(world.practitioner, child)
-        seen(world.practitioner, child, days_ago)
+        seen(world.practitioner, child, days)
 
 
-def caseload_on_a_tablet(world, make_child, allocate, signed_in_page):
+def caseload_on_a_tablet(world, make_child, allocate, case_opened, signed_in_page):
     """The social worker's caseload open on a tablet that holds its briefs."""
-    a_caseload(world, make_child, allocate)
+    a_caseload(world, make_child, allocate, case_opened)
     page = signed_in_page(world.practitioner)
     page.goto("/cases")
     wait_for_app(page)
@@ -77,8 +63,8 @@ def go_offline(page, live_server) -> None:
 
 
 def test_typing_a_name_or_the_name_a_child_is_known_by_finds_them_and_sends_nothing(
-        world, make_child, allocate, live_server, signed_in_page):
-    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
+        world, make_child, allocate, case_opened, live_server, signed_in_page):
+    page = caseload_on_a_tablet(world, make_child, allocate, case_opened, signed_in_page)
     assert card_names(page) == ["Carl Dunn", "Zoë Brown", "Amy Example"]
     live_server.forget_requests()
 
@@ -100,8 +86,8 @@ def test_typing_a_name_or_the_name_a_child_is_known_by_finds_them_and_sends_noth
 
 
 def test_offline_the_caseload_shows_the_same_cards_in_the_same_order_as_online(
-        world, make_child, allocate, live_server, signed_in_page):
-    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
+        world, make_child, allocate, case_opened, live_server, signed_in_page):
+    page = caseload_on_a_tablet(world, make_child, allocate, case_opened, signed_in_page)
     online = cards(page)
     assert "Next visit overdue by 3 days" in online[0] and "Visit overdue" not in online[0]
     assert "Next visit due in 2 days" in online[1]
@@ -114,8 +100,8 @@ def test_offline_the_caseload_shows_the_same_cards_in_the_same_order_as_online(
 
 
 def test_offline_the_search_finds_children_in_the_briefs_kept_on_the_tablet(
-        world, make_child, allocate, live_server, signed_in_page):
-    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
+        world, make_child, allocate, case_opened, live_server, signed_in_page):
+    page = caseload_on_a_tablet(world, make_child, allocate, case_opened, signed_in_page)
     go_offline(page, live_server)
     expect(page.locator(".caseload .card")).to_have_count(3)
 
@@ -136,9 +122,9 @@ def targets_smaller_than_44px(page) -> list[str]:
 
 
 def test_every_target_on_the_caseload_is_at_least_44_pixels_and_axe_finds_nothing_online_or_offline(
-        world, make_child, allocate, live_server, signed_in_page, axe_violations):
+        world, make_child, allocate, case_opened, live_server, signed_in_page, axe_violations):
     three_signals_for_amy(world)
-    page = caseload_on_a_tablet(world, make_child, allocate, signed_in_page)
+    page = caseload_on_a_tablet(world, make_child, allocate, case_opened, signed_in_page)
     expect(page.locator(".more-signals summary")).to_have_text("1 more")
     assert targets_smaller_than_44px(page) == []
     assert axe_violations(page) == []
