@@ -27,7 +27,8 @@ def test_practitioner_signs_in_sees_their_caseload_and_opens_a_child(world, page
 
     expect(page).to_have_url(re.compile(rf"/cases/{world.child.id}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Amy Example")
-    expect(page.get_by_text("Child protection plan")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="Child protection plan")).to_be_visible()
+    expect(page.get_by_role("link", name="Child protection plan")).to_be_visible()  # its history
     assert fits_the_screen(page)
 
 
