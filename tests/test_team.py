@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
+from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries import operations
 from dailylife.entries.models import Entry, Kind
@@ -215,7 +216,10 @@ def monday_team(world, make_child, allocate):
     pat, olu = world.practitioner, world.other_practitioner
     made = {name: make_child(world.team_a, name=name, created_at=ago(
         OPENED if name in ("Ben Overdue", "Fay Olu") else 0)) for name in (
-        "Ava Escalated", "Ben Overdue", "Cal Unchecked", "Dan Household", "Eli Alone", "Fay Olu")}
+        "Ava Escalated", "Ben Overdue", "Cal Unchecked", "Dan Household", "Eli Alone", "Fay Olu",
+        "Gia Moved")}
+    made["Hal Referred"] = make_child(world.team_a, name="Hal Referred", created_at=ago(10),
+                                      legal_status=LegalStatus.REFERRAL)
     for name, child in made.items():
         allocate(olu if name == "Fay Olu" else pat, child)
     write(pat, made["Ava Escalated"], "escalation", ago(1), reason="Ava has a black eye.")
@@ -230,6 +234,7 @@ def monday_team(world, make_child, allocate):
               seen_alone=False, seen_alone_reason="Mother would not leave the room.")
     write(olu, made["Fay Olu"], "visit", ago(SEEN), type="planned", child_seen=True,
           seen_alone=True)
+    write(pat, made["Gia Moved"], "move", ago(2), address="4 New Road\nTown")
     return made
 
 
@@ -238,8 +243,9 @@ def test_each_count_at_the_top_equals_the_children_its_link_shows(
     monday_team(world, make_child, allocate)
     sara = client_for(world.supervisor)
     found = counts(sara.get("/team").get_data(as_text=True))
-    assert set(found) == {"visit_overdue", "escalation_open", "household_change_unreviewed",
-                          "report_unverified", "not_seen_alone"}
+    assert set(found) == {"visit_overdue", "referral_not_seen", "escalation_open",
+                          "household_change_unreviewed", "move_unreviewed", "report_unverified",
+                          "not_seen_alone"}
     assert found["visit_overdue"][0] == 2 and found["escalation_open"][0] == 1
     for signal_id, (number, href) in found.items():
         assert f"signal={signal_id}" in href
