@@ -9,12 +9,12 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailylife.clock import age_on, utcnow
+from dailylife.extensions import db, stored_enum
 
 #: How dates of birth and delivery read in the child's details: 3 Mar 2027.
 DAY_FORMAT = "%-d %b %Y"
 #: A baby with neither a name nor an expectant parent's name.
 UNNAMED = "Baby, not named yet"
-from dailylife.extensions import db, stored_enum
 
 
 class LegalStatus(enum.StrEnum):
