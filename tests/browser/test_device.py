@@ -80,7 +80,9 @@ def record_offline_with_marker(page, live_server, child) -> None:
     fill_visit(page, observation=f"{MARKER}: no food in the flat.", words=f"{MARKER} is my dog.")
     save_visit(page, child)
     page.goto(visit_page(child))
-    wait_for_key(page)  # the form keeps drafts once the page holds the key
+    # The form keeps drafts once the app has set it up, before its first try to send (typing
+    # earlier raced the setup, which now also reads the brief for brothers and sisters).
+    expect(page.locator("#sync-status")).to_contain_text("will try again shortly")
     page.fill("#analysis", f"Unfinished: {MARKER}")
     wait_for_draft(page, "analysis", f"Unfinished: {MARKER}")
 

@@ -115,10 +115,8 @@ def wait_until_sent_after_signal_returns(page) -> None:
 
 
 def wait_for_draft(page, name: str, value: str) -> None:
-    """The autosave (debounced) has written the field's value to a draft in IndexedDB. On a
-    loaded machine the page's timers and sealing wait their turn (5 s ran out once in a full
-    run beside other work), so this waits as long as sending does."""
-    wait_until(page, DRAFT_HOLDS, [name, value], timeout=3 * TIMEOUT_MS)
+    """The autosave (debounced) has written the field's value to a draft in IndexedDB."""
+    wait_until(page, DRAFT_HOLDS, [name, value])
 
 
 def wait_for_app(page) -> None:
