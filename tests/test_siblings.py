@@ -223,10 +223,12 @@ def test_a_household_change_synced_for_two_siblings_is_stored_once_per_child_how
 @pytest.mark.parametrize("who", ["the other team's child", "a sister not on the caseload",
                                  "a child of the team outside the group", "a made-up child"])
 def test_also_for_naming_anyone_but_a_sibling_the_writer_records_about_is_refused_alike(
-        family, make_child, client_for, who):
+        family, make_child, allocate, client_for, who):
+    apart = make_child(family.team_a, name="Di Apart")
+    allocate(family.practitioner, apart)  # on the caseload: only the group keeps her out
     named = {"the other team's child": family.other_child,
              "a sister not on the caseload": family.sister,
-             "a child of the team outside the group": make_child(family.team_a, name="Di Apart"),
+             "a child of the team outside the group": apart,
              "a made-up child": None}[who]
     named_id = str(named.id) if named else str(uuid.uuid4())
     client = client_for(family.practitioner)
