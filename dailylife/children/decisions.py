@@ -43,8 +43,8 @@ def problems(author, child: Child, data: dict, occurred_at: datetime) -> dict:
 
 def unanswered_signals(author, child: Child, data: dict) -> list:
     """The signals open on the child now, as the decision's author sees them, that the
-    decision does not answer with a reason."""
-    answered = {row["signal"] for row in data.get("acknowledges") or [] if row.get("reason")}
+    decision does not answer (each answer's reason is required by the kind's declaration)."""
+    answered = {row["signal"] for row in data.get("acknowledges") or []}
     return [signal for signal in compute.for_child(child, reader=author)
             if signal.id not in answered]
 
