@@ -48,12 +48,15 @@ class Action(enum.StrEnum):
     EXPORT = "export"
     #: Link the child with brothers and sisters, or unlink them (the team's supervisor).
     LINK_SIBLINGS = "link_siblings"
+    #: Open the child's record as it stood at the end of a past day (``?as_at=``): those who
+    #: answer for the record afterwards, the team's supervisor, not those who wrote it.
+    READ_AS_AT = "read_as_at"
 
 
 CHILD_ACTIONS = {
     Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
     Action.RECORD, Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.EXPORT,
-    Action.LINK_SIBLINGS,
+    Action.LINK_SIBLINGS, Action.READ_AS_AT,
 }
 
 #: What each relationship to a child allows.
@@ -61,7 +64,7 @@ _CASE_PRACTITIONER = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, 
                       Action.RECORD_VOICE, Action.EXPORT}
 _TEAM_SUPERVISOR = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE,
                     Action.READ_CONFIDENTIAL, Action.RECORD_OVERSIGHT, Action.EXPORT,
-                    Action.LINK_SIBLINGS}
+                    Action.LINK_SIBLINGS, Action.READ_AS_AT}
 _CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
                   Action.RECORD_VOICE}
 
