@@ -155,7 +155,13 @@ async function saveWork(form) {
 async function finish(form) {
   // Unlocked meanwhile (in another tab of the app): nothing more is saved as the child's.
   if (!currentLock()) return leave(`/cases/${childId}`);
-  const refused = await saveWork(form);
+  let refused;
+  try {
+    refused = await saveWork(form);
+  } catch (error) {
+    console.error('child mode: saving failed', error);
+    return say(form, 'That did not save. Press “I’ve finished” again; nothing you made is lost.');
+  }
   if (refused === 'only a drawing') return say(form, 'Write what your picture is about, so we know.');
   if (refused) return say(form, 'Choose a face, fill in a house, or write something first.');
   say(form, null);

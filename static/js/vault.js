@@ -105,7 +105,9 @@ export async function resume(userId) {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => resolve(event.data?.key ?? null);
     worker.postMessage({ type: 'vault:ask', userId }, [channel.port2]);
-    setTimeout(() => resolve(null), 1000);
+    // A live worker answers at once (null when it holds no key); waking a busy tablet's worker
+    // can take a second or two, and giving up early asks for the passphrase for nothing.
+    setTimeout(() => resolve(null), 4000);
   });
   if (key) unlocked = { userId, key };
   return Boolean(key);

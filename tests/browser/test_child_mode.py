@@ -236,6 +236,7 @@ def test_what_the_child_made_comes_back_after_a_reload_sealed_and_goes_once_save
         assert words.encode() not in readable, "the child's words are stored sealed"
     assert b"\x89PNG" not in readable, "the child's picture is stored sealed"
 
+    wait_for_key(page)
     page.get_by_role("button", name="I've finished").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
     wait_until(page, KEPT_WORK_IS, {"count": 0, "picture": False})

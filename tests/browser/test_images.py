@@ -14,7 +14,8 @@ from dailylife.media.models import Media
 from dailylife.media.operations import path_of
 
 from .test_offline import (fill_visit, open_visit_form_then_lose_signal, save_visit, visit_page,
-                           wait_for_app, wait_for_draft, wait_for_outbox, wait_until,
+                           wait_for_app, wait_for_draft, wait_for_key, wait_for_outbox,
+                           wait_until,
                            wait_until_sent_after_signal_returns)
 
 SLOT = "observations-0-images-0-"
@@ -27,6 +28,7 @@ MEDIA_COUNT = """async (wanted) => {
 def media_records(page) -> list[dict]:
     """The device's image records as the app reads them (caption and kind unsealed), without
     the sealed picture itself."""
+    wait_for_key(page)  # a page just opened takes the key from the page before
     return page.evaluate("""async () => {
         const { database } = await import('/static/js/store.js');
         const { open } = await import('/static/js/vault.js');
