@@ -168,7 +168,7 @@ def test_a_change_written_up_after_the_review_is_unreviewed_even_if_it_happened_
 
 # report_unverified -------------------------------------------------------------------------------
 
-def test_reported_information_unchecked_for_more_than_fourteen_days(world):
+def test_reported_information_unchecked_counts_on_day_fourteen_after_fourteen_days(world):
     child = world.child
     now = utcnow()
     today = now.astimezone(LONDON).date()
@@ -179,11 +179,11 @@ def test_reported_information_unchecked_for_more_than_fourteen_days(world):
         return write(world.practitioner, child, "observation", when, category="education",
                      text="Mother says school is fine.", source=source)
 
-    reported(14)
+    reported(13)
     write(world.practitioner, child, "observation", ago(30), category="health",
           text="Bruise seen.", source="observed")
-    assert "report_unverified" not in signals(child, now), "14 days is not more than 14"
-    old = reported(15, source="other_agency")
+    assert "report_unverified" not in signals(child, now), "day 13: not yet 14 days"
+    old = reported(14, source="other_agency")
     assert evidence(signals(child, now)["report_unverified"]) == [old.id]
     amend(world.practitioner, old, triangulation="corroborated",
           triangulation_by="school attendance record")

@@ -124,7 +124,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     shape = queries.Limits(limits.not_seen_alone_visits, limits.voice_visits,
                            limits.no_access_run)
     moments = {"no_access_since": clock.days_ago(limits.no_access_days),
-               "reports_before": clock.days_ago(limits.report_unverified_days)}
+               "reports_before": unchecked_from(clock, limits.report_unverified_days)}
     rows = {row.child_id: row for row in queries.run(
         queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
@@ -162,6 +162,13 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
         protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []))
         for child in children]
+
+
+def unchecked_from(clock: Clock, days: int):
+    """Reports dated before this moment count as unchecked: a report counts on day ``days``
+    after the day it happened (one of the 1st, with 14 days, on the 15th), so the moment is
+    the start of the day ``days - 1`` days ago."""
+    return clock.days_ago(days - 1)
 
 
 def _earlier_plans_known(on_plan: list[uuid.UUID]) -> dict[uuid.UUID, list]:

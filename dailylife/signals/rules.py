@@ -329,8 +329,8 @@ move_unreviewed = since_review("move_unreviewed", Kind.MOVE, _move_words,
 
 
 def unchecked_estimate(row) -> int:
-    """Reports older than the threshold still unverified: the originals written unverified, less
-    the originals a check covers, plus back the checks of newer reports. Exact unless a report
+    """Reports N days old or older still unverified: the originals written unverified, less the
+    originals a check covers, plus back the checks of newer reports. Exact unless a report
     entered already checked was checked again or an unchecked one was withdrawn."""
     return row.reports_old - row.reports_checked + row.reports_new_checked
 
