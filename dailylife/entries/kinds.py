@@ -88,6 +88,31 @@ RISK_FACTORS = (
     ("other", "Other"),
 )
 
+#: How someone tried to reach the family, or what the child was to be brought to.
+CONTACT_METHODS = (
+    ("phone_call", "Phone call"),
+    ("letter", "Letter"),
+    ("text_message", "Text message"),
+    ("email", "Email"),
+    ("health_appointment", "Health appointment"),
+    ("school_meeting", "Meeting at school"),
+    ("conference", "Conference or meeting about the child"),
+    ("other", "Other"),
+)
+#: Messages sent to the family: they are answered or not.
+MESSAGES = ("phone_call", "letter", "text_message", "email")
+#: Appointments and meetings: the family comes (with the child) or not.
+APPOINTMENTS = ("health_appointment", "school_meeting", "conference")
+CONTACT_OUTCOMES = (
+    ("reached", "Reached: we spoke, or they replied"),
+    ("no_answer", "No answer or no reply"),
+    ("cancelled_by_family", "Cancelled by the family"),
+    ("not_brought", "Not brought: the child was not brought, or the family did not come"),
+    ("attended", "Attended"),
+)
+#: Outcomes that are a failed attempt to engage the family (``engagement_missed``).
+FAILED_CONTACT = ("no_answer", "cancelled_by_family", "not_brought")
+
 HISTORY_WHAT = (
     ("care_proceedings", "Earlier care proceedings"),
     ("removal", "Earlier removal from a parent's care"),
@@ -101,6 +126,7 @@ LABELS = {
     "category": dict(CATEGORIES), "source": dict(SOURCES), "triangulation": dict(TRIANGULATION),
     "mode": dict(MODES), "type": dict(VISIT_TYPES), "risk_factors": dict(RISK_FACTORS),
     "feeling": dict(FEELINGS), "change": dict(CHANGES), "time_of_day": dict(TIMES_OF_DAY),
+    "method": dict(CONTACT_METHODS), "outcome": dict(CONTACT_OUTCOMES),
     "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT), "status": STATUS_LABELS,
 }
 
@@ -376,6 +402,46 @@ ESCALATION = KindDeclaration(
     ),
 )
 
+def _contact_summary(data: dict) -> str:
+    """Health appointment with the health visitor: Not brought. Notes."""
+    method = LABELS["method"].get(data.get("method"), data.get("method"))
+    outcome = LABELS["outcome"].get(data.get("outcome"), data.get("outcome"))
+    with_whom = f" with {data['with_whom']}" if data.get("with_whom") else ""
+    return " ".join(part for part in (f"{method}{with_whom}: {outcome}.", data.get("notes"))
+                    if part)
+
+
+def _outcome_only_for(methods: tuple[str, ...], outcomes: tuple[str, ...], message: str) -> Rule:
+    """A rule: an entry whose ``method`` is one of ``methods`` has one of ``outcomes``."""
+    return Rule("outcome", message, {
+        "if": when("method", *methods, words="").schema,
+        "then": {"properties": {"outcome": {"enum": list(outcomes)}}}})
+
+
+CONTACT = KindDeclaration(
+    "contact", "Contact or appointment", fields_macro="contact_fields", summary=_contact_summary,
+    questions=(
+        Question("method", "How", Choice(CONTACT_METHODS, buttons=True),
+                 required="Say how you tried to reach the family, or what the appointment was."),
+        Question("outcome", "What happened", Choice(CONTACT_OUTCOMES, buttons=True),
+                 required="Say what happened: reached, no answer, cancelled, not brought or "
+                          "attended."),
+        Question("with_whom", "With whom", SHORT,
+                 help="For example “mother”, “health visitor”, “school nurse”."),
+        Question("notes", "Notes", LONG),
+    ),
+    rules=(
+        _outcome_only_for(MESSAGES, ("reached", "no_answer"),
+                          "A phone call, letter, text message or email is answered or not: "
+                          "choose “Reached” or “No answer or no reply”."),
+        _outcome_only_for(APPOINTMENTS, ("attended", "cancelled_by_family", "not_brought"),
+                          "An appointment or a meeting is attended, cancelled by the family, or "
+                          "the child was not brought: choose one of those."),
+    ),
+)
+"""An attempt to reach the family, or an appointment or meeting and whether the child was
+brought: engagement beyond the doorstep (``engagement_missed``). "Other" takes any outcome."""
+
 #: A year in a text, the way people write when something happened ("2019", "spring 2021").
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
 _DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -556,7 +622,8 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, MOVE,
-                                      OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH, STATUS_CHANGE)}
+                                      OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH, STATUS_CHANGE,
+                                      CONTACT)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

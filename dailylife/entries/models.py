@@ -30,6 +30,7 @@ class Kind(enum.StrEnum):
     HISTORY_FLAG = "history_flag"
     BIRTH = "birth"
     STATUS_CHANGE = "status_change"
+    CONTACT = "contact"
 
     @property
     def label(self) -> str:

@@ -149,6 +149,10 @@ class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
     save = SubmitField("Escalate to my team manager")
 
 
+class ContactPage(OccurredAtMixin, FlaskForm, KIND_FORMS["contact"]):
+    save = SubmitField("Save contact")
+
+
 class HistoryFlagPage(OccurredAtMixin, FlaskForm, KIND_FORMS["history_flag"]):
     save = SubmitField("Save history flag")
 

@@ -162,6 +162,7 @@ SINGLE_ENTRY_PAGES = {
     Kind.OVERSIGHT: ("Record a management decision", "Management decision saved."),
     Kind.ESCALATION: ("Escalate a concern", "Escalated: your team manager sees it at the top of "
                       "their dashboard until they answer it."),
+    Kind.CONTACT: ("Record a contact or appointment", "Contact saved."),
     Kind.HISTORY_FLAG: ("Record a history flag", "History flag saved: it stays at the top of the "
                         "child's page, on your dashboard and on the social worker's tablet."),
     Kind.STATUS_CHANGE: ("Record a status change", "Status change saved; the status history "
@@ -223,6 +224,13 @@ def new_move(child):
 @requires(Action.RECORD)
 def new_escalation(child):
     return _single_entry(child, Kind.ESCALATION, pages.EscalationPage())
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def new_contact(child):
+    """A phone call, a letter, an appointment: engagement with the family beyond home visits."""
+    return _single_entry(child, Kind.CONTACT, pages.ContactPage())
 
 
 @bp.route("/history-flags/new", methods=["GET", "POST"])

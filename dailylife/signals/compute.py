@@ -124,7 +124,8 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     shape = queries.Limits(limits.not_seen_alone_visits, limits.voice_visits,
                            limits.no_access_run)
     moments = {"no_access_since": clock.days_ago(limits.no_access_days),
-               "reports_before": unchecked_from(clock, limits.report_unverified_days)}
+               "reports_before": unchecked_from(clock, limits.report_unverified_days),
+               "contacts_since": clock.days_ago(limits.engagement_missed_days)}
     rows = {row.child_id: row for row in queries.run(
         queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
@@ -138,6 +139,9 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
             i for i, row in rows.items() if rules.no_access_raised(row, limits)], **moments),
         "report_unverified": queries.by_child_evidence(queries.unchecked_report(), [
             i for i, row in rows.items() if rules.unchecked_possible(row)], **moments),
+        "engagement_missed": queries.by_child_evidence(queries.failed_contacts(), [
+            i for i, row in rows.items() if rules.engagement_missed_raised(row, limits)],
+            **moments),
     }
     plans = {plan.child_id: plan for plan in queries.run(
         queries.plans(), _present(row.plan_id for row in rows.values()))}

@@ -91,6 +91,11 @@ def no_access(visit):
     return answer(visit, "type", "string") == "no_access"
 
 
+def contact_outcome(*outcomes):
+    """A contact whose outcome, as it reads now, is one of ``outcomes``."""
+    return lambda contact: answer(contact, "outcome", "string").in_(outcomes)
+
+
 def reviewed(oversight):
     return answer(oversight, "risk_assessment_reviewed", "boolean").is_(sa.true())
 

@@ -21,6 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from dailylife.access import sealed_clause
 from dailylife.children.models import Child
 from dailylife.entries.history import Version, versions
+from dailylife.entries.kinds import FAILED_CONTACT
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.signals import facts
@@ -32,6 +33,10 @@ ACKNOWLEDGEMENT_WINDOW = 6
 IDS = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid()))
 NO_ACCESS_SINCE = sa.bindparam("no_access_since", type_=Entry.occurred_at.type)
 REPORTS_BEFORE = sa.bindparam("reports_before", type_=Entry.occurred_at.type)
+CONTACTS_SINCE = sa.bindparam("contacts_since", type_=Entry.occurred_at.type)
+#: A contact that failed to engage the family, and the one failure that is enough on its own.
+FAILED = facts.contact_outcome(*FAILED_CONTACT)
+NOT_BROUGHT = facts.contact_outcome("not_brought")
 
 
 class among(FunctionElement):  # noqa: N801 (reads as SQL: among(entry.id, :ids))
@@ -106,6 +111,10 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
         "oversight_id": facts.seek(Kind.OVERSIGHT, facts.not_held_by_author, "id"),
         "held_oversight_at": facts.seek(Kind.OVERSIGHT, facts.held_by_author),
         "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
+        "contacts_failed": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
+                                                                FAILED)),
+        "not_brought": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
+                                                            NOT_BROUGHT)),
         **report_counts(),
     }
     return sa.select(Child.id.label("child_id"), *(expression.label(name)
@@ -240,6 +249,13 @@ def _late_candidates(read_confidential: bool, lateral: bool) -> sa.Select:
     walked = found.order_by(None).correlate(starts).lateral()
     return (sa.select(walked).select_from(starts).join(walked, sa.true())
             .order_by(walked.c.occurred_at.desc(), walked.c.id.desc()))
+
+
+@functools.cache
+def failed_contacts() -> sa.Select:
+    """Contacts since ``contacts_since`` that failed to engage the family."""
+    starts, on = _from(CONTACTS_SINCE, Kind.CONTACT)
+    return _light(FAILED(Entry)).join(starts, on)
 
 
 #: What changes where or with whom the child lives: each asks for the risk assessment to be

@@ -238,6 +238,25 @@ def engagement_no_access(f: ChildFacts, clock: Clock) -> Signal | None:
     return Signal("engagement_no_access", detail, f.evidence["engagement_no_access"])
 
 
+def engagement_missed_raised(row, limits: Thresholds) -> bool:
+    return row.not_brought > 0 or row.contacts_failed >= limits.engagement_missed_contacts
+
+
+def engagement_missed(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Calls unanswered, appointments cancelled, a child not brought: a family that does not
+    engage away from the doorstep, which no-access visits alone do not show. Not being brought
+    to an appointment is a failure of care for the child, so one is enough."""
+    limits = clock.limits
+    if not engagement_missed_raised(f.row, limits):
+        return None
+    failed = f.row.contacts_failed
+    what = "contact or appointment" if failed == 1 else "contacts or appointments"
+    detail = f"{failed} failed {what} in the last {limits.engagement_missed_days} days"
+    if f.row.not_brought:
+        detail += f", {f.row.not_brought} of them “not brought”"
+    return Signal("engagement_missed", f"{detail}.", f.evidence["engagement_missed"])
+
+
 def voice_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     count = clock.limits.voice_visits
     visits = [visit for visit, _ in since_birth(f, clock)[:count]]
@@ -437,8 +456,8 @@ def _evidence(version: Version) -> Evidence:
 
 RULES = [escalation_open, household_change_unreviewed, move_unreviewed, prebirth_overdue,
          referral_not_seen, visit_overdue, not_seen_alone, engagement_no_access,
-         report_unverified, voice_missing, action_overdue, drift, oversight_missing,
-         late_recording]
+         engagement_missed, report_unverified, voice_missing, action_overdue, drift,
+         oversight_missing, late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:

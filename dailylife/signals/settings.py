@@ -28,6 +28,10 @@ THRESHOLDS = {
     "NO_ACCESS_VISITS": 2,
     "NO_ACCESS_DAYS": 90,
     "NO_ACCESS_RUN": 3,
+    # Calls, letters and appointments that failed (no answer, cancelled by the family, not
+    # brought) within this many days; any one "not brought" is enough.
+    "ENGAGEMENT_MISSED_CONTACTS": 2,
+    "ENGAGEMENT_MISSED_DAYS": 90,
     "VOICE_VISITS": 3,
     "OVERSIGHT_DAYS": 30,
     "LATE_VISIT_WORKING_DAYS": 2,

@@ -26,7 +26,8 @@ COUNTED = {"visit_overdue": "visit overdue", "referral_not_seen": "referral not 
            "household_change_unreviewed": "household change not reviewed",
            "move_unreviewed": "move not reviewed",
            "report_unverified": "reports not checked in time",
-           "not_seen_alone": "not seen alone"}
+           "not_seen_alone": "not seen alone",
+           "engagement_missed": "contacts failing or not brought"}
 #: The worker filter's value for children that no social worker holds.
 NOT_ALLOCATED = "none"
 
