@@ -6,11 +6,14 @@ the pages and sync do, so a test cannot store what the app would refuse (``store
 conftest.py is the one way to do that on purpose).
 """
 
+import uuid
 from datetime import datetime, time, timedelta
 
 from dailylife.clock import from_local, local_today, utcnow
 from dailylife.entries import history, operations, payload
 from dailylife.extensions import db
+from dailylife.signals import compute
+from dailylife.signals.rules import months_after
 
 
 def days_ago(days: int, hour: int = 10) -> datetime:
@@ -42,3 +45,26 @@ def amend(author, entry, **changes):
     amendment = operations.amend_entry(author=author, version=version, data=clean)
     db.session.commit()
     return amendment
+
+
+def signals_now(child, now: datetime | None = None, reader=None) -> dict:
+    """The child's signals by id, as the app computes them at ``now`` (by default: now), read
+    afresh from the database."""
+    db.session.expire_all()
+    return {signal.id: signal for signal in compute.for_child(child, now, reader)}
+
+
+def born_months_ago(months: int, days: int = 0):
+    """The date of birth of a child who is ``months`` months and ``days`` days old today."""
+    return months_after(local_today(), -months) - timedelta(days=days)
+
+
+def synced(client, child, kind: str, data: dict, at: datetime | None = None) -> dict:
+    """The result of sending one item through ``POST /api/v1/sync``, as a tablet does."""
+    moment = (at or utcnow() - timedelta(hours=3)).isoformat()
+    response = client.post_json("/api/v1/sync", {"device_id": "tablet-1", "items": [{
+        "id": str(uuid.uuid4()), "kind": kind, "child_id": str(child.id), "occurred_at": moment,
+        "recorded_at": moment, "visit_id": None, "amends_id": None, "data": data}]})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (result,) = response.get_json()["results"]
+    return result

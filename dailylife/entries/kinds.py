@@ -33,6 +33,32 @@ SOURCES = (
     ("other_agency", "Another agency told me"),
     ("other", "Someone else told me"),
 )
+#: What a health observation is about, when it is one of the events that add up to a pattern of
+#: harm (``harm_pattern``): "bruising in non-mobile babies", repeated attendances.
+HEALTH_EVENTS = (
+    ("injury", "Injury (bruise, mark, burn, fracture…)"),
+    ("hospital_attendance", "Hospital attendance"),
+    ("gp_or_health_visitor", "GP or health visitor"),
+)
+#: The events of ``HEALTH_EVENTS`` that add up to a pattern of harm.
+HARM_EVENTS = ("injury", "hospital_attendance")
+BODY_AREAS = (
+    ("head", "Head or scalp"),
+    ("face", "Face"),
+    ("ear", "Ear"),
+    ("eye", "Eye"),
+    ("mouth", "Mouth or frenulum"),
+    ("neck", "Neck"),
+    ("chest_or_tummy", "Chest or tummy"),
+    ("back", "Back"),
+    ("bottom_or_genitals", "Bottom or genital area"),
+    ("arm", "Arm"),
+    ("hand", "Hand or fingers"),
+    ("leg", "Leg"),
+    ("foot", "Foot or toes"),
+    ("several", "Several places"),
+    ("other", "Somewhere else"),
+)
 #: Sources whose information must be checked against what others saw (triangulation).
 REPORTED_SOURCES = ("parent_reported", "other_agency", "other")
 TRIANGULATION = (
@@ -128,6 +154,7 @@ LABELS = {
     "feeling": dict(FEELINGS), "change": dict(CHANGES), "time_of_day": dict(TIMES_OF_DAY),
     "method": dict(CONTACT_METHODS), "outcome": dict(CONTACT_OUTCOMES),
     "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT), "status": STATUS_LABELS,
+    "health_event": dict(HEALTH_EVENTS), "body_location": dict(BODY_AREAS),
 }
 
 LONG = Text()
@@ -231,14 +258,38 @@ VISIT = KindDeclaration(
 )
 
 REPORTED = when("source", *REPORTED_SOURCES, words="someone reported the information to you")
+HEALTH = when("category", "health", words="it is about the child's health")
+INJURY = HEALTH & when("health_event", "injury", words="it is an injury")
+
+
+def _observation_summary(data: dict) -> str:
+    """The text, after what health event it was (and where an injury is): the chronology then
+    shows injuries and attendances at a glance."""
+    event = LABELS["health_event"].get(data.get("health_event"))
+    if event is None:
+        return data.get("text", "")
+    where = ", ".join(part for part in (LABELS["body_location"].get(data.get("body_location")),
+                                        data.get("body_location_detail")) if part)
+    heading = f"{event.split(' (')[0]} ({where})" if where else event.split(" (")[0]
+    return f"{heading}: {data.get('text', '')}"
+
+
 OBSERVATION = KindDeclaration(
     "observation", "Observation", fields_macro="observation_fields",
-    summary=lambda data: data.get("text", ""),
+    summary=_observation_summary,
     questions=(
         Question("category", "What it is about", Choice(CATEGORIES),
                  required="Choose what this observation is about."),
         Question("text", "What was seen or heard", LONG,
                  required="Write what was seen or heard; an empty observation cannot be saved."),
+        Question("health_event", "Injury, hospital or GP", Choice(HEALTH_EVENTS, "None of these"),
+                 applies=HEALTH,
+                 help="Injuries and hospital attendances add up: the team manager is told when "
+                      "they do, and of any injury to a baby who cannot yet crawl."),
+        Question("body_location", "Where on the body", Choice(BODY_AREAS), applies=INJURY,
+                 required="Say where on the body the injury is."),
+        Question("body_location_detail", "More about where", SHORT, applies=INJURY,
+                 help="For example “left cheek, two small round bruises”."),
         Question("source", "Where it came from", Choice(SOURCES, buttons=True),
                  required="Say where this information came from."),
         Question("source_detail", "Who exactly", SHORT, applies=REPORTED,

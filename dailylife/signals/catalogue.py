@@ -16,6 +16,7 @@ class Urgency(enum.IntEnum):
 #: id -> (label, urgency). The order is the order a page lists a child's signals in.
 SIGNALS = {
     "escalation_open": ("Escalation waiting for an answer", Urgency.URGENT),
+    "harm_pattern": ("Injuries or hospital attendances adding up", Urgency.HIGH),
     "household_change_unreviewed": ("Household changed since the risk assessment was reviewed",
                                     Urgency.MEDIUM),
     "referral_not_seen": ("Child not seen since the referral", Urgency.HIGH),
@@ -23,6 +24,8 @@ SIGNALS = {
     "move_unreviewed": ("Moved since the risk assessment was reviewed", Urgency.MEDIUM),
     "visit_overdue": ("Visit overdue", Urgency.HIGH),
     "not_seen_alone": ("Not seen alone", Urgency.HIGH),
+    "not_seen_awake": ("Baby not seen awake", Urgency.HIGH),
+    "growth_faltering": ("Weight falling", Urgency.HIGH),
     "engagement_no_access": ("Visits failing: no access", Urgency.HIGH),
     "engagement_missed": ("Contacts failing or the child not brought", Urgency.HIGH),
     "report_unverified": ("Reported information not checked", Urgency.MEDIUM),
@@ -46,12 +49,15 @@ class Audience(enum.Enum):
 #: who oversees both, sees every signal.
 AUDIENCE = {
     "escalation_open": Audience.TEAM_MANAGER,
+    "harm_pattern": Audience.TEAM_MANAGER,
     "household_change_unreviewed": Audience.TEAM_MANAGER,
     "referral_not_seen": Audience.SOCIAL_WORKER,
     "prebirth_overdue": Audience.TEAM_MANAGER,
     "move_unreviewed": Audience.TEAM_MANAGER,
     "visit_overdue": Audience.SOCIAL_WORKER,
     "not_seen_alone": Audience.SOCIAL_WORKER,
+    "not_seen_awake": Audience.SOCIAL_WORKER,
+    "growth_faltering": Audience.TEAM_MANAGER,
     "engagement_no_access": Audience.SOCIAL_WORKER,
     "engagement_missed": Audience.SOCIAL_WORKER,
     "report_unverified": Audience.SOCIAL_WORKER,

@@ -122,7 +122,7 @@ def newest_first(versions: list) -> list:
 def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list[ChildFacts]:
     ids, limits = [child.id for child in children], clock.limits
     shape = queries.Limits(limits.not_seen_alone_visits, limits.voice_visits,
-                           limits.no_access_run)
+                           limits.no_access_run, limits.not_seen_awake_visits)
     moments = {"no_access_since": clock.days_ago(limits.no_access_days),
                "reports_before": unchecked_from(clock, limits.report_unverified_days),
                "contacts_since": clock.days_ago(limits.engagement_missed_days)}
@@ -130,8 +130,9 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
     for row in queries.run(queries.seen_visits(shape), ids):
-        seen[row.child_id].append((Evidence(row.id, row.kind, row.occurred_at, row.received_at),
-                                   bool(row.alone)))
+        seen[row.child_id].append(rules.SeenVisit(
+            Evidence(row.id, row.kind, row.occurred_at, row.received_at), bool(row.alone),
+            row.awake))
     oversight = queries.by_child_evidence(queries.light_by_ids(), _present(
         row.oversight_id for row in rows.values()))
     evidence = {
@@ -145,6 +146,12 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     }
     plans = {plan.child_id: plan for plan in queries.run(
         queries.plans(), _present(row.plan_id for row in rows.values()))}
+    harm = defaultdict(list)
+    for row in queries.run(queries.harm_events(), ids,
+                           harm_since=clock.days_ago(limits.harm_pattern_days)):
+        harm[row.child_id].append(rules.HarmEvent(
+            Evidence(row.id, row.kind, row.occurred_at, row.received_at), row.event,
+            row.body_location))
     changes = queries.by_child_versions(queries.unreviewed_changes(), ids)
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
@@ -164,7 +171,8 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         opening_status=periods[child.id][0].entry_id if periods[child.id] else None,
         changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
-        protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []))
+        protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []),
+        harm=harm[child.id])
         for child in children]
 
 

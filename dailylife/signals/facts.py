@@ -87,6 +87,17 @@ def seen_alone(visit):
                   answer(visit, "seen_alone_not_applicable", "boolean").is_(sa.true()))
 
 
+#: What a worker saw of a baby who cannot yet talk that stands for the baby's voice: their
+#: behaviour, and how they are with the people around them (``rules.voice_missing``).
+VOICE_OF_A_BABY = ("behaviour", "interactions")
+
+
+def observed_voice(observation):
+    """The worker's own observation of the child's behaviour or interactions. Category and source
+    cannot be corrected (``payload.FIXED_KEYS``), so their columns read as the entry does now."""
+    return [observation.category.in_(VOICE_OF_A_BABY), observation.source == "observed"]
+
+
 def no_access(visit):
     return answer(visit, "type", "string") == "no_access"
 

@@ -21,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from dailylife.access import sealed_clause
 from dailylife.children.models import Child
 from dailylife.entries.history import Version, versions
-from dailylife.entries.kinds import FAILED_CONTACT
+from dailylife.entries.kinds import FAILED_CONTACT, HARM_EVENTS
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.signals import facts
@@ -37,6 +37,7 @@ CONTACTS_SINCE = sa.bindparam("contacts_since", type_=Entry.occurred_at.type)
 #: A contact that failed to engage the family, and the one failure that is enough on its own.
 FAILED = facts.contact_outcome(*FAILED_CONTACT)
 NOT_BROUGHT = facts.contact_outcome("not_brought")
+HARM_SINCE = sa.bindparam("harm_since", type_=Entry.occurred_at.type)
 
 
 class among(FunctionElement):  # noqa: N801 (reads as SQL: among(entry.id, :ids))
@@ -74,10 +75,11 @@ class Limits:
     not_seen_alone_visits: int
     voice_visits: int
     no_access_run: int
+    not_seen_awake_visits: int
 
     @property
     def seen_visits(self) -> int:
-        return max(self.not_seen_alone_visits, self.voice_visits)
+        return max(self.not_seen_alone_visits, self.voice_visits, self.not_seen_awake_visits)
 
 
 def run(statement, ids, **params) -> list[sa.Row]:
@@ -103,6 +105,7 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
     nth_visit = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
     columns = {
         "voice_at": facts.seek(Kind.VOICE, facts.opened_by(read_confidential)),
+        "observed_voice_at": facts.seek(Kind.OBSERVATION, facts.observed_voice),
         "no_access_recent": facts.count(Kind.VISIT, facts.both(facts.since(NO_ACCESS_SINCE),
                                                                facts.no_access)),
         "nth_visit_at": nth_visit,
@@ -198,11 +201,13 @@ def _from(boundary, kind: Kind | None = None):
 
 @functools.cache
 def seen_visits(limits: Limits) -> sa.Select:
-    """The latest visits where each child was seen, with whether they were seen alone."""
+    """The latest visits where each child was seen, with whether they were seen alone and
+    whether awake (NULL: not answered, or not applicable)."""
     starts, on = _from(facts.seek(Kind.VISIT, facts.seen, offset=limits.seen_visits - 1),
                        Kind.VISIT)
-    return (_light(facts.seen(Entry)).add_columns(facts.seen_alone(Entry).label("alone"))
-            .join(starts, on))
+    return (_light(facts.seen(Entry)).add_columns(
+        facts.seen_alone(Entry).label("alone"),
+        facts.answer(Entry, "seen_awake", "boolean").label("awake")).join(starts, on))
 
 
 @functools.cache
@@ -256,6 +261,19 @@ def failed_contacts() -> sa.Select:
     """Contacts since ``contacts_since`` that failed to engage the family."""
     starts, on = _from(CONTACTS_SINCE, Kind.CONTACT)
     return _light(FAILED(Entry)).join(starts, on)
+
+
+@functools.cache
+def harm_events() -> sa.Select:
+    """Injuries and hospital attendances since ``harm_since``, as they read now: the event and
+    where on the body. Category cannot be corrected, so its column reads as the entry does now."""
+    event = facts.answer(Entry, "health_event", "string")
+    children = per_child()
+    return (_light(Entry.kind == Kind.OBSERVATION, Entry.category == "health",
+                   Entry.occurred_at >= HARM_SINCE, event.in_(HARM_EVENTS))
+            .add_columns(event.label("event"),
+                         facts.answer(Entry, "body_location", "string").label("body_location"))
+            .join(children, Entry.child_id == children.c.child_id))
 
 
 #: What changes where or with whom the child lives: each asks for the risk assessment to be

@@ -66,6 +66,23 @@ class Signal:
         return SIGNALS[self.id][0]
 
 
+class SeenVisit(NamedTuple):
+    """A visit where the child was seen: whether alone, and whether awake (None: not answered,
+    or not applicable)."""
+
+    visit: Evidence
+    alone: bool
+    awake: bool | None
+
+
+class HarmEvent(NamedTuple):
+    """An injury or a hospital attendance (``kinds.HARM_EVENTS``), and where an injury is."""
+
+    observation: Evidence
+    event: str
+    body_location: str | None
+
+
 class NextVisit(NamedTuple):
     #: The day the visiting interval counts from.
     counted_from: date
@@ -140,8 +157,8 @@ class ChildFacts:
 
     child: Child
     row: object
-    #: The latest visits where the child was seen, newest first: (evidence, seen alone?).
-    seen: list[tuple[Evidence, bool]]
+    #: The latest visits where the child was seen, newest first.
+    seen: list[SeenVisit]
     oversight: Evidence | None
     evidence: dict[str, list[Evidence]]
     #: The plan in force: the newest oversight with actions (``queries.plans``).
@@ -158,6 +175,8 @@ class ChildFacts:
     #: child was on one before this record began (read only for a child on a plan now).
     protection_plans: list[PlanRun] = field(default_factory=list)
     earlier_plans_known: list[HistoryFlag] = field(default_factory=list)
+    #: Injuries and hospital attendances within ``DAILYLIFE_HARM_PATTERN_DAYS``, newest first.
+    harm: list[HarmEvent] = field(default_factory=list)
 
 
 def day(moment_or_date) -> str:
@@ -166,7 +185,7 @@ def day(moment_or_date) -> str:
 
 
 def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
-    last = [visit for visit, _ in f.seen[:1]]
+    last = [seen.visit for seen in f.seen[:1]]
     missed = _missed(f, clock, last, "visit_overdue")
     if missed is None:
         return None
@@ -178,7 +197,7 @@ def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
 
 
 def referral_not_seen(f: ChildFacts, clock: Clock) -> Signal | None:
-    last = [visit for visit, _ in f.seen[:1]]
+    last = [seen.visit for seen in f.seen[:1]]
     missed = _missed(f, clock, last, "referral_not_seen")
     if missed is None:
         return None
@@ -204,21 +223,45 @@ def _started(f: ChildFacts) -> str:
     return f"the status changed to {f.status.label}"
 
 
-def since_birth(f: ChildFacts, clock: Clock) -> list[tuple[Evidence, bool]]:
+def since_birth(f: ChildFacts, clock: Clock) -> list[SeenVisit]:
     """The latest visits where the child was seen, leaving out those before birth (they met the
     expectant parent): being seen alone and heard in their own words start at birth."""
     born = f.child.date_of_birth
     return [] if born is None else [
-        (visit, alone) for visit, alone in f.seen if clock.day_of(visit.occurred_at) >= born]
+        seen for seen in f.seen if clock.day_of(seen.visit.occurred_at) >= born]
+
+
+def younger_than(child: Child, months: int, on: date) -> bool:
+    """The child was born and is not yet ``months`` months old on the day ``on``."""
+    born = child.date_of_birth
+    return born is not None and born <= on < months_after(born, months)
+
+
+def a_baby(f: ChildFacts, clock: Clock) -> bool:
+    """Under ``DAILYLIFE_BABY_MONTHS`` today: too young to be seen alone or to talk."""
+    return younger_than(f.child, clock.limits.baby_months, clock.today)
 
 
 def not_seen_alone(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Never for a baby: being seen alone means nothing to them (``not_seen_awake`` instead)."""
     count = clock.limits.not_seen_alone_visits
     visits = since_birth(f, clock)[:count]
-    if len(visits) < count or any(alone for _, alone in visits):
+    if a_baby(f, clock) or len(visits) < count or any(seen.alone for seen in visits):
         return None
     return Signal("not_seen_alone", f"Not seen alone at the last {count} visits where "
-                  f"{f.child.known_as} was seen.", [visit for visit, _ in visits])
+                  f"{f.child.known_as} was seen.", [seen.visit for seen in visits])
+
+
+def not_seen_awake(f: ChildFacts, clock: Clock) -> Signal | None:
+    """A baby seen only asleep, visit after visit, has not really been seen: how they respond,
+    feed and are handled. Only a visit whose answer is "no" counts (not "not applicable")."""
+    count = clock.limits.not_seen_awake_visits
+    visits = since_birth(f, clock)[:count]
+    if not a_baby(f, clock) or len(visits) < count or any(
+            seen.awake is not False for seen in visits):
+        return None
+    return Signal("not_seen_awake", f"Not seen awake at the last {count} visits where "
+                  f"{f.child.known_as} was seen.", [seen.visit for seen in visits])
 
 
 def no_access_raised(row, limits: Thresholds) -> bool:
@@ -258,12 +301,43 @@ def engagement_missed(f: ChildFacts, clock: Clock) -> Signal | None:
 
 
 def voice_missing(f: ChildFacts, clock: Clock) -> Signal | None:
+    """A baby cannot yet talk: the worker's own observation of their behaviour or interactions
+    is their voice."""
     count = clock.limits.voice_visits
-    visits = [visit for visit, _ in since_birth(f, clock)[:count]]
-    if len(visits) < count or (f.row.voice_at and f.row.voice_at >= visits[-1].occurred_at):
+    visits = [seen.visit for seen in since_birth(f, clock)[:count]]
+    heard = [f.row.voice_at, *([f.row.observed_voice_at] if a_baby(f, clock) else [])]
+    if len(visits) < count or any(at and at >= visits[-1].occurred_at for at in heard):
         return None
     return Signal("voice_missing", f"Nothing in {f.child.known_as}'s own words at the last "
                   f"{count} visits (since {day(clock.day_of(visits[-1].occurred_at))}).", visits)
+
+
+def harm_pattern(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Harm that adds up: any injury to a baby who cannot yet move about on their own (younger
+    than ``DAILYLIFE_NON_MOBILE_MONTHS`` on the day of the injury), urgent; or two or more
+    injuries or hospital attendances, each looking minor on its own, within the window. It stays
+    while they are in the window (``DAILYLIFE_HARM_PATTERN_DAYS`` back from today)."""
+    limits = clock.limits
+    months = limits.non_mobile_months
+    non_mobile = [harm for harm in f.harm if harm.event == "injury" and younger_than(
+        f.child, months, clock.day_of(harm.observation.occurred_at))]
+    if len(f.harm) < 2 and not non_mobile:
+        return None
+    listed = "; ".join(f"{_harm_words(harm)} {day(clock.day_of(harm.observation.occurred_at))}"
+                       for harm in reversed(f.harm))
+    detail = f"In the last {limits.harm_pattern_days} days: {listed}."
+    if non_mobile:
+        detail = (f"An injury to {f.child.known_as} before {months} months old, when a baby "
+                  f"cannot yet move about on their own. {detail}")
+    return Signal("harm_pattern", detail, [harm.observation for harm in f.harm],
+                  Urgency.URGENT if non_mobile else Urgency.HIGH)
+
+
+def _harm_words(harm: HarmEvent) -> str:
+    """"injury (face)", "hospital attendance": the event in the words of its declaration."""
+    event = LABELS["health_event"][harm.event].split(" (")[0].lower()
+    where = LABELS["body_location"].get(harm.body_location)
+    return f"{event} ({where.lower()})" if where else event
 
 
 def prebirth_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
@@ -454,10 +528,10 @@ def _evidence(version: Version) -> Evidence:
     return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
-RULES = [escalation_open, household_change_unreviewed, move_unreviewed, prebirth_overdue,
-         referral_not_seen, visit_overdue, not_seen_alone, engagement_no_access,
-         engagement_missed, report_unverified, voice_missing, action_overdue, drift,
-         oversight_missing, late_recording]
+RULES = [escalation_open, harm_pattern, household_change_unreviewed, move_unreviewed,
+         prebirth_overdue, referral_not_seen, visit_overdue, not_seen_alone, not_seen_awake,
+         engagement_no_access, engagement_missed, report_unverified, voice_missing,
+         action_overdue, drift, oversight_missing, late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:

@@ -24,6 +24,15 @@ THRESHOLDS = {
     # A referral or an assessment: the child seen within this many working days of its start.
     "REFERRAL_SEEN_WORKING_DAYS": 5,
     "NOT_SEEN_ALONE_VISITS": 2,
+    # A child younger than this (months) is a baby: not being seen alone does not count against
+    # them, being seen awake does, and observed behaviour and interaction count as their voice.
+    "BABY_MONTHS": 12,
+    "NOT_SEEN_AWAKE_VISITS": 2,
+    # A baby younger than this (months) cannot yet move about on their own: any injury is a
+    # concern (the "bruising in non-mobile babies" protocols).
+    "NON_MOBILE_MONTHS": 6,
+    # Injuries and hospital attendances within this many days of each other add up.
+    "HARM_PATTERN_DAYS": 90,
     "REPORT_UNVERIFIED_DAYS": 14,
     "NO_ACCESS_VISITS": 2,
     "NO_ACCESS_DAYS": 90,

@@ -21,12 +21,12 @@ OVERDUE_WORK = {"visit_overdue": "Visits overdue", "report_unverified": "Reports
                 "voice_missing": "Child's words missing", "late_recording": "Written up late"}
 #: The counts at the top of the dashboard: how many children have each signal, in these words
 #: (under the heading "Children who need you": a count of children, the rows its link shows).
-COUNTED = {"visit_overdue": "visit overdue", "referral_not_seen": "referral not seen in time",
+COUNTED = {"harm_pattern": "injuries adding up", "visit_overdue": "visit overdue", "referral_not_seen": "referral not seen in time",
            "escalation_open": "escalation waiting",
            "household_change_unreviewed": "household change not reviewed",
            "move_unreviewed": "move not reviewed",
            "report_unverified": "reports not checked in time",
-           "not_seen_alone": "not seen alone",
+           "not_seen_alone": "not seen alone", "not_seen_awake": "baby not seen awake",
            "engagement_missed": "contacts failing or not brought"}
 #: The worker filter's value for children that no social worker holds.
 NOT_ALLOCATED = "none"
