@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from dailylife.access import Action, actions_on
 from dailylife.children import standing
 from dailylife.clock import local_today
-from dailylife.entries.kinds import REPORTED_SOURCES
+from dailylife.entries.kinds import REPORTABLE, REPORTED_SOURCES
 from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
@@ -56,6 +56,10 @@ def _household(oldest_first) -> list[HouseholdMember]:
         key = version.data["name"].strip().casefold()
         if version.data["change"] == "left":
             members.pop(key, None)
+        elif version.data["change"] == "risk_update" and key in members:
+            member = members[key]
+            member.risk_factors = list(dict.fromkeys(
+                [*member.risk_factors, *version.data.get("risk_factors", [])]))
         else:
             members[key] = HouseholdMember(
                 name=version.data["name"], relationship=version.data["relationship"],
@@ -134,7 +138,8 @@ def _unchecked_reports() -> sa.Select:
     entries that can read "unverified" now, read through ``ix_entry_reported``."""
     check = aliased(Entry)
     return queries.of_children(
-        Entry.kind == Kind.OBSERVATION, signal_facts.likely(Entry.amends_id.is_(None)),
+        Entry.kind.in_([Kind(kind) for kind in REPORTABLE]),
+        signal_facts.likely(Entry.amends_id.is_(None)),
         Entry.source.in_(REPORTED_SOURCES), Entry.triangulation == "unverified",
         ~sa.exists().where(check.amends_id == Entry.id, check.triangulation.is_not(None)))
 

@@ -8,6 +8,7 @@ The ``data`` keys are those of DESIGN.md section 4.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from dailylife.children.models import STATUS_LABELS
@@ -105,7 +106,8 @@ VISIT_TYPES = (
     ("no_access", "No access (nobody answered or we were refused)"),
     ("virtual", "Virtual (video call)"),
 )
-CHANGES = (("joined", "Joined the household"), ("left", "Left the household"))
+CHANGES = (("joined", "Joined the household"), ("left", "Left the household"),
+           ("risk_update", "New risk information about someone in the household"))
 RISK_FACTORS = (
     ("domestic_abuse", "Domestic abuse"),
     ("substance_misuse", "Substance misuse"),
@@ -257,6 +259,17 @@ VISIT = KindDeclaration(
     ),
 )
 
+def checked_against_others(applies: Condition) -> Question:
+    """The triangulation of reported information: asked only when ``applies`` (someone reported
+    it), and unverified until someone checks it (``operations.with_defaults``)."""
+    return Question(
+        "triangulation", "Checked against others?", Choice(TRIANGULATION, "Not checked yet"),
+        applies=applies,
+        not_asked="Only information someone reported to you is checked (triangulated); leave "
+                  "this empty for what you saw yourself.",
+        help="Only for what someone told you. Reported information starts as not yet checked.")
+
+
 REPORTED = when("source", *REPORTED_SOURCES, words="someone reported the information to you")
 HEALTH = when("category", "health", words="it is about the child's health")
 INJURY = HEALTH & when("health_event", "injury", words="it is an injury")
@@ -294,12 +307,7 @@ OBSERVATION = KindDeclaration(
                  required="Say where this information came from."),
         Question("source_detail", "Who exactly", SHORT, applies=REPORTED,
                  help="For example “school nurse”, “mother”."),
-        Question("triangulation", "Checked against others?", Choice(TRIANGULATION, "Not checked yet"),
-                 applies=REPORTED,
-                 not_asked="Only information someone reported to you is checked (triangulated); "
-                           "leave this empty for what you saw yourself.",
-                 help="Only for what someone told you. Reported information starts as not yet "
-                      "checked."),
+        checked_against_others(REPORTED),
         TIME_OF_DAY,
         *SIGNIFICANCE,
     ),
@@ -368,22 +376,67 @@ def _household_summary(data: dict) -> str:
     return f"{text} Known risk factors: {', '.join(risks)}." if risks else text
 
 
+RISK_UPDATE = when("change", "risk_update", words="it is new risk information")
+HOUSEHOLD_REPORTED = when("information_source", *REPORTED_SOURCES,
+                          words="someone reported the change to you")
 HOUSEHOLD_CHANGE = KindDeclaration(
     "household_change", "Household change", fields_macro="household_fields",
     summary=_household_summary, for_siblings=True,
     questions=(
-        Question("change", "Change", Choice(CHANGES, buttons=True), required="Say whether someone joined or left."),
+        Question("change", "Change", Choice(CHANGES, buttons=True),
+                 required="Say whether someone joined or left, or that there is new risk "
+                          "information about someone in the household."),
         Question("name", "Name", SHORT,
                  required="Give the person's name (or what the family calls them)."),
         Question("relationship", "Relationship to the child", SHORT,
                  required="Say how this person is related to the child, e.g. “mother's partner”."),
         Question("risk_factors", "Known risk factors", Many(RISK_FACTORS)),
         Question("risk_notes", "About those risks", LONG),
-        Question("source", "How we know", SHORT,
+        #: Added with ``risk_update``: entries before it say where it came from only in words
+        #: (``source``), and are not checked.
+        Question("information_source", "Where it came from", Choice(SOURCES, buttons=True),
+                 help="What someone else told you starts as not yet checked, like an "
+                      "observation."),
+        Question("source", "Who exactly, or how we know", SHORT,
                  help="For example “mother told me”, “police check”."),
+        checked_against_others(HOUSEHOLD_REPORTED),
         *SIGNIFICANCE,
     ),
+    rules=(
+        Rule("risk_factors", "Tick the risk the new information is about (“Other” if none fits, "
+                             "and say what it is under “About those risks”).",
+             {"if": RISK_UPDATE.schema, "then": {"required": ["risk_factors"],
+                                                 "properties": {"risk_factors": {"minItems": 1}}}}),
+    ),
 )
+"""Someone joins or leaves the household, or there is new risk information about someone who
+lives there: each asks for the risk assessment to be reviewed (``household_change_unreviewed``)."""
+
+#: The kinds that can hold what someone reported, each with the key saying where it came from and
+#: the key saying who exactly: reported information is checked against others (triangulation).
+REPORTABLE = {"observation": ("source", "source_detail"),
+              "household_change": ("information_source", "source")}
+
+
+def is_reported(kind: str, data: dict) -> bool:
+    """Someone reported it, so it is checked against what others saw."""
+    keys = REPORTABLE.get(kind)
+    return keys is not None and data.get(keys[0]) in REPORTED_SOURCES
+
+
+@dataclass(frozen=True)
+class Report:
+    """Reported information in words, for the lists of what is waiting to be checked."""
+
+    source: str
+    who: str | None
+    text: str
+
+
+def report_of(kind: str, data: dict) -> Report:
+    source_key, who_key = REPORTABLE[kind]
+    return Report(LABELS["source"].get(data.get(source_key), "Reported"), data.get(who_key),
+                  KINDS[kind].summary(data))
 
 
 def one_line(address: str) -> str:

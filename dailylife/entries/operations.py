@@ -13,7 +13,7 @@ from dailylife.children import birth, decisions, status
 from dailylife.children.models import Child
 from dailylife.clock import to_local, utcnow
 from dailylife.entries import bulk, references
-from dailylife.entries.kinds import REPORTED_SOURCES
+from dailylife.entries.kinds import is_reported
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.siblings import groups
@@ -215,7 +215,7 @@ def _audit_creation(audit_event, author, row: dict) -> None:
 
 def with_defaults(kind: Kind, data: dict) -> dict:
     """Reported information starts unverified until someone checks it against others."""
-    if kind is Kind.OBSERVATION and data.get("source") in REPORTED_SOURCES:
+    if is_reported(kind.value, data):
         return {"triangulation": "unverified", **data}
     return data
 
@@ -224,6 +224,9 @@ def typed_columns(kind: Kind, data: dict) -> dict:
     """The indexed columns the chronology filters on, taken from ``data``."""
     if kind is Kind.OBSERVATION:
         return {"category": data.get("category"), "source": data.get("source"),
+                "triangulation": data.get("triangulation")}
+    if kind is Kind.HOUSEHOLD_CHANGE:
+        return {"source": data.get("information_source"),
                 "triangulation": data.get("triangulation")}
     if kind is Kind.AMENDMENT:
         return {"triangulation": data.get("triangulation")}

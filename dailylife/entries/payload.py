@@ -11,8 +11,8 @@ from wtforms import FieldList
 
 from dailylife.clock import local_today, to_local
 from dailylife.entries.declare import Day, Lines, Rows, Tick
-from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, REPORTED_SOURCES,
-                                     TRIANGULATION, TRIANGULATION_CHECK, TRIANGULATION_KEYS)
+from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, TRIANGULATION,
+                                     TRIANGULATION_CHECK, TRIANGULATION_KEYS, is_reported)
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
 
 #: Correcting these would move the entry between chronology filters, or show the team what the
@@ -21,7 +21,7 @@ from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_
 #: By kind: the same key of another kind (a history flag's source) is only words, and is
 #: corrected as such.
 FIXED_KEYS = {"observation": ("category", "source"), "voice": ("share_with_team",),
-              "visit": ("unborn",)}
+              "visit": ("unborn",), "household_change": ("information_source",)}
 
 CHECKERS = {name: Checker(kind_schema(declaration)) for name, declaration in KINDS.items()}
 #: The meta answers of a correction; its other keys are the corrected answers of the amended kind.
@@ -235,7 +235,7 @@ def _decision_problems(version, corrections: dict, meta: dict) -> dict:
 def _triangulation_problems(version, triangulation: dict, meta: dict) -> dict:
     """A check's own answers, said in the words of a check (its reason is what was found), and
     what has become of the report since the checker saw it."""
-    if version.entry.kind.value != "observation" or version.data.get("source") not in REPORTED_SOURCES:
+    if not is_reported(version.entry.kind.value, version.data):
         return {"triangulation": ["Only information that someone reported can be corroborated or "
                                   "contradicted."]}
     if version.withdrawn:

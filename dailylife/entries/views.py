@@ -12,7 +12,8 @@ from dailylife.children import decisions
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
-from dailylife.entries.kinds import CHILD_CONTENT, KINDS, TRIANGULATION_CHECK
+from dailylife.entries.kinds import (CHILD_CONTENT, KINDS, REPORTABLE, TRIANGULATION_CHECK, Report,
+                                     report_of)
 from dailylife.entries.models import Kind
 from dailylife.entries.payload import (answers_of, check_page, form_values, show_errors,
                                        validate_amendment)
@@ -317,7 +318,13 @@ def entry_detail(child, entry_id):
 
 
 def _needs_triangulation(entry) -> bool:
-    return entry.kind is Kind.OBSERVATION and entry.triangulation is not None
+    return entry.kind.value in REPORTABLE and entry.triangulation is not None
+
+
+@bp.app_template_global("report_of")
+def report_of_version(version) -> Report:
+    """Reported information in words (where it came from, who, what), whatever its kind."""
+    return report_of(version.entry.kind.value, version.data)
 
 
 @bp.route("/entries/<uuid:entry_id>/amend", methods=["GET", "POST"])

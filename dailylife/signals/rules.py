@@ -395,12 +395,26 @@ def since_review(signal_id: str, kind: Kind, words, urgent):
 def _household_words(changes: list[Version], clock: Clock) -> str:
     people = ", ".join(f"{v.data['name']} ({_changed(v.data['change'])})" for v in changes)
     detail = f"Since the risk assessment was last reviewed: {people}."
-    return detail + " Someone who joined has known risk factors." if _risky(changes) else detail
+    if any(_joined_with_risks(v) for v in changes):
+        detail += " Someone who joined has known risk factors."
+    if any(_new_risk(v) for v in changes):
+        detail += " There is new risk information about someone who lives with the child."
+    return detail
+
+
+def _joined_with_risks(change: Version) -> bool:
+    return change.data.get("change") == "joined" and bool(change.data.get("risk_factors"))
+
+
+def _new_risk(change: Version) -> bool:
+    return change.data.get("change") == "risk_update"
 
 
 def _risky(changes: list[Version]) -> bool:
-    """Someone who joined the household has known risk factors."""
-    return any(v.data.get("change") == "joined" and v.data.get("risk_factors") for v in changes)
+    """Someone who joined the household has known risk factors, or there is new risk
+    information about someone already there (a parent's mental health, a partner's violence):
+    either changes the risk to the child as much as the other."""
+    return any(_joined_with_risks(v) or _new_risk(v) for v in changes)
 
 
 def _move_words(moves: list[Version], clock: Clock) -> str:

@@ -13,6 +13,7 @@ from dailylife.children import kept, standing, summary
 from dailylife.children.caseload import Card, cards_for
 from dailylife.clock import local_today
 from dailylife.extensions import db
+from dailylife.entries.kinds import report_of
 from dailylife.siblings import groups
 from dailylife.signals import compute as signals
 
@@ -162,11 +163,7 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
                             "risk_factors": list(member.risk_factors)}
                            for member in households[child_id]],
                 last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
-                unverified=[{"id": str(version.entry.id), "based_on": str(version.latest_id),
-                             "occurred_at": _moment(version),
-                             "source_detail": version.data.get("source_detail"),
-                             "text": version.data["text"]}
-                            for version in unverified[child_id]])
+                unverified=[_report(version) for version in unverified[child_id]])
     return parts
 
 
@@ -179,3 +176,12 @@ def _voices(reads: dict[uuid.UUID, Reads]) -> dict:
             [child_id for child_id, what in reads.items()
              if what.voice and what.confidential is read_confidential], read_confidential))
     return found
+
+
+def _report(version) -> dict:
+    """Reported information waiting to be checked, as the tablet lists it: who reported it (or
+    where it came from) and what it says, whatever kind of entry holds it."""
+    report = report_of(version.entry.kind.value, version.data)
+    return {"id": str(version.entry.id), "based_on": str(version.latest_id),
+            "occurred_at": _moment(version), "source_detail": report.who or report.source,
+            "text": report.text}
