@@ -43,8 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from dailylife import web
+    from dailylife import as_at, web
     web.init_app(app)
+    as_at.init_app(app)
 
     from dailylife.access import enforce_declared_access
     from dailylife.children.views import bp as children_bp

@@ -3,12 +3,11 @@
 from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from dailylife import audit
+from dailylife import as_at, audit
 from dailylife.access import (Action, actions_on_each, can_triangulate, requires,
                               visible_children_query)
 from dailylife.children import status, summary
 from dailylife.children.caseload import cards_for
-from dailylife.clock import local_today
 from dailylife.entries.pages import check_forms
 from dailylife.extensions import db
 from dailylife.signals import compute as signals
@@ -38,10 +37,13 @@ def caseload():
 @bp.get("/cases/<child_id>")
 @requires(Action.VIEW_CHILD)
 def child_page(child):
-    audit.record("view_child", child_id=child.id)
+    """The child today, or with ``as_at`` as the record stood at the end of a past day (read
+    only: no forms)."""
+    shown = as_at.begin(Action.READ_AS_AT in g.child_actions, child)
+    audit.record("view_child", child_id=child.id, **as_at.link_args())
     facts = summary.facts_for(current_user, child)
     checks = (check_forms(facts.get("unverified", []))
-              if can_triangulate(current_user, child) else {})
+              if can_triangulate(current_user, child) and not shown else {})
     statuses = status.history(child) if Action.READ_RECORD in g.child_actions else None
-    return render_template("children/child.html", child=child, today=local_today(),
+    return render_template("children/child.html", child=child, today=as_at.today(),
                            facts=facts, checks=checks, statuses=statuses)

@@ -9,6 +9,7 @@ entry that cannot be shown (``showable``) is a row that says so, with its id.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -30,6 +31,9 @@ class Row:
     sealed: bool = False
     #: Cannot be shown at all: ``version`` holds no data and ``summary`` says so, with the id.
     unshowable: bool = False
+    #: The local day it reached the record, when that was more than a day after it happened:
+    #: whoever reads the record as it stood earlier (``as_at``) did not have it then.
+    recorded_on: date | None = None
 
     @property
     def entry(self) -> Entry:
@@ -60,12 +64,19 @@ def rows_for(child, entries: list[Entry], readable: Callable[[Entry], bool]) -> 
             continue
         local_day = version.entry.occurred_at.astimezone(zone).date()
         if readable(version.entry):
-            rows.append(Row(version, summary(version), child.age(local_day)))
+            rows.append(Row(version, summary(version), child.age(local_day),
+                            recorded_on=_recorded_later(version.entry, local_day, zone)))
         else:
             rows.append(Row(Version(version.entry, data={}), SEALED.format(
                 day=local_day.strftime("%-d %b %Y")), child.age(local_day), sealed=True))
     del corrected
     return rows
+
+
+def _recorded_later(entry: Entry, occurred_on: date, zone) -> date | None:
+    """The day it was received, if more than a day after the day it happened."""
+    received_on = entry.received_at.astimezone(zone).date()
+    return received_on if (received_on - occurred_on).days > 1 else None
 
 
 def _load_corrected(entries: list[Entry]) -> list[Entry]:

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_login import current_user
 
-from dailylife import audit
+from dailylife import as_at, audit
 from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import confidential, export, filters, keyset, pdf, transfer
 from dailylife.chronology.rows import rows_for
@@ -17,6 +17,7 @@ bp = Blueprint("chronology", __name__)
 @bp.get("/cases/<child_id>/chronology")
 @requires(Action.READ_RECORD)
 def chronology(child):
+    _shown_as_at(child)
     form = filters.filter_form(child, request.args)
     problems = _problems(form)
     try:
@@ -28,7 +29,8 @@ def chronology(child):
     page = keyset.fetch_page(child.id, filters.conditions(form, child.id, g.child_actions),
                              descending=filters.descending(form), position=position,
                              size=current_app.config["CHRONOLOGY_PAGE_SIZE"])
-    audit.record("view_chronology", child_id=child.id, filters=filters.applied(form))
+    audit.record("view_chronology", child_id=child.id, filters=filters.applied(form),
+                 **as_at.link_args())
     rows = rows_for(child, page.entries, entry_reader(current_user, child))
     return _render(child, form, page=page, position=position, rows=rows,
                    images=images_of([row.entry.id for row in rows if not row.sealed]))
@@ -37,6 +39,7 @@ def chronology(child):
 @bp.get("/cases/<child_id>/chronology.csv")
 @requires(Action.EXPORT)
 def export_csv(child):
+    _shown_as_at(child)
     form, choice = _export_forms(child, "csv")
     return export.csv_response(child, filters.conditions(form, child.id,
                                                          choice.reading(g.child_actions)),
@@ -47,6 +50,7 @@ def export_csv(child):
 @bp.get("/cases/<child_id>/chronology.pdf")
 @requires(Action.EXPORT)
 def export_pdf(child):
+    _shown_as_at(child)
     form, choice = _export_forms(child, "pdf")
     rows = pdf.all_rows(child, filters.conditions(form, child.id, choice.reading(g.child_actions)),
                         descending=filters.descending(form),
@@ -85,8 +89,14 @@ def _export_forms(child, file_format: str):
     if problems:
         abort(400, description=" ".join(problems))
     audit.record("export", child_id=child.id, format=file_format, filters=filters.applied(form),
-                 **choice.audited())
+                 **choice.audited(), **as_at.link_args())
     return form, choice
+
+
+def _shown_as_at(child) -> None:
+    """The chronology and its exports as the record stood at the end of ``as_at``, if asked for
+    (every query on entries then leaves out those received later: ``dailylife.as_at``)."""
+    as_at.begin(Action.READ_AS_AT in g.child_actions, child)
 
 
 def _problems(form) -> list[str]:
@@ -99,16 +109,16 @@ def _problems(form) -> list[str]:
 
 def _render(child, form, **page):
     return render_template("chronology/chronology.html", child=child, form=form, labels=LABELS,
-                           today=local_today(), links=_links(child, form, page),
+                           today=as_at.today(), links=_links(child, form, page),
                            filtered=bool(set(filters.applied(form)) - {"order"}),
                            can_export=Action.EXPORT in g.child_actions,
-                           export_filters=filters.applied(form),
+                           export_filters={**filters.applied(form), **as_at.link_args()},
                            choice=confidential.choice_form(None, g.child_actions), **page)
 
 
 def _links(child, form, page: dict) -> dict[str, str | None]:
     """Page links keep the filters (bookmarks); pages carry cursors, never offsets."""
-    args = filters.applied(form) if not form.errors else {}
+    args = {**(filters.applied(form) if not form.errors else {}), **as_at.link_args()}
 
     def link(**cursor):
         return url_for("chronology.chronology", child_id=child.id, **args, **cursor)
@@ -122,7 +132,7 @@ def _links(child, form, page: dict) -> dict[str, str | None]:
         #: The export form's actions: the form itself carries the filters.
         "csv": url_for("chronology.export_csv", child_id=child.id),
         "pdf": url_for("chronology.export_pdf", child_id=child.id),
-        "clear": url_for("chronology.chronology", child_id=child.id),
+        "clear": url_for("chronology.chronology", child_id=child.id, **as_at.link_args()),
         #: Each row's entry page is this plus its id: one string join, not a url_for per row.
         "entries": f"{request.script_root}/cases/{child.id}/entries/",
     }

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask import current_app, has_request_context
 from flask_login import current_user
 
+from dailylife import as_at
 from dailylife.access import Action, actions_on
 from dailylife.children import kept, standing, status
 from dailylife.children.models import Child
@@ -20,7 +21,11 @@ from dailylife.signals.settings import Thresholds
 
 
 def clock_at(now=None) -> Clock:
-    return Clock(now or utcnow(), local_zone(), Thresholds.from_config(current_app.config))
+    """"Now" as given, else the end of the day the request shows the record on (``as_at``),
+    else the moment."""
+    shown = as_at.in_force()
+    now = now or (shown.now if shown else utcnow())
+    return Clock(now, local_zone(), Thresholds.from_config(current_app.config))
 
 
 def for_children(children: Iterable[Child], now=None, reader=None
@@ -75,18 +80,22 @@ def _computed(children: list[tuple[Child, set[Action]]], now=None
     clock = clock_at(now)
     stamps = kept.stamps([child.id for child, _ in children])
     by_id = {child.id: child for child, _ in children}
-    wanted = {(child.id, Action.READ_CONFIDENTIAL in actions):
+    shown = as_at.in_force()
+    #: A past day's signals are kept apart from today's: a review reading 12 March does not
+    #: push out what the team reads today.
+    cutoff = shown.cutoff if shown else None
+    wanted = {(child.id, Action.READ_CONFIDENTIAL in actions, cutoff):
               _basis(child, stamps.get(child.id), clock) for child, actions in children}
 
     def compute(keys):
         groups = defaultdict(list)
-        for child_id, read_confidential in keys:
+        for child_id, read_confidential, _ in keys:
             groups[read_confidential].append(by_id[child_id])
-        return {(child_id, read_confidential): signals
+        return {(child_id, read_confidential, cutoff): signals
                 for read_confidential, group in groups.items()
                 for child_id, signals in _fresh(group, clock, read_confidential).items()}
 
-    return {child_id: signals for (child_id, _), signals
+    return {child_id: signals for (child_id, _, _), signals
             in kept.for_app("signals").recall(wanted, compute).items()}
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from dailylife import as_at
 from dailylife.children import standing
 from dailylife.children.models import Child
 from dailylife.children.standing import HistoryFlag
@@ -145,7 +146,8 @@ def escalations_of(rows: list[ChildRow]) -> list[tuple[ChildRow, Signal]]:
 def for_team(supervisor: User) -> Dashboard:
     team_id = supervisor.team_id
     children = db.session.scalars(
-        sa.select(Child).where(Child.team_id == team_id).order_by(Child.display_name)).all()
+        sa.select(Child).where(Child.team_id == team_id, _record_begun())
+        .order_by(Child.display_name)).all()
     signals = compute.for_children(children, reader=supervisor)
     ids = [child.id for child in children]
     allocated = _allocated(ids)
@@ -158,6 +160,12 @@ def for_team(supervisor: User) -> Dashboard:
     members = [user for user in people.values() if user.team_id == team_id
                and user.role is Role.PRACTITIONER and user.active]
     return Dashboard(rows, _practitioner_rows(members, rows))
+
+
+def _record_begun():
+    """On a past day (``as_at``), only the children whose record had begun by its end."""
+    shown = as_at.in_force()
+    return Child.created_at < shown.cutoff if shown else sa.true()
 
 
 def _allocated(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:

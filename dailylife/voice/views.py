@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_login import current_user
 
-from dailylife import audit
+from dailylife import as_at, audit
 from dailylife.access import Action, entry_reader, requires
 from dailylife.chronology import keyset, showable
 from dailylife.chronology.rows import rows_for
@@ -25,9 +25,10 @@ COLOURS = ["Black", "Red", "Blue", "Green", "Yellow", "Purple"]
 
 @bp.app_template_filter("days_ago")
 def days_ago(moment) -> str:
-    """How long ago, as a prompt says it: "today", "yesterday", "12 days ago"."""
+    """How long ago, as a prompt says it: "today", "yesterday", "12 days ago" (before the day
+    the page shows the record on, ``as_at``)."""
     try:
-        days = (local_today() - to_local(moment).date()).days
+        days = (as_at.today() - to_local(moment).date()).days
     except (OverflowError, ValueError):
         return NO_LOCAL_TIME
     return {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
