@@ -386,6 +386,19 @@ def test_the_team_managers_decision_after_the_assessment_clears_prebirth_overdue
     assert "prebirth_overdue" not in signals(child, reader=world.supervisor)
 
 
+def test_prebirth_overdue_on_a_day_before_the_decision_reads_the_status_of_that_day(
+        world, make_child, case_opened):
+    """A review asks what was open on the day before the decision: the status of that day was
+    still the pre-birth assessment, whatever it is today."""
+    child = pregnant_for(make_child, world.team_a, 26)
+    case_opened(child, ago(30))
+    write(world.supervisor, child, "status_change", utcnow(), status="child_in_need",
+          reasons="Pre-birth assessment completed: support for Jade from the birth.")
+    raised = signals(child, ago(2), reader=world.supervisor)["prebirth_overdue"]
+    assert "the status is still “Pre-birth assessment”" in raised.detail
+    assert "prebirth_overdue" not in signals(child, reader=world.supervisor)
+
+
 def test_a_baby_whose_birth_is_recorded_has_no_prebirth_overdue(world, make_child, client_for):
     child = pregnant_for(make_child, world.team_a, 39)
     assert "prebirth_overdue" in signals(child, reader=world.supervisor)

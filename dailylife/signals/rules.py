@@ -344,14 +344,15 @@ def prebirth_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
     """An unborn child whose pre-birth assessment is not completed (the status in force is
     still one of ``ASSESSING``) once the pregnancy has reached the week it was due by."""
     child, week = f.child, clock.limits.prebirth_assessment_week
-    if not child.unborn or child.legal_status.value not in ASSESSING:
+    status = f.status.legal_status if f.status else child.legal_status
+    if not child.unborn or status.value not in ASSESSING:
         return None
     due, due_by = child.expected_delivery_date, reaching_week(child.expected_delivery_date, week)
     if clock.today < due_by:
         return None
     return Signal("prebirth_overdue", f"{weeks_pregnant(due, clock.today)} weeks pregnant (due "
                   f"{day(due)}): the pre-birth assessment was due by week {week} ({day(due_by)})"
-                  f" and is not completed; the status is still “{child.legal_status.label}”.")
+                  f" and is not completed; the status is still “{status.label}”.")
 
 
 def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
