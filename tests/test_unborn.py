@@ -250,13 +250,18 @@ def test_the_team_manager_records_the_birth_and_the_record_continues(world, unbo
         "Say whether the child was seen."]
 
 
-def test_after_birth_the_baby_must_be_seen_alone_or_marked_too_young(world, unborn, client_for):
+def test_after_birth_the_visits_see_the_baby_and_a_newborn_seen_only_asleep_raises_not_seen_awake(
+        world, unborn, client_for):
+    """Once born, the baby's own rules apply: a newborn is never "not seen alone" (issue 18:
+    a baby under a year), but one seen only asleep has not really been seen."""
     record_birth(client_for(world.supervisor), unborn)
     db.session.expire_all()
     for days in (1.5, 1):
         write(world.practitioner, unborn, "visit", ago(days), type="planned", child_seen=True,
-              seen_alone=False, seen_alone_reason="Asleep in her mother's arms.")
-    assert "not_seen_alone" in signals(unborn, reader=world.supervisor)
+              seen_alone=False, seen_alone_reason="Asleep in her mother's arms.",
+              seen_awake=False)
+    raised = signals(unborn, reader=world.supervisor)
+    assert "not_seen_awake" in raised and "not_seen_alone" not in raised
 
 
 def test_a_second_birth_is_refused_at_the_field_and_nothing_is_saved(world, unborn, client_for):
