@@ -8,14 +8,19 @@ the past again is done today, with the real clock, through ``as_at`` alone.
 """
 
 import contextlib
+import io
 import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
 
 from dailylife import clock
+from dailylife.audit import AuditEvent
 from dailylife.clock import local_today
 from dailylife.entries import operations as entry_operations
+from dailylife.extensions import db
 from dailylife.signals import compute
 
 from helpers import amend, days_ago, record
@@ -130,6 +135,35 @@ def test_a_team_manager_sees_the_record_as_it_stood_on_a_past_day_after_more_was
         assert "The record as it stood at the end of" in html, name
         assert "entries received later are not shown" in html, name
     assert today["chronology"] != that_day["chronology"]
+
+
+def test_the_pdf_as_at_a_day_has_the_banner_and_only_what_was_received_by_then(
+        case, client_for, on_day):
+    pat, amy, morning = case.practitioner, case.child, days_ago(4, 10)
+    with on_day(4, hour=11):
+        parent_report(pat, amy, morning, text="Mother says Amy sleeps well.")
+    parent_report(pat, amy, morning, text="Grandmother says Amy is often alone.")
+    response = client_for(case.supervisor).get(f"/cases/{amy.id}/chronology.pdf",
+                                               query_string={"as_at": day_words(4)})
+    assert response.status_code == 200
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(response.get_data())).pages)
+    assert "The record as it stood at the end of" in text
+    assert "Mother says Amy sleeps well." in text
+    assert "Grandmother" not in text
+
+
+def test_each_look_at_the_past_is_audited_with_its_day(case, client_for):
+    client = client_for(case.supervisor)
+    for url in (f"/cases/{case.child.id}", f"/cases/{case.child.id}/chronology",
+                f"/cases/{case.child.id}/chronology.csv", "/team"):
+        assert client.get(url, query_string={"as_at": day_words(1)},
+                          buffered=True).status_code == 200
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
+        ["view_child", "view_chronology", "export", "view_team"])).order_by(AuditEvent.id)).all()
+    assert [(event.action, event.detail.get("as_at")) for event in events] == [
+        ("view_child", day_words(1)), ("view_chronology", day_words(1)),
+        ("export", day_words(1)), ("view_team", day_words(1))]
 
 
 def test_an_entry_recorded_days_after_it_happened_is_marked_with_the_day_it_was_recorded(

@@ -109,7 +109,7 @@ def _problems(form) -> list[str]:
 
 def _render(child, form, **page):
     return render_template("chronology/chronology.html", child=child, form=form, labels=LABELS,
-                           today=as_at.today(), links=_links(child, form, page),
+                           today=local_today(), links=_links(child, form, page),
                            filtered=bool(set(filters.applied(form)) - {"order"}),
                            can_export=Action.EXPORT in g.child_actions,
                            export_filters={**filters.applied(form), **as_at.link_args()},
