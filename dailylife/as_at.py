@@ -129,9 +129,10 @@ def init_app(app) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _received_by_cutoff(state) -> None:
-    """While a day is in force, every SELECT reads only the entries received by its end."""
+    """While a day is in force, every SELECT reads only the entries received by its end (not the
+    refresh of an object already read, which must not vanish from under the page)."""
     as_at = in_force()
-    if as_at is None or not state.is_select:
+    if as_at is None or not state.is_select or state.is_column_load:
         return
     cutoff = as_at.cutoff
     state.statement = state.statement.options(with_loader_criteria(
