@@ -166,6 +166,20 @@ def test_each_look_at_the_past_is_audited_with_its_day(case, client_for):
         ("export", day_words(1)), ("view_team", day_words(1))]
 
 
+def test_the_household_as_at_a_day_is_who_the_team_knew_lived_there(case, client_for):
+    record(case.practitioner, case.child, "household_change", days_ago(3),
+           change="joined", name="Dean Smith", relationship="mother's partner")
+    client = client_for(case.supervisor)
+    today = client.get(f"/cases/{case.child.id}").get_data(as_text=True)
+    assert "Dean Smith" in today
+    then = client.get(f"/cases/{case.child.id}",
+                      query_string={"as_at": day_words(1)}).get_data(as_text=True)
+    household = then.split('id="household-heading"')[1].split("</section>")[0]
+    assert (local_today() - timedelta(days=1)).strftime("Household on %-d %B %Y") in household
+    assert "Dean Smith" not in then
+    assert "Still in force on" in then
+
+
 def test_an_entry_recorded_days_after_it_happened_is_marked_with_the_day_it_was_recorded(
         case, client_for, on_day):
     pat, amy = case.practitioner, case.child
