@@ -252,6 +252,22 @@ def test_a_report_received_today_about_long_ago_does_not_raise_a_signal_on_an_ea
     assert "report_unverified" not in signal_ids(client, ben, day_words(1))
 
 
+def test_looking_at_the_past_does_not_push_out_the_signals_kept_for_today(
+        case, client_for, monkeypatch):
+    worked_out = []
+    fresh = compute._fresh
+
+    def counted(children, clock_now, read_confidential):
+        worked_out.append(clock_now.today)
+        return fresh(children, clock_now, read_confidential)
+
+    monkeypatch.setattr(compute, "_fresh", counted)
+    client, page = client_for(case.supervisor), f"/cases/{case.child.id}"
+    for as_at in (None, day_words(1), None, day_words(1)):
+        assert client.get(page, query_string={"as_at": as_at} if as_at else {}).status_code == 200
+    assert worked_out == [local_today(), local_today() - timedelta(days=1)]
+
+
 # Bad dates ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, words", [
