@@ -10,9 +10,8 @@ later, honour it without knowing of it, as long as they read entries through the
 project's rule). "Now" for the signals is the last moment of that day (``compute.clock_at``).
 
 What the view shows beyond the entries is as it is today: the child's name and date of birth,
-who holds the case, the team's membership and what the reader may read (so ``as_at`` never shows
-an entry the reader could not read today; nor one they could not read then, since it adds nothing
-to what they read today).
+who holds the case, the team's membership and what the reader may read, judged today: a page as
+at a date shows part of what the reader reads today, never more.
 """
 
 import re
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, with_loader_criteria
 
 from dailylife.clock import local_today, local_zone, to_local
 from dailylife.entries.models import Entry
+from dailylife.errors import respond
 
 #: The query parameter, on every page that can show the past.
 PARAMETER = "as_at"
@@ -38,7 +38,7 @@ NOT_ALLOWED = ("Only team managers and reviewers can see a record as it stood on
 
 @dataclass(frozen=True)
 class AsAt:
-    """A past day the request shows the record on."""
+    """A day (today or earlier) the request shows the record on, as it stood at its end."""
 
     day: date
     #: The next local midnight, in UTC: entries received from then on are not shown.
@@ -95,8 +95,6 @@ def _day(text: str) -> date:
 
 
 def _refuse(status: int, message: str):
-    from dailylife.errors import respond  # errors reads access, which reads the entries
-
     abort(make_response(respond(status, message)))
 
 

@@ -102,7 +102,7 @@ def parent_report(author, child, at, text="Mother says Amy sleeps well."):
                   source="parent_reported")
 
 
-# A review reads the past again ------------------------------------------------------------------
+# A review reads the past again --------------------------------------------------------------------
 
 def test_a_team_manager_sees_the_record_as_it_stood_on_a_past_day_after_more_was_recorded(
         case, client_for, on_day):
@@ -196,7 +196,7 @@ def test_an_entry_recorded_days_after_it_happened_is_marked_with_the_day_it_was_
     assert "Recorded on" not in next_day_row[:next_day_row.index("</tr>")]
 
 
-# Date-driven signals, as they were each day ------------------------------------------------------
+# Date-driven signals, as they were each day -------------------------------------------------------
 
 @pytest.fixture
 def every_five_days(case, make_child, allocate, on_day):
@@ -215,7 +215,7 @@ def signal_ids(client, child, as_at: str | None = None) -> list[str]:
     return [signal_id for signal_id, _ in signals_shown(response.get_data(as_text=True))]
 
 
-def test_visit_overdue_is_shown_as_it_was_each_day_and_a_visit_recorded_later_does_not_clear_the_past(
+def test_visit_overdue_as_it_was_each_day_and_a_visit_recorded_later_leaves_the_past(
         case, every_five_days, client_for, on_day):
     ben, client = every_five_days, client_for(case.supervisor)
     seen = days_ago(12, 9)
@@ -230,7 +230,7 @@ def test_visit_overdue_is_shown_as_it_was_each_day_and_a_visit_recorded_later_do
     assert "visit_overdue" in signal_ids(client, ben, day_words(2))
 
 
-def test_report_unverified_is_raised_on_the_days_it_was_raised_and_a_later_check_does_not_clear_the_past(
+def test_report_unverified_as_it_was_each_day_and_a_later_check_leaves_the_past(
         case, every_five_days, client_for, on_day):
     ben, client = every_five_days, client_for(case.supervisor)
     reported = days_ago(19, 9)
@@ -311,7 +311,7 @@ def test_the_team_as_at_a_day_before_a_child_s_record_began_leaves_that_child_ou
     assert f'id="child-{case.child.id}"' not in html
 
 
-# Who may look back ---------------------------------------------------------------------------------
+# Who may look back --------------------------------------------------------------------------------
 
 def test_practitioners_and_advocates_are_refused_the_past_and_told_who_may_see_it(case, client_for):
     for user, pages in ((case.practitioner, ("", "/chronology", "/chronology.csv")),
