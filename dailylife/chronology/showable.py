@@ -61,7 +61,8 @@ def _wrong_answer(questions, data: dict) -> str | None:
 
 def _fits(answer, value) -> bool:
     if isinstance(answer, Number):
-        return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, int if answer.whole else (int, float)) and not isinstance(
+            value, bool)
     if isinstance(answer, (Lines, Many)):
         return isinstance(value, list) and all(isinstance(line, str) for line in value)
     if isinstance(answer, Rows):

@@ -76,9 +76,13 @@ class Lines:
 
 @dataclass(frozen=True)
 class Number:
-    minimum: int
-    maximum: int
+    """A number between ``minimum`` and ``maximum`` (``message`` otherwise): a whole number
+    unless ``whole`` is off (a weight in kilograms, 7.25)."""
+
+    minimum: int | float
+    maximum: int | float
     message: str
+    whole: bool = True
 
 
 @dataclass(frozen=True)

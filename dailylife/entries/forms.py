@@ -8,15 +8,16 @@ are plain WTForms forms (no CSRF: the page form or the API request carries it); 
 
 import json
 
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField,
-                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, FieldList, FloatField, Form, FormField,
+                     IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.validators import Optional
 
 from dailylife.entries.declare import (ROWS_LIMIT, Choice, Day, Lines, Many, Number, Question,
                                        Reference, Rows, Siblings, Text, Tick, YesNo)
 from dailylife.entries.fields import LinesField, TickField, YesNoField
 from dailylife.entries.kinds import AMENDMENT_META, KINDS, TRIANGULATION_CHECK
-from dailylife.entries.schema import WHOLE_NUMBER
+from dailylife.entries.schema import A_NUMBER, WHOLE_NUMBER
 
 
 def _field(question: Question):
@@ -41,8 +42,10 @@ def _field(question: Question):
         return TickField(label, **options)
     if isinstance(answer, Lines):
         return LinesField(label, **options)
-    if isinstance(answer, Number):
+    if isinstance(answer, Number) and answer.whole:
         return IntegerField(label, [Optional()], invalid_value_message=WHOLE_NUMBER, **options)
+    if isinstance(answer, Number):
+        return FloatField(label, [Optional()], invalid_value_message=A_NUMBER, **options)
     if isinstance(answer, Siblings):
         #: The page offers the child's brothers and sisters (``siblings.groups.offer``).
         return SelectMultipleField(label, choices=[], validate_choice=False, **options)

@@ -60,6 +60,19 @@ BODY_AREAS = (
     ("several", "Several places"),
     ("other", "Somewhere else"),
 )
+#: The centile lines of the UK-WHO growth charts, lowest first: a fall across two spaces between
+#: them (from the 50th to the 9th) is growth faltering (``growth_faltering``).
+CENTILES = (
+    ("0.4", "0.4th centile"),
+    ("2", "2nd centile"),
+    ("9", "9th centile"),
+    ("25", "25th centile"),
+    ("50", "50th centile"),
+    ("75", "75th centile"),
+    ("91", "91st centile"),
+    ("98", "98th centile"),
+    ("99.6", "99.6th centile"),
+)
 #: Sources whose information must be checked against what others saw (triangulation).
 REPORTED_SOURCES = ("parent_reported", "other_agency", "other")
 TRIANGULATION = (
@@ -157,6 +170,7 @@ LABELS = {
     "method": dict(CONTACT_METHODS), "outcome": dict(CONTACT_OUTCOMES),
     "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT), "status": STATUS_LABELS,
     "health_event": dict(HEALTH_EVENTS), "body_location": dict(BODY_AREAS),
+    "weight_centile": dict(CENTILES),
 }
 
 LONG = Text()
@@ -546,6 +560,52 @@ CONTACT = KindDeclaration(
 """An attempt to reach the family, or an appointment or meeting and whether the child was
 brought: engagement beyond the doorstep (``engagement_missed``). "Other" takes any outcome."""
 
+#: What a measurement measures: at least one is given.
+MEASURES = ("weight_kg", "height_cm", "head_circumference_cm")
+WEIGHED = Condition({"required": ["weight_kg"], "properties": {"weight_kg": {"type": "number"}}},
+                    "a weight is given")
+
+
+def _measurement_summary(data: dict) -> str:
+    """Weight 7.2 kg (50th centile), height 68 cm, head 44 cm. Measured by the health visitor."""
+    centile = LABELS["weight_centile"].get(data.get("weight_centile"))
+    parts = [f"weight {data['weight_kg']:g} kg" + (f" ({centile})" if centile else "")
+             if "weight_kg" in data else None,
+             f"height {data['height_cm']:g} cm" if "height_cm" in data else None,
+             f"head circumference {data['head_circumference_cm']:g} cm"
+             if "head_circumference_cm" in data else None]
+    text = "Measured: " + ", ".join(part for part in parts if part) + "."
+    return f"{text} By {data['measured_by']}." if data.get("measured_by") else text
+
+
+#: Growth, as a health visitor, a nurse or a doctor measured it; "when" is the day measured.
+#: The static limits are what no child can be; the write path also refuses a weight impossible
+#: at the child's age on that day (``children.growth``).
+MEASUREMENT = KindDeclaration(
+    "measurement", "Measurement", fields_macro="measurement_fields",
+    summary=_measurement_summary,
+    questions=(
+        Question("weight_kg", "Weight (kg)", Number(
+            0.2, 200, "Give the weight in kilograms, more than 0.2 and at most 200 (a newborn "
+                      "weighs about 3.5).", whole=False)),
+        Question("weight_centile", "Weight centile", Choice(CENTILES, "Not recorded"),
+                 applies=WEIGHED, help="The centile line on the growth chart, if it was recorded."),
+        Question("height_cm", "Height or length (cm)", Number(
+            20, 250, "Give the height in centimetres, between 20 and 250.", whole=False)),
+        Question("head_circumference_cm", "Head circumference (cm)", Number(
+            20, 70, "Give the head circumference in centimetres, between 20 and 70.",
+            whole=False), help="Usually for babies."),
+        Question("measured_by", "Who measured", SHORT,
+                 help="For example “health visitor”, “school nurse”, “GP”."),
+    ),
+    rules=(
+        Rule("weight_kg", "Give at least one measure: the weight, the height or the head "
+                          "circumference. Nothing was measured, so there is nothing to save.",
+             {"anyOf": [{"required": [key], "properties": {key: {"type": "number"}}}
+                        for key in MEASURES]}),
+    ),
+)
+
 #: A year in a text, the way people write when something happened ("2019", "spring 2021").
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
 _DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -727,7 +787,7 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, MOVE,
                                       OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH, STATUS_CHANGE,
-                                      CONTACT)}
+                                      CONTACT, MEASUREMENT)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

@@ -31,6 +31,7 @@ class Kind(enum.StrEnum):
     BIRTH = "birth"
     STATUS_CHANGE = "status_change"
     CONTACT = "contact"
+    MEASUREMENT = "measurement"
 
     @property
     def label(self) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dailylife import audit
-from dailylife.children import birth, decisions, status
+from dailylife.children import birth, decisions, growth, status
 from dailylife.children.models import Child
 from dailylife.clock import to_local, utcnow
 from dailylife.entries import bulk, references
@@ -142,8 +142,10 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
     if any(moments.values()):
         raise EntryRefused({key: [problem] for key, problem in moments.items() if problem})
     amended = db.session.get(Entry, amends_id) if amends_id is not None else None
+    day = to_local(occurred_at).date()
     wrong = (references.problems(child, kind, data)
-             or birth.problems(child, kind, data, to_local(occurred_at).date(), amended))
+             or birth.problems(child, kind, data, day, amended)
+             or growth.problems(child, kind, data, day, amended))
     if kind is Kind.STATUS_CHANGE:
         wrong = {**wrong, **decisions.problems(author, child, data, occurred_at)}
     if wrong:

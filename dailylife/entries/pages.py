@@ -16,10 +16,13 @@ from dailylife.signals import supervision
 KEEP_OVERDUE = "Keep the overdue actions with their dates"
 
 
+def moment_field(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(label, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                              validators=[InputRequired("Give the date and time it happened.")])
+
+
 class OccurredAtMixin:
-    occurred_at = DateTimeLocalField(
-        "When did it happen?", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[InputRequired("Give the date and time it happened.")])
+    occurred_at = moment_field("When did it happen?")
 
 
 class ObservationRow(KIND_FORMS["observation"]):
@@ -151,6 +154,13 @@ class EscalationPage(OccurredAtMixin, FlaskForm, KIND_FORMS["escalation"]):
 
 class ContactPage(OccurredAtMixin, FlaskForm, KIND_FORMS["contact"]):
     save = SubmitField("Save contact")
+
+
+class MeasurementPage(FlaskForm, KIND_FORMS["measurement"]):
+    """When it happened is the day measured (growth charts plot by age on that day)."""
+
+    occurred_at = moment_field("When was it measured?")
+    save = SubmitField("Save measurement")
 
 
 class HistoryFlagPage(OccurredAtMixin, FlaskForm, KIND_FORMS["history_flag"]):

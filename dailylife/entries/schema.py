@@ -25,6 +25,7 @@ NOT_AN_OBJECT = "data must be a JSON object of the entry's fields."
 TEXT = "Must be text (without NUL characters)."
 LINES = "Must be a list of texts (without NUL characters)."
 WHOLE_NUMBER = "Must be a whole number."
+A_NUMBER = "Must be a number, for example 7.25."
 
 
 def rule(field: str, message: str, schema: dict) -> dict:
@@ -51,7 +52,8 @@ def _answer_checks(answer) -> list[tuple[str, dict]]:
                 (f"Keep each line under {SHORT_LIMIT} characters.",
                  {"items": {"maxLength": SHORT_LIMIT}})]
     if isinstance(answer, Number):
-        return [(WHOLE_NUMBER, {"type": ["integer", "null"]}),
+        return [(WHOLE_NUMBER, {"type": ["integer", "null"]}) if answer.whole
+                else (A_NUMBER, {"type": ["number", "null"]}),
                 (answer.message, {"minimum": answer.minimum, "maximum": answer.maximum})]
     if isinstance(answer, Many):
         values = [value for value, _ in answer.options]

@@ -164,6 +164,7 @@ SINGLE_ENTRY_PAGES = {
     Kind.ESCALATION: ("Escalate a concern", "Escalated: your team manager sees it at the top of "
                       "their dashboard until they answer it."),
     Kind.CONTACT: ("Record a contact or appointment", "Contact saved."),
+    Kind.MEASUREMENT: ("Record a measurement", "Measurement saved."),
     Kind.HISTORY_FLAG: ("Record a history flag", "History flag saved: it stays at the top of the "
                         "child's page, on your dashboard and on the social worker's tablet."),
     Kind.STATUS_CHANGE: ("Record a status change", "Status change saved; the status history "
@@ -232,6 +233,13 @@ def new_escalation(child):
 def new_contact(child):
     """A phone call, a letter, an appointment: engagement with the family beyond home visits."""
     return _single_entry(child, Kind.CONTACT, pages.ContactPage())
+
+
+@bp.route("/measurements/new", methods=["GET", "POST"])
+@requires(Action.RECORD)
+def new_measurement(child):
+    """Weight, height, head circumference: growth that falters is a sign of neglect."""
+    return _single_entry(child, Kind.MEASUREMENT, pages.MeasurementPage())
 
 
 @bp.route("/history-flags/new", methods=["GET", "POST"])
@@ -341,8 +349,13 @@ def amend(child, entry_id):
                    "based_on": form.based_on.data}
         clean, errors = validate_amendment(version, answers)
         if not errors:
-            operations.amend_entry(author=current_user, version=version, data=clean)
-            return _after_saving(child, "Correction saved; the original is kept in the history.")
+            try:
+                operations.amend_entry(author=current_user, version=version, data=clean)
+            except operations.EntryRefused as refused:
+                errors = refused.errors  # what the child decides: a weight at their age
+            else:
+                return _after_saving(child, "Correction saved; the original is kept in the "
+                                            "history.")
         show_errors(errors, form.correction.form, form, fallback=form.reason)
     status = INVALID if request.method == "POST" else 200
     return render_template("entries/amend.html", child=child, version=version, form=form), status

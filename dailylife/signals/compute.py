@@ -161,6 +161,11 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         harm[row.child_id].append(rules.HarmEvent(
             Evidence(row.id, row.kind, row.occurred_at, row.received_at), row.event,
             row.body_location))
+    measured = defaultdict(list)
+    for row in queries.run(queries.growth(), ids):
+        measured[row.child_id].append(rules.Measured(
+            Evidence(row.id, row.kind, row.occurred_at, row.received_at), row.weight,
+            row.centile))
     changes = queries.by_child_versions(queries.unreviewed_changes(), ids)
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
@@ -181,7 +186,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
         protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []),
-        harm=harm[child.id])
+        harm=harm[child.id], measured=measured[child.id])
         for child in children]
 
 

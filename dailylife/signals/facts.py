@@ -98,6 +98,14 @@ def observed_voice(observation):
     return [observation.category.in_(VOICE_OF_A_BABY), observation.source == "observed"]
 
 
+def weighed(measurement):
+    return answer(measurement, "weight_kg", "float").is_not(None)
+
+
+def with_centile(measurement):
+    return answer(measurement, "weight_centile", "string").is_not(None)
+
+
 def no_access(visit):
     return answer(visit, "type", "string") == "no_access"
 

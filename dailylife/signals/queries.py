@@ -276,6 +276,22 @@ def harm_events() -> sa.Select:
             .join(children, Entry.child_id == children.c.child_id))
 
 
+@functools.cache
+def growth() -> sa.Select:
+    """Each child's measurements back to the second newest with a weight or the second newest
+    with a centile, whichever is older (a measure taken fewer than twice cannot have fallen, so
+    it sets no boundary; all of them when neither was taken twice): the weight and the centile
+    as they read now."""
+    second_weighed = facts.seek(Kind.MEASUREMENT, facts.weighed, offset=1)
+    second_centile = facts.seek(Kind.MEASUREMENT, facts.with_centile, offset=1)
+    starts, on = _from(sa.case((second_weighed.is_(None), second_centile),
+                               (second_centile < second_weighed, second_centile),
+                               else_=second_weighed), Kind.MEASUREMENT)
+    return _light().add_columns(
+        facts.answer(Entry, "weight_kg", "float").label("weight"),
+        facts.answer(Entry, "weight_centile", "string").label("centile")).join(starts, on)
+
+
 #: What changes where or with whom the child lives: each asks for the risk assessment to be
 #: reviewed (``household_change_unreviewed``, ``move_unreviewed``).
 REVIEWED_KINDS = (Kind.HOUSEHOLD_CHANGE, Kind.MOVE)

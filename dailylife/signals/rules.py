@@ -18,7 +18,7 @@ from dailylife.children.models import Child
 from dailylife.children.standing import HistoryFlag, PlanRun
 from dailylife.children.status import StatusPeriod
 from dailylife.entries.history import Version
-from dailylife.entries.kinds import LABELS, one_line
+from dailylife.entries.kinds import CENTILES, LABELS, one_line
 from dailylife.entries.models import Kind
 from dailylife.signals.catalogue import SIGNALS, Urgency
 from dailylife.signals.facts import Evidence
@@ -81,6 +81,15 @@ class HarmEvent(NamedTuple):
     observation: Evidence
     event: str
     body_location: str | None
+
+
+class Measured(NamedTuple):
+    """A measurement's weight (kg) and weight centile (a line of ``kinds.CENTILES``), each None
+    when not measured."""
+
+    measurement: Evidence
+    weight: float | None
+    centile: str | None
 
 
 class NextVisit(NamedTuple):
@@ -177,6 +186,9 @@ class ChildFacts:
     earlier_plans_known: list[HistoryFlag] = field(default_factory=list)
     #: Injuries and hospital attendances within ``DAILYLIFE_HARM_PATTERN_DAYS``, newest first.
     harm: list[HarmEvent] = field(default_factory=list)
+    #: The latest measurements, back to the second latest with a weight and with a centile,
+    #: newest first.
+    measured: list[Measured] = field(default_factory=list)
 
 
 def day(moment_or_date) -> str:
@@ -338,6 +350,41 @@ def _harm_words(harm: HarmEvent) -> str:
     event = LABELS["health_event"][harm.event].split(" (")[0].lower()
     where = LABELS["body_location"].get(harm.body_location)
     return f"{event} ({where.lower()})" if where else event
+
+
+#: The centile lines, lowest first, each with its place: a fall is counted in spaces between them.
+CENTILE_LINES = {line: place for place, (line, _) in enumerate(CENTILES)}
+
+
+def growth_faltering(f: ChildFacts, clock: Clock) -> Signal | None:
+    """A weight lower than the one measured before it, or a weight centile fallen across
+    ``DAILYLIFE_GROWTH_CENTILE_SPACES`` spaces between the last two centiles recorded: a child
+    not growing as they should is a sign of neglect that each measurement alone hides."""
+    weights = [m for m in f.measured if m.weight is not None][:2]
+    centiles = [m for m in f.measured if m.centile is not None][:2]
+    spaces = clock.limits.growth_centile_spaces
+    found = []
+    if len(weights) == 2 and weights[0].weight < weights[1].weight:
+        found.append((f"Weight fell from {weights[1].weight:g} kg "
+                      f"({_measured_on(weights[1], clock)}) to {weights[0].weight:g} kg "
+                      f"({_measured_on(weights[0], clock)}).", weights))
+    if len(centiles) == 2 and (CENTILE_LINES[centiles[1].centile]
+                               - CENTILE_LINES[centiles[0].centile]) >= spaces:
+        found.append((f"Weight centile fell from the {_line(centiles[1], clock)} to the "
+                      f"{_line(centiles[0], clock)}.", centiles))
+    if not found:
+        return None
+    evidence = {m.measurement.id: m.measurement for _, measured in found for m in measured}
+    return Signal("growth_faltering", " ".join(words for words, _ in found),
+                  sorted(evidence.values(), key=lambda item: item.occurred_at, reverse=True))
+
+
+def _measured_on(measured: Measured, clock: Clock) -> str:
+    return day(clock.day_of(measured.measurement.occurred_at))
+
+
+def _line(measured: Measured, clock: Clock) -> str:
+    return f"{LABELS['weight_centile'][measured.centile]} ({_measured_on(measured, clock)})"
 
 
 def prebirth_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
@@ -543,7 +590,7 @@ def _evidence(version: Version) -> Evidence:
     return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
-RULES = [escalation_open, harm_pattern, household_change_unreviewed, move_unreviewed,
+RULES = [escalation_open, harm_pattern, growth_faltering, household_change_unreviewed, move_unreviewed,
          prebirth_overdue, referral_not_seen, visit_overdue, not_seen_alone, not_seen_awake,
          engagement_no_access, engagement_missed, report_unverified, voice_missing,
          action_overdue, drift, oversight_missing, late_recording]

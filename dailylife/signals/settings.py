@@ -33,6 +33,9 @@ THRESHOLDS = {
     "NON_MOBILE_MONTHS": 6,
     # Injuries and hospital attendances within this many days of each other add up.
     "HARM_PATTERN_DAYS": 90,
+    # A weight centile falling across this many spaces between the centile lines of the UK-WHO
+    # charts (50th to 9th is two) is growth faltering, as is any fall in weight.
+    "GROWTH_CENTILE_SPACES": 2,
     "REPORT_UNVERIFIED_DAYS": 14,
     "NO_ACCESS_VISITS": 2,
     "NO_ACCESS_DAYS": 90,

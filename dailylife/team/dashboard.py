@@ -22,7 +22,7 @@ OVERDUE_WORK = {"visit_overdue": "Visits overdue", "report_unverified": "Reports
                 "voice_missing": "Child's words missing", "late_recording": "Written up late"}
 #: The counts at the top of the dashboard: how many children have each signal, in these words
 #: (under the heading "Children who need you": a count of children, the rows its link shows).
-COUNTED = {"harm_pattern": "injuries adding up", "visit_overdue": "visit overdue", "referral_not_seen": "referral not seen in time",
+COUNTED = {"harm_pattern": "injuries adding up", "growth_faltering": "weight falling", "visit_overdue": "visit overdue", "referral_not_seen": "referral not seen in time",
            "escalation_open": "escalation waiting",
            "household_change_unreviewed": "household change not reviewed",
            "move_unreviewed": "move not reviewed",

@@ -27,7 +27,7 @@ export function valueOf(form, name) {
   if (first.dataset.json === 'lines') {
     return first.value.split('\n').map((line) => line.trim()).filter(Boolean);
   }
-  if (first.type === 'number' && first.value.trim() !== '' && Number.isInteger(Number(first.value))) {
+  if (first.type === 'number' && first.value.trim() !== '' && Number.isFinite(Number(first.value))) {
     return Number(first.value);
   }
   return first.value;

@@ -148,7 +148,7 @@ const moment = (iso) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medi
 const PAGES = {
   visit: 'visits/new', observation: 'observations/new', voice: 'voice/new',
   household_change: 'household/new', move: 'moves/new', escalation: 'escalations/new',
-  contact: 'contacts/new',
+  contact: 'contacts/new', measurement: 'measurements/new',
 };
 // A correction opens the entry's correction page; a check of reported information its check page.
 function pageOf({ kind, child_id: childId, amends_id: amendsId, data }) {
