@@ -45,6 +45,8 @@ class Action(enum.StrEnum):
     RECORD = "record"
     RECORD_VOICE = "record_voice"
     RECORD_OVERSIGHT = "record_oversight"
+    #: Record the child's safety plan: the social worker or the team manager.
+    RECORD_SAFETY_PLAN = "record_safety_plan"
     EXPORT = "export"
     #: Link the child with brothers and sisters, or unlink them (the team's supervisor).
     LINK_SIBLINGS = "link_siblings"
@@ -55,15 +57,17 @@ class Action(enum.StrEnum):
 
 CHILD_ACTIONS = {
     Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
-    Action.RECORD, Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.EXPORT,
+    Action.RECORD, Action.RECORD_VOICE, Action.RECORD_OVERSIGHT, Action.RECORD_SAFETY_PLAN,
+    Action.EXPORT,
     Action.LINK_SIBLINGS, Action.READ_AS_AT,
 }
 
 #: What each relationship to a child allows.
 _CASE_PRACTITIONER = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.RECORD,
-                      Action.RECORD_VOICE, Action.EXPORT}
+                      Action.RECORD_VOICE, Action.RECORD_SAFETY_PLAN, Action.EXPORT}
 _TEAM_SUPERVISOR = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE,
-                    Action.READ_CONFIDENTIAL, Action.RECORD_OVERSIGHT, Action.EXPORT,
+                    Action.READ_CONFIDENTIAL, Action.RECORD_OVERSIGHT, Action.RECORD_SAFETY_PLAN,
+                    Action.EXPORT,
                     Action.LINK_SIBLINGS, Action.READ_AS_AT}
 _CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
                   Action.RECORD_VOICE}

@@ -251,6 +251,10 @@ ACCESS = {
     "entries.new_measurement": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
         other_supervisor=404, advocate=404, admin=404),
+    # The child's safety plan: its social worker or the team manager (test_safety_plans.py).
+    "entries.new_safety_plan": dict(
+        signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
+        other_supervisor=404, advocate=404, admin=404),
     # The birth of a child recorded before it: the team manager's (test_unborn.py).
     "entries.record_birth": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,

@@ -22,6 +22,7 @@ from dailylife.entries.kinds import REPORTABLE, REPORTED_SOURCES
 from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.safety import plans as safety_plans
 from dailylife.siblings import record as sibling_record
 from dailylife.signals import compute as signals
 from dailylife.signals import facts as signal_facts
@@ -163,5 +164,6 @@ def facts_for(user, child) -> dict:
                      household=households(ids)[child.id], addresses=addresses(ids)[child.id],
                      last_visit=last_visit, last_seen_alone=last_seen_alone,
                      unverified=unverified_reports(ids)[child.id], signals=signals.for_child(child),
+                     safety_plan=safety_plans.for_child(child),
                      sibling_signals=sibling_record.sibling_signals(user, child))
     return facts

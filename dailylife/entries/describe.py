@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from dailylife.entries.declare import Choice, Many, Rows
+from dailylife.entries.declare import Choice, Many, Reference, Rows
 from dailylife.entries.kinds import (ALL_KINDS, AMENDMENT_META_KEYS, QUESTION_LABELS,
                                      TRIANGULATION)
 
@@ -13,7 +13,8 @@ def _labels(kind: str) -> dict[str, tuple[str, dict]]:
     rows, {key in a row: its question}, so that a ticked box in a row says what it means."""
     labels = {}
     for question in ALL_KINDS[kind].questions:
-        labels[question.name] = (question.label, choices_of(question.answer))
+        rows = question.answer if isinstance(question.answer, Rows) else None
+        labels[question.name] = (question.label, rows or choices_of(question.answer))
     labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
     labels["triangulation_by"] = ("Checked with", {})
     return labels
@@ -28,14 +29,27 @@ def choices_of(answer) -> dict:
     return {}
 
 
-def answer(value, choices: dict) -> str:
+def answer(value, choices: dict | Rows) -> str:
     if value is True:
         return "Yes"
     if value is False:
         return "No"
     if isinstance(value, list):
-        return "; ".join(_list_item(item, choices) for item in value)
+        return "; ".join(_row(item, choices) if isinstance(choices, Rows) and isinstance(item, dict)
+                         else _list_item(item, choices) for item in value)
     return choices.get(value, str(value))
+
+
+def _row(item: dict, rows: Rows) -> str:
+    """A row in words, in its questions' order: a ticked box says its question, a code its
+    label; the id of an entry or of a condition is bookkeeping, not words."""
+    parts = []
+    for question in rows.questions:
+        value = item.get(question.name)
+        if value in (None, "", [], False) or isinstance(question.answer, Reference):
+            continue
+        parts.append(question.label if value is True else answer(value, choices_of(question.answer)))
+    return ", ".join(parts)
 
 
 def _list_item(item, choices: dict) -> str:

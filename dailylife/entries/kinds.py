@@ -154,6 +154,14 @@ CONTACT_OUTCOMES = (
 #: Outcomes that are a failed attempt to engage the family (``engagement_missed``).
 FAILED_CONTACT = ("no_answer", "cancelled_by_family", "not_brought")
 
+#: What a visit found of a safety plan's condition.
+CHECK_OUTCOMES = (
+    ("kept", "Kept"),
+    ("broken", "Broken"),
+    ("not_checked", "Not checked"),
+)
+CHECK_WORDS = dict(CHECK_OUTCOMES)
+
 HISTORY_WHAT = (
     ("care_proceedings", "Earlier care proceedings"),
     ("removal", "Earlier removal from a parent's care"),
@@ -208,8 +216,28 @@ def _seen(data: dict) -> str:
 
 def _visit_summary(data: dict) -> str:
     parts = [f"Visit: {LABELS['type'].get(data.get('type'), data.get('type'))}.",
-             _seen(data), data.get("analysis")]
+             _seen(data), _checks_words(data.get("safety_plan_checks")), data.get("analysis")]
     return " ".join(part for part in parts if part)
+
+
+def _checks_words(checks: list | None) -> str | None:
+    """Safety plan: 1 kept, 1 broken."""
+    if not checks:
+        return None
+    counted = {code: sum(check.get("outcome") == code for check in checks)
+               for code, _ in CHECK_OUTCOMES}
+    return "Safety plan: " + ", ".join(f"{number} {CHECK_WORDS[code].lower()}"
+                                       for code, number in counted.items() if number) + "."
+
+
+#: A visit's answer about one condition of the child's safety plan (``safety``): which
+#: condition (its id, checked against the child's current plan when saved) and what was found.
+SAFETY_PLAN_CHECK = (
+    Question("condition", "Safety plan condition", Reference(),
+             required="Say which condition of the safety plan this check is about."),
+    Question("outcome", "Checked", Choice(CHECK_OUTCOMES, buttons=True),
+             required="Say whether the condition was kept, broken or not checked."),
+)
 
 
 CHILD_SEEN = when("child_seen", True, words="the child was seen")
@@ -259,6 +287,9 @@ VISIT = KindDeclaration(
         Question("what_would_change_my_view", "What would change my view?", LONG,
                  help="What would you need to see or hear to think differently about this "
                       "child's situation? (A guard against seeing only what we expect.)"),
+        Question("safety_plan_checks", "Safety plan checked", Rows(SAFETY_PLAN_CHECK, noun="check"),
+                 help="Each condition of the child's safety plan: kept, broken, or not checked "
+                      "at this visit."),
         *SIGNIFICANCE,
     ),
     rules=(
@@ -606,6 +637,71 @@ MEASUREMENT = KindDeclaration(
     ),
 )
 
+
+#: The longest condition of a safety plan: one thing that must or must not happen.
+CONDITION_LIMIT = 500
+SAFETY_PLAN_CONDITION = (
+    #: Made when the condition is first written (the page makes it, a tablet sends its own) and
+    #: kept when the plan is renewed with it: a visit's check names the condition by it.
+    Question("id", "Condition number", Reference(),
+             required="Each condition needs its id (a UUID made when the condition is first "
+                      "written, and kept when the plan is renewed with it)."),
+    Question("text", "Condition", Text(maximum=CONDITION_LIMIT),
+             required="A safety plan condition needs its text: say what must or must not "
+                      "happen, for example “Mr X does not stay overnight”."),
+)
+PERSON_WITH_ACCESS = (
+    Question("name", "Name", SHORT,
+             required="Give the person's name (or what the family calls them)."),
+    Question("relationship", "Relationship to the child", SHORT,
+             required="Say how this person is connected to the child, e.g. “father”, "
+                      "“mother's friend”."),
+    Question("contact", "Their contact with the child", SHORT,
+             help="For example “supervised contact on Saturdays”, “collects from school”."),
+    Question("risk_factors", "Known risk factors", Many(RISK_FACTORS)),
+)
+
+
+def _plan_summary(data: dict) -> str:
+    conditions = "; ".join(f"“{condition.get('text')}”" for condition in data.get("conditions") or [])
+    text = f"Safety plan: {conditions}."
+    people = [_person_words(person) for person in data.get("people") or []]
+    return f"{text} People with access: {'; '.join(people)}." if people else text
+
+
+def _person_words(person: dict) -> str:
+    """Sam Reid (father; known risks: Domestic abuse)."""
+    about = [person.get("relationship")]
+    risks = [LABELS["risk_factors"].get(risk, risk) for risk in person.get("risk_factors") or []]
+    if risks:
+        about.append(f"known risks: {', '.join(risks)}")
+    return f"{person.get('name')} ({'; '.join(about)})"
+
+
+def _plan_problems(data: dict, today: date) -> dict:
+    """Each condition has an id of its own (a published schema cannot say "unique by id")."""
+    ids = [str(condition.get("id")).lower() for condition in data.get("conditions") or []]
+    if len(ids) != len(set(ids)):
+        return {"conditions": ["Two conditions share one id: each condition needs its own."]}
+    return {}
+
+
+SAFETY_PLAN = KindDeclaration(
+    "safety_plan", "Safety plan", action="record_safety_plan", fields_macro="safety_plan_fields",
+    summary=_plan_summary, check=_plan_problems,
+    questions=(
+        Question("conditions", "Conditions", Rows(SAFETY_PLAN_CONDITION, noun="condition"),
+                 required="A safety plan needs at least one condition: what must or must not "
+                          "happen to keep the child safe.",
+                 help="Each is asked about at every visit: kept, broken or not checked."),
+        Question("people", "Adults with access to the child (not living in the household)",
+                 Rows(PERSON_WITH_ACCESS, noun="person")),
+        Question("agreed_with", "Agreed with", SHORT,
+                 help="Who agreed the plan, for example “mother, Mr X, the school”."),
+    ),
+)
+"""The child's safety plan: a new one replaces the one before (``safety``)."""
+
 #: A year in a text, the way people write when something happened ("2019", "spring 2021").
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
 _DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -787,7 +883,8 @@ AMENDMENT = KindDeclaration("amendment", "Amendment", AMENDMENT_META, action="",
 #: The kinds a user writes as entries of their own (an amendment corrects one of these).
 KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANGE, MOVE,
                                       OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH, STATUS_CHANGE,
-                                      CONTACT, MEASUREMENT)}
+                                      CONTACT, MEASUREMENT,
+                                      SAFETY_PLAN)}
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

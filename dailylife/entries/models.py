@@ -32,6 +32,7 @@ class Kind(enum.StrEnum):
     STATUS_CHANGE = "status_change"
     CONTACT = "contact"
     MEASUREMENT = "measurement"
+    SAFETY_PLAN = "safety_plan"
 
     @property
     def label(self) -> str:

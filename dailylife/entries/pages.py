@@ -1,5 +1,7 @@
 """Page forms: a kind form plus what only the HTML page needs (when, CSRF, buttons)."""
 
+import uuid
+
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, FormField, HiddenField, SelectField, SubmitField,
                      ValidationError)
@@ -8,7 +10,8 @@ from wtforms.validators import InputRequired
 
 from dailylife.clock import local_today
 from dailylife.entries.declare import ROWS_LIMIT
-from dailylife.entries.forms import KIND_FORMS, AmendmentMetaForm, TriangulationForm
+from dailylife.entries.forms import KIND_FORMS, AmendmentMetaForm, TriangulationForm, form_for
+from dailylife.entries.kinds import PERSON_WITH_ACCESS, SAFETY_PLAN_CHECK, SAFETY_PLAN_CONDITION
 from dailylife.media.forms import DrawingSlot, chosen, image_slots
 from dailylife.signals import supervision
 
@@ -57,6 +60,12 @@ class RecordVisitForm(OccurredAtMixin, FlaskForm, KIND_FORMS["visit"]):
         """An empty row of each list, for JavaScript to copy ("__i__" becomes the index)."""
         return {name: form_class(prefix=f"{name}-__i__-")
                 for name, form_class in cls.ROW_FORMS.items()}
+
+    @staticmethod
+    def safety_plan_check_template():
+        """An empty check of a safety plan condition, for the offline form to copy for each
+        condition of the child's brief ("__i__" becomes the index)."""
+        return SafetyPlanCheckRow(prefix="safety_plan_checks-__i__-")
 
     def row_added(self) -> bool:
         """Without JavaScript, "add another" posts the form: add the row and show it again."""
@@ -165,6 +174,47 @@ class MeasurementPage(FlaskForm, KIND_FORMS["measurement"]):
 
 class HistoryFlagPage(OccurredAtMixin, FlaskForm, KIND_FORMS["history_flag"]):
     save = SubmitField("Save history flag")
+
+
+class ConditionRow(form_for(SAFETY_PLAN_CONDITION, "ConditionForm")):
+    #: Only on the page: a condition of the current plan left out of the new one.
+    leave_out = BooleanField("Leave this condition out of the new plan")
+
+
+class SafetyPlanPage(OccurredAtMixin, FlaskForm, KIND_FORMS["safety_plan"]):
+    """A new safety plan, starting from the current one: its conditions keep their ids."""
+
+    conditions = FieldList(FormField(ConditionRow), "Conditions", min_entries=0,
+                           max_entries=ROWS_LIMIT)
+    people = FieldList(FormField(form_for(PERSON_WITH_ACCESS, "PersonForm")),
+                       "Adults with access to the child (not living in the household)",
+                       min_entries=0, max_entries=ROWS_LIMIT)
+    add_condition = SubmitField("Add a condition")
+    add_person = SubmitField("Add a person")
+    save = SubmitField("Save safety plan")
+
+    def row_added(self) -> bool:
+        """Without a reload there is no script here: "add" posts the form and shows it again."""
+        for button, rows in ((self.add_condition, self.conditions), (self.add_person, self.people)):
+            if button.data:
+                rows.append_entry()
+                return True
+        return False
+
+    def settle_rows(self) -> None:
+        """Leave out the conditions ticked to leave out and the rows nobody wrote in; give each
+        new condition its id. A condition of the current plan whose text was cleared stays, to
+        be refused with its message: leaving one out is said with its tick."""
+        self.conditions.entries = [
+            row for row in self.conditions.entries if not row.form.leave_out.data
+            and ((row.form.text.data or "").strip() or (row.form.id.data or "").strip())]
+        for row in self.conditions.entries:
+            row.form.id.data = row.form.id.data or str(uuid.uuid4())
+        self.people.entries = [row for row in self.people.entries if not is_blank(row.form)]
+
+
+#: A visit's check of one condition, drawn for the offline form to copy (see safety-plan.js).
+SafetyPlanCheckRow = form_for(SAFETY_PLAN_CHECK, "SafetyPlanCheckRow")
 
 
 class BirthPage(FlaskForm, KIND_FORMS["birth"]):

@@ -21,6 +21,7 @@ from dailylife.entries.rules import rules_url
 from dailylife.extensions import db
 from dailylife.media import pages as media_pages
 from dailylife.media.operations import images_of
+from dailylife.safety import plans as safety_plans
 from dailylife.siblings import groups
 from dailylife.signals import compute as signals
 from dailylife.signals import supervision
@@ -62,8 +63,17 @@ def _visit_page(child, form, status: int = 200):
     for list_name, kind in form.ROW_KINDS.items():
         _offer_siblings(child, kind, templates[list_name],
                         *(row.form for row in getattr(form, list_name)))
+    plan = safety_plans.for_child(child)
     return render_template("entries/record_visit.html", child=child, form=form,
-                           row_templates=templates), status
+                           row_templates=templates, safety_plan=plan), status
+
+
+def _ask_about_conditions(child, form) -> None:
+    """A check for each condition of the child's safety plan, "not checked" until answered."""
+    plan = safety_plans.for_child(child)
+    for condition in plan.conditions if plan else ():
+        form.safety_plan_checks.append_entry({"condition": condition.id,
+                                              "outcome": safety_plans.NOT_CHECKED})
 
 
 def _offer_siblings(child, kind: str, *forms) -> None:
@@ -92,6 +102,7 @@ def record_visit(child):
     if request.method == "GET":
         form.occurred_at.data = _now_local()
         form.unborn.data = child.unborn or None
+        _ask_about_conditions(child, form)
     elif form.row_added():
         return _visit_page(child, form)
     else:
@@ -169,6 +180,8 @@ SINGLE_ENTRY_PAGES = {
                         "child's page, on your dashboard and on the social worker's tablet."),
     Kind.STATUS_CHANGE: ("Record a status change", "Status change saved; the status history "
                          "shows it from the day it starts."),
+    Kind.SAFETY_PLAN: ("Record a safety plan", "Safety plan saved: it replaces the one before, "
+                       "and each visit is asked about its conditions."),
 }
 
 
@@ -266,6 +279,31 @@ def new_oversight(child):
     if request.method == "POST":
         form.actions.entries = [row for row in form.actions.entries if not pages.is_blank(row.form)]
     return _single_entry(child, Kind.OVERSIGHT, form)
+
+
+@bp.route("/safety-plans/new", methods=["GET", "POST"])
+@requires(Action.RECORD_SAFETY_PLAN)
+def new_safety_plan(child):
+    """A new safety plan replaces the current one; the page starts from the current one's
+    conditions (keeping their ids, so their checks follow them) and people."""
+    current = safety_plans.for_child(child) if request.method == "GET" else None
+    form = pages.SafetyPlanPage(data=_plan_answers(current) if request.method == "GET" else None)
+    if request.method == "POST" and form.row_added():
+        heading = SINGLE_ENTRY_PAGES[Kind.SAFETY_PLAN][0]
+        return render_template("entries/new_entry.html", child=child, form=form,
+                               kind=Kind.SAFETY_PLAN.value, heading=heading)
+    if request.method == "POST":
+        form.settle_rows()
+    return _single_entry(child, Kind.SAFETY_PLAN, form)
+
+
+def _plan_answers(current) -> dict:
+    """The current plan's answers, and a row for a new condition and a new person."""
+    if current is None:
+        return {"conditions": [{}], "people": [{}]}
+    return {"conditions": [{"id": condition.id, "text": condition.text}
+                           for condition in current.conditions] + [{}],
+            "people": [*current.people, {}], "agreed_with": current.agreed_with}
 
 
 @bp.route("/birth", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from dailylife.children import kept, standing, status
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
 from dailylife.entries.models import Kind
+from dailylife.safety import plans as safety_plans
 from dailylife.signals import queries, rules
 from dailylife.signals.facts import Evidence
 from dailylife.signals.rules import ChildFacts, Clock, Signal
@@ -170,6 +171,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
     periods = status.histories(children)
+    safety = safety_plans.in_force(ids)
     protection = {child.id: standing.plan_runs(periods[child.id], clock.today)
                   for child in children}
     known = _earlier_plans_known([child_id for child_id, runs in protection.items()
@@ -186,7 +188,8 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
         protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []),
-        harm=harm[child.id], measured=measured[child.id])
+        harm=harm[child.id], measured=measured[child.id],
+        safety_plan=safety.get(child.id))
         for child in children]
 
 

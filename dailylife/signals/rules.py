@@ -20,6 +20,7 @@ from dailylife.children.status import StatusPeriod
 from dailylife.entries.history import Version
 from dailylife.entries.kinds import CENTILES, LABELS, one_line
 from dailylife.entries.models import Kind
+from dailylife.safety.plans import SafetyPlan
 from dailylife.signals.catalogue import SIGNALS, Urgency
 from dailylife.signals.facts import Evidence
 from dailylife.signals.settings import (ASSESSING, SEEN_AFTER_START, VISIT_INTERVALS,
@@ -189,6 +190,8 @@ class ChildFacts:
     #: The latest measurements, back to the second latest with a weight and with a centile,
     #: newest first.
     measured: list[Measured] = field(default_factory=list)
+    #: The safety plan in force, with what visits found of its conditions (``safety.plans``).
+    safety_plan: SafetyPlan | None = None
 
 
 def day(moment_or_date) -> str:
@@ -585,15 +588,40 @@ def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
                   entries=[Note.of(version) for version in f.escalations])
 
 
+def safety_plan_at_risk(f: ChildFacts, clock: Clock) -> Signal | None:
+    """A condition of the plan in force reported broken at the latest visit that checked it
+    (urgent), or not checked at the last N visits since it applied (high)."""
+    plan, count = f.safety_plan, clock.limits.safety_plan_unchecked_visits
+    if plan is None:
+        return None
+    broken = [(condition, condition.last_check) for condition in plan.conditions
+              if condition.last_check and condition.last_check.outcome == "broken"]
+    unchecked = [(condition, visits) for condition in plan.conditions
+                 if (visits := condition.unchecked_at_last(count)) is not None]
+    if not broken and not unchecked:
+        return None
+    words = [f"Broken at the visit of {day(clock.day_of(check.visit.occurred_at))}: "
+             f"“{condition.text}”." for condition, check in broken]
+    if unchecked:
+        listed = "; ".join(f"“{condition.text}”" for condition, _ in unchecked)
+        words.append(f"Not checked at the last {count} visit{'s' if count != 1 else ''}: {listed}.")
+    visits = {check.visit for _, check in broken} | {
+        check.visit for _, checks in unchecked for check in checks}
+    evidence = sorted(visits, key=lambda visit: visit.occurred_at, reverse=True) + [plan.entry]
+    return Signal("safety_plan_at_risk", " ".join(words), evidence,
+                  Urgency.URGENT if broken else Urgency.HIGH)
+
+
 def _evidence(version: Version) -> Evidence:
     entry = version.entry
     return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
-RULES = [escalation_open, harm_pattern, growth_faltering, household_change_unreviewed, move_unreviewed,
-         prebirth_overdue, referral_not_seen, visit_overdue, not_seen_alone, not_seen_awake,
-         engagement_no_access, engagement_missed, report_unverified, voice_missing,
-         action_overdue, drift, oversight_missing, late_recording]
+RULES = [escalation_open, harm_pattern, growth_faltering, household_change_unreviewed,
+         safety_plan_at_risk, move_unreviewed, prebirth_overdue, referral_not_seen, visit_overdue,
+         not_seen_alone, not_seen_awake, engagement_no_access, engagement_missed,
+         report_unverified, voice_missing, action_overdue, drift, oversight_missing,
+         late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:

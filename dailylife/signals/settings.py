@@ -53,6 +53,8 @@ THRESHOLDS = {
     "PREBIRTH_ASSESSMENT_WEEK": 20,
     # A child protection plan in force longer than this (months) is drift.
     "DRIFT_MONTHS": 15,
+    # A safety plan condition that this many visits in a row did not check.
+    "SAFETY_PLAN_UNCHECKED_VISITS": 2,
 }
 #: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
 #: England and Wales share their bank holidays.

@@ -14,6 +14,7 @@ from dailylife.children.caseload import Card, cards_for
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.entries.kinds import report_of
+from dailylife.safety import plans as safety_plans
 from dailylife.siblings import groups
 from dailylife.signals import compute as signals
 
@@ -149,6 +150,7 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
     visits, households = summary.latest_visits(readers), summary.households(readers)
     flags = standing.history_flags(readers)
     unverified = summary.unverified_reports(readers)
+    safety = safety_plans.in_force(readers)
     parts = {}
     for child_id, what in reads.items():
         part = parts[child_id] = {}
@@ -163,8 +165,26 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
                             "risk_factors": list(member.risk_factors)}
                            for member in households[child_id]],
                 last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
-                unverified=[_report(version) for version in unverified[child_id]])
+                unverified=[_report(version) for version in unverified[child_id]],
+                safety_plan=_safety_plan(safety.get(child_id)))
     return parts
+
+
+def _safety_plan(plan) -> dict | None:
+    """The current safety plan: the offline visit form asks about each of its conditions."""
+    if plan is None:
+        return None
+    return {"id": str(plan.entry.id), "recorded": _moment(plan),
+            "conditions": [{"id": condition.id, "text": condition.text,
+                            "last_check": _check(condition.last_check)}
+                           for condition in plan.conditions],
+            "people": list(plan.people), "agreed_with": plan.agreed_with}
+
+
+def _check(check) -> dict | None:
+    return check and {"outcome": check.outcome, "outcome_label": check.outcome_label,
+                      "visit_id": str(check.visit.id),
+                      "occurred_at": check.visit.occurred_at.isoformat()}
 
 
 def _voices(reads: dict[uuid.UUID, Reads]) -> dict:

@@ -28,7 +28,8 @@ COUNTED = {"harm_pattern": "injuries adding up", "growth_faltering": "weight fal
            "move_unreviewed": "move not reviewed",
            "report_unverified": "reports not checked in time",
            "not_seen_alone": "not seen alone", "not_seen_awake": "baby not seen awake",
-           "engagement_missed": "contacts failing or not brought"}
+           "engagement_missed": "contacts failing or not brought",
+           "safety_plan_at_risk": "safety plan at risk"}
 #: The worker filter's value for children that no social worker holds.
 NOT_ALLOCATED = "none"
 

@@ -9,6 +9,7 @@ import { keepUnsentKey } from './rescue.js';
 import { itemsOf, recordsOf, saveToOutbox } from './outbox.js';
 import { ensureRowOf } from './rows.js';
 import { asksAlsoFor, offerSiblings } from './siblings.js';
+import { asksAboutSafetyPlan, offerConditions } from './safety-plan.js';
 import { currentUserId } from './store.js';
 import { protectStorage } from './storage.js';
 import { refreshStatus, showStatus } from './status.js';
@@ -147,9 +148,13 @@ async function recordVisitOnDevice(form, childId, userId, refused) {
 
 async function recordingForm(form, userId, refused) {
   const childId = form.dataset.child || childIdInPath();
-  // The offline form names nobody: its brothers and sisters come from the brief, before any
-  // refused entry or draft is put back in it.
-  if (!form.dataset.child && asksAlsoFor(form)) offerSiblings(form, await briefOf(childId));
+  // The offline form names nobody: its brothers and sisters and the conditions of the safety
+  // plan come from the brief, before any refused entry or draft is put back in it.
+  if (!form.dataset.child && (asksAlsoFor(form) || asksAboutSafetyPlan(form))) {
+    const brief = await briefOf(childId);
+    offerSiblings(form, brief);
+    offerConditions(form, brief);
+  }
   const before = snapshotAnswers(form); // a correction sends only what differs from the page as shown
   if (refused.length) reopen(form, refused);
   if (form.dataset.draft === 'visit') {

@@ -78,6 +78,27 @@ export function entryPrefix(element) {
   return element.closest('.field')?.dataset.field.startsWith('correction-') ? 'correction-' : '';
 }
 
+const ROW_ANSWER = /^([a-z_]+)-(\d+)-([a-z_]+)$/;
+
+// A list of rows of the entry's own ("safety_plan_checks-0-outcome": a visit's check of a
+// safety plan condition) travels as a list of objects, as the server reads its form.
+function foldRows(answers) {
+  const folded = {};
+  const lists = new Set();
+  for (const [key, value] of Object.entries(answers)) {
+    const [, list, index, name] = key.match(ROW_ANSWER) ?? [];
+    if (list) {
+      lists.add(list);
+      folded[list] ??= [];
+      folded[list][Number(index)] = { ...folded[list][Number(index)], [name]: value };
+    } else {
+      folded[key] = value;
+    }
+  }
+  lists.forEach((list) => { folded[list] = folded[list].filter(Boolean); });
+  return folded;
+}
+
 // The answers of one entry of the form, by key (prefix stripped), empty ones left out; `all`
 // keeps the answers to questions that do not apply.
 export function answersOf(form, prefix, { all = false } = {}) {
@@ -89,7 +110,7 @@ export function answersOf(form, prefix, { all = false } = {}) {
     const value = valueOf(form, name);
     if (!isEmpty(value)) answers[name.slice(prefix.length)] = value;
   }
-  return answers;
+  return foldRows(answers);
 }
 
 // Each row of the form's lists, list by list as the server saves them, with the kind of entry
