@@ -48,7 +48,8 @@ def _row(item: dict, rows: Rows) -> str:
         value = item.get(question.name)
         if value in (None, "", [], False) or isinstance(question.answer, Reference):
             continue
-        parts.append(question.label if value is True else answer(value, choices_of(question.answer)))
+        parts.append(question.label if value is True
+                     else answer(value, choices_of(question.answer)))
     return ", ".join(parts)
 
 

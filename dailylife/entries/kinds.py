@@ -663,7 +663,8 @@ PERSON_WITH_ACCESS = (
 
 
 def _plan_summary(data: dict) -> str:
-    conditions = "; ".join(f"“{condition.get('text')}”" for condition in data.get("conditions") or [])
+    conditions = "; ".join(f"“{condition.get('text')}”"
+                           for condition in data.get("conditions") or [])
     text = f"Safety plan: {conditions}."
     people = [_person_words(person) for person in data.get("people") or []]
     return f"{text} People with access: {'; '.join(people)}." if people else text
