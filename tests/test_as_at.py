@@ -11,6 +11,7 @@ import contextlib
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -266,6 +267,20 @@ def test_looking_at_the_past_does_not_push_out_the_signals_kept_for_today(
     for as_at in (None, day_words(1), None, day_words(1)):
         assert client.get(page, query_string={"as_at": as_at} if as_at else {}).status_code == 200
     assert worked_out == [local_today(), local_today() - timedelta(days=1)]
+
+
+#: Where "now" may be read from the moment: the one place that makes each computation's clock.
+CLOCK_MADE = ("compute.py", "now = now or (shown.now if shown else utcnow())")
+
+
+def test_the_signals_read_now_only_from_the_clock_they_are_given():
+    """A rule that read the moment itself would be right today and wrong as at any other day."""
+    signals = Path(compute.__file__).parent
+    reading_the_moment = [
+        (path.name, line.strip()) for path in sorted(signals.glob("*.py"))
+        for line in path.read_text().splitlines()
+        if re.search(r"\b(utcnow|local_today|date\.today|datetime\.now|datetime\.utcnow)\(", line)]
+    assert reading_the_moment == [CLOCK_MADE]
 
 
 # Bad dates ----------------------------------------------------------------------------------------
