@@ -360,3 +360,9 @@ def test_a_malformed_anchor_is_refused_with_how_to_give_it(app, trail, given):
     result = audit_cli(app, "verify", "--anchor", given)
     assert result.exit_code == 2
     assert "Give the line `flask --app dailylife audit anchor` printed" in result.output
+
+
+def test_an_anchor_taken_when_the_trail_held_one_event_is_read(app):
+    """The first event is position 1: the smallest anchor there can be."""
+    first = audit.Anchor.parse(f"dailylife-audit-anchor 1 {'A' * 64}")
+    assert (first.position, first.hash) == (1, "a" * 64)
