@@ -62,7 +62,8 @@ def checks_of(entry) -> list[Entry]:
     return db.session.scalars(sa.select(Entry).where(Entry.amends_id == entry.id)).all()
 
 
-ANSWERS = {"triangulation": "contradicted", "triangulation_by": "school attendance officer",
+ANSWERS = {"triangulation": "contradicted", "contradicted_by_kind": ["record"],
+           "triangulation_by": "school attendance officer",
            "reason": "Attendance is 61% this term."}
 
 

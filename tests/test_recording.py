@@ -208,7 +208,8 @@ def test_reported_information_waits_on_the_child_page_until_it_is_checked(world,
     child_page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
     assert "Mother says Amy is at school every day." in child_page
     response = client.post_form(f"/cases/{world.child.id}/entries/{report.id}/triangulate", {
-        "triangulation": "contradicted", "triangulation_by": "school attendance officer",
+        "triangulation": "contradicted", "contradicted_by_kind": ["record"],
+        "triangulation_by": "school attendance officer",
         "reason": "Attendance is 61% this term.", "based_on": str(report.id)})
     assert response.status_code == 302, response.get_data(as_text=True)
     version = history.version_of(db.session.get(Entry, report.id))

@@ -100,8 +100,10 @@ def every_choice(worker, manager, child) -> list:
     for code, label in options("observation", "triangulation")[1:]:
         reported = add(worker, child, "observation", category="education", source="other_agency",
                        text="School says attendance is fine")
+        independent = {"contradicted_by_kind": ["record"]} if code == "contradicted" else {}
         made.append((amend(worker, reported, triangulation=code, triangulation_by="School register",
-                           reason="Checked the register"), {"triangulation": label}))
+                           reason="Checked the register", **independent),
+                     {"triangulation": label}))
     feelings = [code for code, _ in options("voice", "feeling")]
     for number, (code, label) in enumerate(options("voice", "mode")):
         made.append((add(worker, child, "voice", mode=code, words=f"I like my dog {number}",

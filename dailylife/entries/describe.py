@@ -3,8 +3,8 @@
 from functools import cache
 
 from dailylife.entries.declare import Choice, Many, Reference, Rows
-from dailylife.entries.kinds import (ALL_KINDS, AMENDMENT_META_KEYS, QUESTION_LABELS,
-                                     TRIANGULATION)
+from dailylife.entries.kinds import (ALL_KINDS, AMENDMENT_META_KEYS, CONTRADICTED_BY,
+                                     QUESTION_LABELS, TRIANGULATION)
 
 
 @cache
@@ -16,6 +16,7 @@ def _labels(kind: str) -> dict[str, tuple[str, dict]]:
         rows = question.answer if isinstance(question.answer, Rows) else None
         labels[question.name] = (question.label, rows or choices_of(question.answer))
     labels["triangulation"] = ("Checked against others?", dict(TRIANGULATION))
+    labels["contradicted_by_kind"] = ("What contradicted it", dict(CONTRADICTED_BY))
     labels["triangulation_by"] = ("Checked with", {})
     return labels
 

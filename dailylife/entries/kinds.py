@@ -80,6 +80,19 @@ TRIANGULATION = (
     ("corroborated", "Corroborated by someone else"),
     ("contradicted", "Contradicted by someone else"),
 )
+#: Who or what contradicted a report (any of them).
+CONTRADICTED_BY = (
+    ("record", "A record (school register, health or police records)"),
+    ("professional", "Another professional or agency"),
+    ("observed", "What I saw or heard myself"),
+    ("someone_else", "Someone else who knows the family"),
+    ("person_denied", "The person it is about denied it"),
+    ("reporting_parent", "The parent who reported it"),
+)
+#: Not independent evidence: a denial by the person the report is about, or the word of the
+#: parent who reported it, cannot on its own contradict a report (serious case reviews keep
+#: finding concerns closed on nothing more than a denial).
+NOT_INDEPENDENT = ("person_denied", "reporting_parent")
 TIMES_OF_DAY = (
     ("morning", "Waking and morning"),
     ("day", "School or day"),
@@ -176,6 +189,7 @@ LABELS = {
     "mode": dict(MODES), "type": dict(VISIT_TYPES), "risk_factors": dict(RISK_FACTORS),
     "feeling": dict(FEELINGS), "change": dict(CHANGES), "time_of_day": dict(TIMES_OF_DAY),
     "method": dict(CONTACT_METHODS), "outcome": dict(CONTACT_OUTCOMES),
+    "contradicted_by_kind": dict(CONTRADICTED_BY),
     "what": dict(HISTORY_WHAT), "about": dict(HISTORY_ABOUT), "status": STATUS_LABELS,
     "health_event": dict(HEALTH_EVENTS), "body_location": dict(BODY_AREAS),
     "weight_centile": dict(CENTILES),
@@ -853,6 +867,7 @@ AMENDMENT_META = (
 """The questions of every correction; the corrected answers are judged by the amended kind."""
 AMENDMENT_META_KEYS = tuple(question.name for question in AMENDMENT_META)
 
+CONTRADICTED = when("triangulation", "contradicted", words="it was contradicted")
 TRIANGULATION_CHECK = (
     Question("triangulation", "Outcome", Choice(TRIANGULATION[1:], buttons=True),
              required="Say whether it was corroborated or contradicted."),
@@ -860,9 +875,23 @@ TRIANGULATION_CHECK = (
              required="Say who or what corroborated or contradicted it, e.g. “school attendance "
                       "record”."),
     Question("reason", "What they said or showed", LONG, required="Say what was found."),
+    Question("contradicted_by_kind", "What contradicted it", Many(CONTRADICTED_BY),
+             applies=CONTRADICTED,
+             required="Say what contradicted it: tick each that did.",
+             help="A denial is not independent evidence: what else says otherwise?"),
 )
 """Recording that reported information was checked: an amendment-style entry."""
-TRIANGULATION_KEYS = ("triangulation", "triangulation_by")
+TRIANGULATION_RULES = (
+    Rule("contradicted_by_kind",
+         "A denial by the person it is about, or the word of the parent who reported it, is not "
+         "independent evidence: it cannot contradict the report on its own. Tick what else "
+         "contradicted it (a record, another professional, what you saw), or leave the report "
+         "not yet checked. Nothing was saved.",
+         {"if": CONTRADICTED.schema, "then": {"properties": {"contradicted_by_kind": {
+             "contains": {"enum": [key for key, _ in CONTRADICTED_BY
+                                   if key not in NOT_INDEPENDENT]}}}}}),
+)
+TRIANGULATION_KEYS = ("triangulation", "contradicted_by_kind", "triangulation_by")
 
 
 
@@ -871,6 +900,9 @@ def _amendment_summary(data: dict) -> str:
         return f"Withdrawn (entered in error): {data.get('reason')}"
     if data.get("triangulation"):
         outcome = LABELS["triangulation"].get(data["triangulation"], data["triangulation"])
+        what = "; ".join(LABELS["contradicted_by_kind"].get(key, key)
+                         for key in data.get("contradicted_by_kind") or [])
+        outcome += f" ({what})" if what else ""
         return f"Checked with {data.get('triangulation_by', '')}: {outcome}. {data.get('reason')}"
     corrected = [QUESTION_LABELS.get(key, key) for key in data if key not in AMENDMENT_META_KEYS]
     return f"Corrected ({'; '.join(corrected)}): {data.get('reason')}"

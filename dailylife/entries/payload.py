@@ -12,7 +12,8 @@ from wtforms import FieldList
 from dailylife.clock import local_today, to_local
 from dailylife.entries.declare import Day, Lines, Rows, Tick
 from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, TRIANGULATION,
-                                     TRIANGULATION_CHECK, TRIANGULATION_KEYS, is_reported)
+                                     TRIANGULATION_CHECK, TRIANGULATION_KEYS, TRIANGULATION_RULES,
+                                     is_reported)
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
 
 #: Correcting these would move the entry between chronology filters, or show the team what the
@@ -26,7 +27,8 @@ FIXED_KEYS = {"observation": ("category", "source"), "voice": ("share_with_team"
 CHECKERS = {name: Checker(kind_schema(declaration)) for name, declaration in KINDS.items()}
 #: The meta answers of a correction; its other keys are the corrected answers of the amended kind.
 AMENDMENT_CHECKER = Checker(kind_schema(AMENDMENT, closed=False))
-TRIANGULATION_CHECKER = Checker({"$schema": DRAFT, **object_schema(TRIANGULATION_CHECK)})
+TRIANGULATION_CHECKER = Checker({"$schema": DRAFT, **object_schema(TRIANGULATION_CHECK,
+                                                                   TRIANGULATION_RULES)})
 
 
 def validate(kind: str, data) -> tuple[dict | None, dict]:
@@ -188,11 +190,14 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
     meta = {key: data[key] for key in AMENDMENT_META_KEYS if key in data}
     corrections = {key: value for key, value in data.items() if key not in AMENDMENT_META_KEYS}
     errors = AMENDMENT_CHECKER.problems(meta)
-    triangulation = {key: corrections.pop(key) for key in TRIANGULATION_KEYS if key in corrections}
-    triangulation = {key: value for key, value in triangulation.items()
+    check = {key: corrections.pop(key) for key in TRIANGULATION_KEYS if key in corrections}
+    triangulation = {key: value for key, value in check.items()
                      if version.data.get(key) != value}
     if triangulation:
-        errors.update(_triangulation_problems(version, triangulation, meta))
+        errors.update(_triangulation_problems(version, check, meta))
+        # A check is said whole: what an earlier check said and this one does not is cleared.
+        triangulation.update({key: None for key in TRIANGULATION_KEYS
+                              if key not in check and version.data.get(key) is not None})
     if corrections.get("also_for"):
         errors["also_for"] = ["A correction corrects this child's entry only: correct a brother's "
                               "or sister's entry from their own record."]
@@ -232,9 +237,10 @@ def _decision_problems(version, corrections: dict, meta: dict) -> dict:
     return errors
 
 
-def _triangulation_problems(version, triangulation: dict, meta: dict) -> dict:
-    """A check's own answers, said in the words of a check (its reason is what was found), and
-    what has become of the report since the checker saw it."""
+def _triangulation_problems(version, check: dict, meta: dict) -> dict:
+    """A check's own answers, all of them as given (a second check that repeats the first's
+    outcome says again what contradicted it), said in the words of a check (its reason is what
+    was found), and what has become of the report since the checker saw it."""
     if not is_reported(version.entry.kind.value, version.data):
         return {"triangulation": ["Only information that someone reported can be corroborated or "
                                   "contradicted."]}
@@ -244,7 +250,8 @@ def _triangulation_problems(version, triangulation: dict, meta: dict) -> dict:
     earlier = _check_made_since(version, meta.get("based_on"))
     if earlier is not None:
         return {"triangulation": [_already_checked(earlier)]}
-    return TRIANGULATION_CHECKER.problems({**triangulation, "reason": meta.get("reason", "")})
+    answers = {key: value for key, value in check.items() if value is not None}
+    return TRIANGULATION_CHECKER.problems({**answers, "reason": meta.get("reason", "")})
 
 
 def _check_made_since(version, based_on: str | None):

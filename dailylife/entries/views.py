@@ -12,11 +12,11 @@ from dailylife.children import decisions
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages
-from dailylife.entries.kinds import (CHILD_CONTENT, KINDS, REPORTABLE, TRIANGULATION_CHECK, Report,
-                                     report_of)
+from dailylife.entries.kinds import (CHILD_CONTENT, KINDS, REPORTABLE, TRIANGULATION_CHECK,
+                                     Report, report_of)
 from dailylife.entries.models import Kind
 from dailylife.entries.payload import (answers_of, check_page, form_values, show_errors,
-                                       validate_amendment)
+                                       validate_amendment, without_unasked)
 from dailylife.entries.rules import rules_url
 from dailylife.extensions import db
 from dailylife.media import pages as media_pages
@@ -409,7 +409,8 @@ def triangulate(child, entry_id):
     form = pages.TriangulationPage(data={"based_on": str(version.latest_id)})
     if request.method == "POST" and form.validate_on_submit():
         clean, errors = validate_amendment(version, {
-            **answers_of(form, TRIANGULATION_CHECK, keep_empty=True),
+            **without_unasked(TRIANGULATION_CHECK,
+                              answers_of(form, TRIANGULATION_CHECK, keep_empty=True)),
             "based_on": form.based_on.data})
         if not errors:
             operations.amend_entry(author=current_user, version=version, data=clean)

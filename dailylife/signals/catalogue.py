@@ -33,6 +33,7 @@ SIGNALS = {
     "voice_missing": ("The child's own words not recorded", Urgency.MEDIUM),
     "action_overdue": ("Supervision action overdue", Urgency.MEDIUM),
     "drift": ("Drift: a long or repeated child protection plan", Urgency.MEDIUM),
+    "repeated_concerns": ("Repeated concerns of the same kind", Urgency.MEDIUM),
     "oversight_missing": ("No recent management decision", Urgency.MEDIUM),
     "late_recording": ("Recorded late", Urgency.LOW),
 }
@@ -66,6 +67,7 @@ AUDIENCE = {
     "voice_missing": Audience.SOCIAL_WORKER,
     "action_overdue": Audience.SOCIAL_WORKER,
     "drift": Audience.TEAM_MANAGER,
+    "repeated_concerns": Audience.TEAM_MANAGER,
     "oversight_missing": Audience.TEAM_MANAGER,
     "late_recording": Audience.TEAM_MANAGER,
 }

@@ -135,7 +135,9 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
                            limits.no_access_run, limits.not_seen_awake_visits)
     moments = {"no_access_since": clock.days_ago(limits.no_access_days),
                "reports_before": unchecked_from(clock, limits.report_unverified_days),
-               "contacts_since": clock.days_ago(limits.engagement_missed_days)}
+               "contacts_since": clock.days_ago(limits.engagement_missed_days),
+               "concerns_since": clock.start_of(rules.months_after(
+                   clock.today, -limits.repeated_concerns_months))}
     rows = {row.child_id: row for row in queries.run(
         queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
@@ -167,6 +169,8 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         measured[row.child_id].append(rules.Measured(
             Evidence(row.id, row.kind, row.occurred_at, row.received_at), row.weight,
             row.centile))
+    concerns = _concerns([i for i, row in rows.items() if rules.concerns_possible(row, limits)],
+                         moments)
     changes = queries.by_child_versions(queries.unreviewed_changes(), ids)
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
     late = _late(ids, clock, read_confidential)
@@ -189,8 +193,18 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
         protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []),
         harm=harm[child.id], measured=measured[child.id],
-        safety_plan=safety.get(child.id))
+        safety_plan=safety.get(child.id), concerns=concerns[child.id])
         for child in children]
+
+
+def _concerns(ids: list[uuid.UUID], moments: dict) -> dict[uuid.UUID, list[rules.Concern]]:
+    """The recent reports of the children who have enough of them to repeat a concern."""
+    found = defaultdict(list)
+    for row in (queries.run(queries.recent_reports(), ids, **moments) if ids else []):
+        found[row.child_id].append(rules.Concern(
+            Evidence(row.id, row.kind, row.occurred_at, row.received_at), row.category,
+            row.checked))
+    return found
 
 
 def unchecked_from(clock: Clock, days: int):

@@ -18,6 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from dailylife.access import confidential_clause
 from dailylife.children.models import Child
+from dailylife.entries.kinds import REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.people.models import Allocation, CaseRole
 
@@ -113,6 +114,11 @@ def no_access(visit):
 def contact_outcome(*outcomes):
     """A contact whose outcome, as it reads now, is one of ``outcomes``."""
     return lambda contact: answer(contact, "outcome", "string").in_(outcomes)
+
+
+def reported(observation):
+    """An observation of what someone reported (``source`` cannot be corrected)."""
+    return observation.source.in_(REPORTED_SOURCES)
 
 
 def reviewed(oversight):

@@ -34,6 +34,7 @@ IDS = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid()))
 NO_ACCESS_SINCE = sa.bindparam("no_access_since", type_=Entry.occurred_at.type)
 REPORTS_BEFORE = sa.bindparam("reports_before", type_=Entry.occurred_at.type)
 CONTACTS_SINCE = sa.bindparam("contacts_since", type_=Entry.occurred_at.type)
+CONCERNS_SINCE = sa.bindparam("concerns_since", type_=Entry.occurred_at.type)
 #: A contact that failed to engage the family, and the one failure that is enough on its own.
 FAILED = facts.contact_outcome(*FAILED_CONTACT)
 NOT_BROUGHT = facts.contact_outcome("not_brought")
@@ -118,6 +119,8 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
                                                                 FAILED)),
         "not_brought": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
                                                             NOT_BROUGHT)),
+        "reports_recent": facts.count(Kind.OBSERVATION, facts.both(facts.since(CONCERNS_SINCE),
+                                                                   facts.reported)),
         **report_counts(),
     }
     return sa.select(Child.id.label("child_id"), *(expression.label(name)
@@ -290,6 +293,16 @@ def growth() -> sa.Select:
     return _light().add_columns(
         facts.answer(Entry, "weight_kg", "float").label("weight"),
         facts.answer(Entry, "weight_centile", "string").label("centile")).join(starts, on)
+
+
+@functools.cache
+def recent_reports() -> sa.Select:
+    """Reported observations since ``concerns_since``, with their category and whether they read
+    "contradicted" now (``category`` and ``source`` cannot be corrected)."""
+    starts, on = _from(CONCERNS_SINCE, Kind.OBSERVATION)
+    return (_light(facts.reported(Entry)).add_columns(
+        Entry.category, facts.answer(Entry, "triangulation", "string").label("checked"))
+        .join(starts, on))
 
 
 #: What changes where or with whom the child lives: each asks for the risk assessment to be

@@ -192,6 +192,9 @@ class ChildFacts:
     measured: list[Measured] = field(default_factory=list)
     #: The safety plan in force, with what visits found of its conditions (``safety.plans``).
     safety_plan: SafetyPlan | None = None
+    #: Reported observations in the repeated-concerns window, newest first (only for a child
+    #: with enough of them to repeat a concern).
+    concerns: list["Concern"] = field(default_factory=list)
 
 
 def day(moment_or_date) -> str:
@@ -578,6 +581,46 @@ def drift(f: ChildFacts, clock: Clock) -> Signal | None:
                   Urgency.HIGH if number > 1 else Urgency.MEDIUM)
 
 
+class Concern(NamedTuple):
+    """A report (an observation of what someone told us) and how it reads now."""
+
+    report: Evidence
+    category: str
+    #: unverified, corroborated or contradicted.
+    checked: str | None
+
+
+def concerns_possible(row, limits: Thresholds) -> bool:
+    """Enough recent reports for one category to hold the threshold's number."""
+    return row.reports_recent >= limits.repeated_concerns_count
+
+
+def repeated_concerns(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Reports of the same kind that keep arriving, each perhaps checked and closed on its own:
+    the pattern no single check shows. More urgent when one of them was marked contradicted
+    and the concern came back all the same."""
+    limits = clock.limits
+    by_category: dict[str, list[Concern]] = {}
+    for concern in f.concerns:
+        by_category.setdefault(concern.category, []).append(concern)
+    repeated = [group for group in by_category.values()
+                if len(group) >= limits.repeated_concerns_count]
+    if not repeated:
+        return None
+    months = limits.repeated_concerns_months
+    counted = " and ".join(f"{len(group)} reports about "
+                           f"{LABELS['category'].get(group[0].category, group[0].category)}"
+                           for group in repeated)
+    detail = f"{counted} in the last {months} month{'s' if months != 1 else ''}"
+    contradicted = sum(concern.checked == "contradicted" for group in repeated for concern in group)
+    if contradicted:
+        detail += (f"; {contradicted} of them {'was' if contradicted == 1 else 'were'} marked "
+                   "contradicted")
+    return Signal("repeated_concerns", f"{detail}.",
+                  [concern.report for group in repeated for concern in group],
+                  Urgency.HIGH if contradicted else Urgency.MEDIUM)
+
+
 def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
     if not f.escalations:
         return None
@@ -620,8 +663,8 @@ def _evidence(version: Version) -> Evidence:
 RULES = [escalation_open, harm_pattern, growth_faltering, household_change_unreviewed,
          safety_plan_at_risk, move_unreviewed, prebirth_overdue, referral_not_seen, visit_overdue,
          not_seen_alone, not_seen_awake, engagement_no_access, engagement_missed,
-         report_unverified, voice_missing, action_overdue, drift, oversight_missing,
-         late_recording]
+         report_unverified, voice_missing, action_overdue, drift, repeated_concerns,
+         oversight_missing, late_recording]
 
 
 def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:

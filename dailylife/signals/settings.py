@@ -55,6 +55,10 @@ THRESHOLDS = {
     "DRIFT_MONTHS": 15,
     # A safety plan condition that this many visits in a row did not check.
     "SAFETY_PLAN_UNCHECKED_VISITS": 2,
+    # Reports (what others told us) in one category within this many months, however each was
+    # checked: the pattern no single check shows.
+    "REPEATED_CONCERNS_COUNT": 3,
+    "REPEATED_CONCERNS_MONTHS": 12,
 }
 #: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
 #: England and Wales share their bank holidays.

@@ -29,7 +29,8 @@ COUNTED = {"harm_pattern": "injuries adding up", "growth_faltering": "weight fal
            "report_unverified": "reports not checked in time",
            "not_seen_alone": "not seen alone", "not_seen_awake": "baby not seen awake",
            "engagement_missed": "contacts failing or not brought",
-           "safety_plan_at_risk": "safety plan at risk"}
+           "safety_plan_at_risk": "safety plan at risk",
+           "repeated_concerns": "repeated concerns"}
 #: The worker filter's value for children that no social worker holds.
 NOT_ALLOCATED = "none"
 

@@ -40,10 +40,16 @@ def checks_of(entry) -> list[Entry]:
     return rows
 
 
+#: Independent evidence: what contradicts a report is more than a denial (issue 18).
+RECORD = "A record (school register, health or police records)"
+
+
 def check(page, entry, outcome: str, by_whom: str, found: str):
     """What a social worker does for one report: one tap on the outcome, two answers, Save."""
     form = page.locator(f"#report-{entry.id}")
     form.get_by_label(outcome).check()
+    if outcome.startswith("Contradicted"):
+        form.get_by_label(RECORD).check()
     form.get_by_label("By whom or what").fill(by_whom)
     form.get_by_label("What they said or showed").fill(found)
     form.get_by_role("button", name="Save check").click()

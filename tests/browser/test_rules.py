@@ -160,6 +160,7 @@ def test_checking_a_parents_report_online_is_refused_at_its_field_then_recorded_
 
     page.fill("#reason", "Attendance is 62% this term.")
     page.get_by_label("Contradicted by someone else").check()
+    page.get_by_label("A record (school register, health or police records)").check()
     page.get_by_role("button", name="Save").click()
     expect(page.locator("[data-field='reason'] .error-message")).to_have_count(0)
     page.wait_for_url(f"**/cases/{world.child.id}")
