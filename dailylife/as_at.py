@@ -22,9 +22,12 @@ from flask import abort, g, has_app_context, make_response, request, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session, with_loader_criteria
 
+from dailylife import audit
+from dailylife.access import Action
 from dailylife.clock import local_today, local_zone, to_local
 from dailylife.entries.models import Entry
 from dailylife.errors import respond
+from dailylife.extensions import db
 
 #: The query parameter, on every page that can show the past.
 PARAMETER = "as_at"
@@ -73,6 +76,7 @@ def begin(allowed: bool, child=None) -> AsAt | None:
     if not text:
         return None
     if not allowed:
+        _audit_refusal(child)
         _refuse(403, NOT_ALLOWED)
     day = _day(text)
     if day > local_today():
@@ -92,6 +96,14 @@ def _day(text: str) -> date:
     except ValueError:
         pass
     _refuse(400, NOT_A_DATE.format(text=text[:40]))
+
+
+def _audit_refusal(child) -> None:
+    """Audited as any refusal is (``access.refuse``), in its own commit: nothing else is written."""
+    db.session.rollback()
+    audit.record("refused", child_id=child.id if child is not None else None,
+                 requested=Action.READ_AS_AT.value, path=request.path[:200])
+    db.session.commit()
 
 
 def _refuse(status: int, message: str):

@@ -337,6 +337,11 @@ def test_practitioners_and_advocates_are_refused_the_past_and_told_who_may_see_i
                                   query_string={"as_at": day_words(1)}, buffered=True)
             assert response.status_code == 403, (user.role, page)
             assert "Only team managers and reviewers" in response.get_data(as_text=True)
+    refused = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "refused").order_by(AuditEvent.id)).all()
+    assert [(event.actor_id, event.child_id, event.detail["requested"]) for event in refused] == [
+        (case.practitioner.id, case.child.id, "read_as_at")] * 3 + [
+        (case.advocate.id, case.child.id, "read_as_at")]
 
 
 def test_another_team_s_manager_finds_nothing_as_at_any_day(case, client_for):
