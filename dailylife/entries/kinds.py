@@ -32,6 +32,9 @@ SOURCES = (
     ("child_said", "The child told me"),
     ("parent_reported", "A parent or carer told me"),
     ("other_agency", "Another agency told me"),
+    ("police", "The police told me"),
+    ("hospital", "A hospital told me"),
+    ("emergency_services", "Emergency services (ambulance, fire) told me"),
     ("other", "Someone else told me"),
 )
 #: What a health observation is about, when it is one of the events that add up to a pattern of
@@ -73,8 +76,12 @@ CENTILES = (
     ("98", "98th centile"),
     ("99.6", "99.6th centile"),
 )
+#: Sources that report an incident: an observation from one needs a management decision
+#: (``incident_decision_due``), by who reported it in the signal's words.
+INCIDENT_SOURCES = {"police": "the police", "hospital": "a hospital",
+                    "emergency_services": "emergency services"}
 #: Sources whose information must be checked against what others saw (triangulation).
-REPORTED_SOURCES = ("parent_reported", "other_agency", "other")
+REPORTED_SOURCES = ("parent_reported", "other_agency", *INCIDENT_SOURCES, "other")
 TRIANGULATION = (
     ("unverified", "Not yet checked"),
     ("corroborated", "Corroborated by someone else"),
@@ -415,6 +422,10 @@ VOICE = KindDeclaration(
         Question("share_with_team",
                  "The child agreed this can be shared with the social work team",
                  Tick(default=True)),
+        #: Asked of the adult writing it, never in child mode: it needs a management decision.
+        Question("disclosed_harm", "The child disclosed harm", Tick(keep_false=False),
+                 help="The child told or showed you that they have been harmed or are at risk "
+                      "of harm: the team manager is asked for a decision about it."),
         *SIGNIFICANCE,
     ),
     rules=(
@@ -552,16 +563,36 @@ OVERSIGHT = KindDeclaration(
                  help="The signal stays until the record changes; your decision is shown with it."),
         #: The escalation entry this oversight answers (checked against the child when saved).
         Question("answers", "Answers the escalation", Reference()),
+        #: The incident or disclosure this oversight decides about (checked likewise).
+        Question("decides_on", "Decides about the incident or disclosure", Reference()),
     ),
 )
 
+def _escalation_summary(data: dict) -> str:
+    """The worry; another agency's challenge says whose it is first."""
+    reason = data.get("reason", "")
+    if data.get("from_agency"):
+        return f"Challenge from {data.get('agency')} ({data.get('professional')}): {reason}"
+    return reason
+
+
+FROM_AGENCY = when("from_agency", True, words="another agency raised it")
 ESCALATION = KindDeclaration(
-    "escalation", "Escalation", fields_macro="escalation_fields",
-    summary=lambda data: data.get("reason", ""),
+    "escalation", "Escalation", fields_macro="escalation_fields", summary=_escalation_summary,
     questions=(
         Question("reason", "What worries you", LONG, required="Say what worries you about the child."),
         Question("need", "What you need from your team manager", LONG,
                  help="For example: a decision, a joint visit, advice, a strategy discussion."),
+        Question("from_agency", "Raised by another agency: a formal challenge to the plan",
+                 Tick(keep_false=False),
+                 help="Another agency (school, health, police) formally challenges what we are "
+                      "doing: record who raised it."),
+        Question("agency", "Which agency", SHORT, applies=FROM_AGENCY,
+                 required="Say which agency raised the challenge, for example “Greenfield "
+                          "Primary School”."),
+        Question("professional", "The professional who raised it", SHORT, applies=FROM_AGENCY,
+                 required="Name the professional who raised the challenge, and their role, for "
+                          "example “Sam Jones, designated safeguarding lead”."),
     ),
 )
 
@@ -918,6 +949,9 @@ KINDS = {kind.name: kind for kind in (VISIT, OBSERVATION, VOICE, HOUSEHOLD_CHANG
                                       OVERSIGHT, ESCALATION, HISTORY_FLAG, BIRTH, STATUS_CHANGE,
                                       CONTACT, MEASUREMENT,
                                       SAFETY_PLAN)}
+#: The kinds an entry marked significant can be of (they ask ``SIGNIFICANCE``): an incident or a
+#: disclosure is one of these (``incident_decision_due``).
+SIGNIFICANCE_KINDS = tuple(name for name, kind in KINDS.items() if kind.question("significant"))
 #: The words of every question, by key, for a correction that names what it changed.
 QUESTION_LABELS = {question.name: question.label for kind in reversed(KINDS.values())
                    for question in kind.questions}

@@ -124,6 +124,9 @@ class MovePage(OccurredAtMixin, FlaskForm, KIND_FORMS["move"]):
 class OversightPage(OccurredAtMixin, FlaskForm, KIND_FORMS["oversight"]):
     #: The escalations of the child this oversight may answer (the page sets the choices).
     answers = SelectField("Answers the escalation", choices={}, validate_choice=False)
+    #: The incidents and disclosures it may decide about (the page sets the choices).
+    decides_on = SelectField("Decides about the incident or disclosure", choices={},
+                             validate_choice=False)
     #: Asked only when an action not done has a date already passed.
     keep_overdue = BooleanField(KEEP_OVERDUE)
     add_action = SubmitField("Add an action")

@@ -1,33 +1,49 @@
-"""Entries that name another entry: an oversight answering an escalation; a visit checking
-the conditions of the child's safety plan.
+"""Entries that name another entry: an oversight answering an escalation, or deciding about an
+incident or a disclosure; a visit checking the conditions of the child's safety plan.
 
 Checked in the one write path (``operations.add_entry``), because only there are the child and
 the record at hand: the kind forms see one entry's fields and nothing else.
 """
 
 import uuid
+from typing import NamedTuple
 
+from dailylife.entries.kinds import SIGNIFICANCE_KINDS
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.safety import plans
 
-#: kind -> {data key: the kind of entry it must name}.
-REFERENCES = {Kind.OVERSIGHT: {"answers": Kind.ESCALATION}}
+
+class Named(NamedTuple):
+    """The kinds of entry a key may name, and the message when it names anything else."""
+
+    kinds: tuple[Kind, ...]
+    message: str
+
+
+#: The kinds an incident or a disclosure can be of (``incident_decision_due``).
+INCIDENT_KINDS = tuple(Kind(name) for name in SIGNIFICANCE_KINDS)
+#: kind -> {data key: what it must name}.
+REFERENCES = {Kind.OVERSIGHT: {
+    "answers": Named((Kind.ESCALATION,), "Choose an escalation of this child."),
+    "decides_on": Named(INCIDENT_KINDS, "Choose an entry of this child: the incident or "
+                                        "disclosure this decision is about."),
+}}
 
 
 def problems(child, kind: Kind, data: dict) -> dict:
     """Field errors for keys that name an entry that is not of this child and the right kind,
     or a safety plan condition that is not the child's."""
     errors = plans.check_problems(child, data) if kind is Kind.VISIT else {}
-    for key, wanted in REFERENCES.get(kind, {}).items():
-        if data.get(key) is not None and not _names(child, data[key], wanted):
-            errors[key] = [f"Choose an {wanted.label.lower()} of this child."]
+    for key, named in REFERENCES.get(kind, {}).items():
+        if data.get(key) is not None and not _names(child, data[key], named.kinds):
+            errors[key] = [named.message]
     return errors
 
 
-def _names(child, value, wanted: Kind) -> bool:
+def _names(child, value, kinds: tuple[Kind, ...]) -> bool:
     try:
         entry = db.session.get(Entry, uuid.UUID(str(value)))
     except ValueError:
         return False
-    return entry is not None and entry.child_id == child.id and entry.kind is wanted
+    return entry is not None and entry.child_id == child.id and entry.kind in kinds

@@ -270,6 +270,7 @@ def new_oversight(child):
     form = pages.OversightPage(data=supervision.starting_answers(child, request.args, raised)
                                if request.method == "GET" else None)
     form.answers.choices = supervision.escalation_choices(child)
+    form.decides_on.choices = supervision.incident_choices(child, current_user)
     form.acknowledges.choices = supervision.acknowledge_choices(raised, form.acknowledges.data)
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()

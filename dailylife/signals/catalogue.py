@@ -17,6 +17,9 @@ class Urgency(enum.IntEnum):
 SIGNALS = {
     "escalation_open": ("Escalation waiting for an answer", Urgency.URGENT),
     "harm_pattern": ("Injuries or hospital attendances adding up", Urgency.HIGH),
+    "incident_decision_due": ("Incident or disclosure waiting for a management decision",
+                              Urgency.HIGH),
+    "agency_challenge_open": ("Another agency's challenge waiting for an answer", Urgency.HIGH),
     "household_change_unreviewed": ("Household changed since the risk assessment was reviewed",
                                     Urgency.MEDIUM),
     "safety_plan_at_risk": ("Safety plan condition broken or not checked", Urgency.HIGH),
@@ -52,6 +55,8 @@ class Audience(enum.Enum):
 AUDIENCE = {
     "escalation_open": Audience.TEAM_MANAGER,
     "harm_pattern": Audience.TEAM_MANAGER,
+    "incident_decision_due": Audience.TEAM_MANAGER,
+    "agency_challenge_open": Audience.TEAM_MANAGER,
     "household_change_unreviewed": Audience.TEAM_MANAGER,
     "safety_plan_at_risk": Audience.TEAM_MANAGER,
     "referral_not_seen": Audience.SOCIAL_WORKER,

@@ -173,6 +173,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
                          moments)
     changes = queries.by_child_versions(queries.unreviewed_changes(), ids)
     escalations = queries.by_child_versions(queries.open_escalations(), ids)
+    incidents = queries.by_child_versions(queries.incidents(read_confidential), ids)
     late = _late(ids, clock, read_confidential)
     periods = status.histories(children)
     safety = safety_plans.in_force(ids)
@@ -191,6 +192,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         opening_status=periods[child.id][0].entry_id if periods[child.id] else None,
         changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
+        incidents=incidents.get(child.id, []),
         protection_plans=protection[child.id], earlier_plans_known=known.get(child.id, []),
         harm=harm[child.id], measured=measured[child.id],
         safety_plan=safety.get(child.id), concerns=concerns[child.id])

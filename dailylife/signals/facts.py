@@ -18,7 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from dailylife.access import confidential_clause
 from dailylife.children.models import Child
-from dailylife.entries.kinds import REPORTED_SOURCES
+from dailylife.entries.kinds import INCIDENT_SOURCES, REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.people.models import Allocation, CaseRole
 
@@ -192,15 +192,37 @@ def both(*conditions):
 
 
 def answered(escalation):
-    """True when an oversight (not withdrawn) of the same child, written from the escalation's
-    date on, names it in ``answers``. Ids are compared without dashes: SQLite keeps a UUID as
-    32 hex digits, PostgreSQL writes it with dashes, the JSON as the API does."""
+    """True when an oversight names the escalation in ``answers``."""
+    return named_by_oversight(escalation, "answers")
+
+
+def decided(incident):
+    """True when an oversight names the incident or disclosure in ``decides_on``."""
+    return named_by_oversight(incident, "decides_on")
+
+
+def named_by_oversight(entry, key: str):
+    """True when an oversight (not withdrawn) of the same child, written from the entry's date
+    on, names it in ``key``. Ids are compared without dashes: SQLite keeps a UUID as 32 hex
+    digits, PostgreSQL writes it with dashes, the JSON as the API does."""
     oversight = aliased(Entry)
 
     def bare(text):
         return sa.func.replace(text, "-", "")
 
     return sa.exists().where(
-        oversight.child_id == escalation.child_id, oversight.kind == Kind.OVERSIGHT,
-        oversight.occurred_at >= escalation.occurred_at, ~withdrawn(oversight),
-        bare(oversight.data["answers"].as_string()) == bare(sa.cast(escalation.id, sa.String)))
+        oversight.child_id == entry.child_id, oversight.kind == Kind.OVERSIGHT,
+        oversight.occurred_at >= entry.occurred_at, ~withdrawn(oversight),
+        bare(oversight.data[key].as_string()) == bare(sa.cast(entry.id, sa.String)))
+
+
+def incident(entry):
+    """An incident or a disclosure, as the entry reads now: marked significant, an observation
+    the police, a hospital or emergency services reported, or the child's words disclosing
+    harm. ``entry`` is one of ``references.INCIDENT_KINDS``."""
+    return sa.or_(
+        answer(entry, "significant", "boolean").is_(sa.true()),
+        sa.and_(entry.kind == Kind.OBSERVATION,
+                answer(entry, "source", "string").in_(list(INCIDENT_SOURCES))),
+        sa.and_(entry.kind == Kind.VOICE,
+                answer(entry, "disclosed_harm", "boolean").is_(sa.true())))

@@ -18,11 +18,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
-from dailylife.access import sealed_clause
+from dailylife.access import confidential_clause, sealed_clause
 from dailylife.children.models import Child
 from dailylife.entries.history import Version, versions
 from dailylife.entries.kinds import FAILED_CONTACT, HARM_EVENTS
 from dailylife.entries.models import Entry, Kind
+from dailylife.entries.references import INCIDENT_KINDS
 from dailylife.extensions import db
 from dailylife.signals import facts
 from dailylife.signals.facts import CHECKED, EARLIEST, Evidence
@@ -338,6 +339,20 @@ def all_of_kind(kind: Kind) -> sa.Select:
 @functools.cache
 def open_escalations() -> sa.Select:
     return of_children(Entry.kind == Kind.ESCALATION, ~facts.answered(Entry))
+
+
+@functools.cache
+def incidents(read_confidential: bool, waiting: bool = True) -> sa.Select:
+    """The incidents and disclosures of the children (``facts.incident``), those that no
+    decision names yet (``waiting``) or all, newest first. Nothing indexes significance, so each
+    child's entries of the kinds that can be one are walked (``ix_entry_child_kind``), with an
+    index look-up per entry for its corrections and for a decision: one statement for all the
+    children. A confidential advocate note that the reader may not open is left out, so that it
+    neither raises nor clears their signal."""
+    unsealed = [] if read_confidential else [sa.not_(confidential_clause(Entry))]
+    undecided = [~facts.decided(Entry)] if waiting else []
+    return of_children(Entry.kind.in_(INCIDENT_KINDS), facts.incident(Entry), *unsealed,
+                       *undecided)
 
 
 def of_children(*conditions) -> sa.Select:

@@ -18,7 +18,7 @@ from dailylife.children.models import Child
 from dailylife.children.standing import HistoryFlag, PlanRun
 from dailylife.children.status import StatusPeriod
 from dailylife.entries.history import Version
-from dailylife.entries.kinds import CENTILES, LABELS, one_line
+from dailylife.entries.kinds import CENTILES, INCIDENT_SOURCES, LABELS, one_line
 from dailylife.entries.models import Kind
 from dailylife.safety.plans import SafetyPlan
 from dailylife.signals.catalogue import SIGNALS, Urgency
@@ -180,6 +180,8 @@ class ChildFacts:
     #: Household changes and moves since the risk assessment was last reviewed, newest first.
     changes: list[Version] = field(default_factory=list)
     escalations: list[Version] = field(default_factory=list)
+    #: Incidents and disclosures no decision names yet, newest first.
+    incidents: list[Version] = field(default_factory=list)
     late: list[Evidence] = field(default_factory=list)
     #: The child's child protection plans, oldest first, and the history flags that say the
     #: child was on one before this record began (read only for a child on a plan now).
@@ -622,13 +624,15 @@ def repeated_concerns(f: ChildFacts, clock: Clock) -> Signal | None:
 
 
 def escalation_open(f: ChildFacts, clock: Clock) -> Signal | None:
-    if not f.escalations:
+    """The team's own escalations (another agency's challenge raises ``agency_challenge_open``)."""
+    ours = [version for version in f.escalations if not from_agency(version)]
+    if not ours:
         return None
-    newest = f.escalations[0]
+    newest = ours[0]
     return Signal("escalation_open", f"Raised {day(clock.day_of(newest.entry.occurred_at))} by "
                   f"{newest.entry.author.display_name}: {newest.data['reason']}",
-                  [_evidence(version) for version in f.escalations],
-                  entries=[Note.of(version) for version in f.escalations])
+                  [_evidence(version) for version in ours],
+                  entries=[Note.of(version) for version in ours])
 
 
 def safety_plan_at_risk(f: ChildFacts, clock: Clock) -> Signal | None:
@@ -660,7 +664,67 @@ def _evidence(version: Version) -> Evidence:
     return Evidence(entry.id, entry.kind, entry.occurred_at, entry.received_at)
 
 
-RULES = [escalation_open, harm_pattern, growth_faltering, household_change_unreviewed,
+# incident_decision_due and agency_challenge_open ---------------------------------------------
+
+def decision_due(incident: Version, clock: Clock) -> date:
+    """The day by the end of which an incident or a disclosure needs the team manager's
+    decision: N working days after the day it reached the record (not the day it happened: a
+    police call-out written up a week later is still news to the manager)."""
+    return add_working_days(clock.day_of(incident.entry.received_at),
+                            clock.limits.incident_decision_working_days, clock.limits.calendar)
+
+
+def incident_decision_due(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Urgent once the decision about any of them is late."""
+    if not f.incidents:
+        return None
+    first_due = min(decision_due(version, clock) for version in f.incidents)
+    listed = "; ".join(f"{_kind_words(version)} of {day(clock.day_of(version.entry.occurred_at))}"
+                       f" ({why_incident(version.data)})" for version in reversed(f.incidents))
+    late = clock.today > first_due
+    detail = (f"No management decision about: {listed}. A decision was due by "
+              f"{day(first_due)}." if late else
+              f"No management decision yet about: {listed}. A decision is due by "
+              f"{day(first_due)}.")
+    return Signal("incident_decision_due", detail, [_evidence(v) for v in f.incidents],
+                  Urgency.URGENT if late else Urgency.HIGH)
+
+
+def why_incident(data: dict) -> str:
+    """What makes an entry an incident or a disclosure, in words (``facts.incident``)."""
+    reasons = []
+    if data.get("disclosed_harm"):
+        reasons.append("the child disclosed harm")
+    if data.get("source") in INCIDENT_SOURCES:
+        reasons.append(f"reported by {INCIDENT_SOURCES[data['source']]}")
+    if data.get("significant"):
+        reasons.append("marked significant")
+    return ", ".join(reasons)
+
+
+def _kind_words(version: Version) -> str:
+    """"the observation", "the child's own words": how a sentence names an entry's kind."""
+    return f"the {version.entry.kind.label[0].lower()}{version.entry.kind.label[1:]}"
+
+
+def from_agency(version: Version) -> bool:
+    return bool(version.data.get("from_agency"))
+
+
+def agency_challenge_open(f: ChildFacts, clock: Clock) -> Signal | None:
+    """Another agency's formal challenge, open until an oversight answers it (``answers``)."""
+    challenges = [version for version in f.escalations if from_agency(version)]
+    if not challenges:
+        return None
+    newest = challenges[0]
+    return Signal("agency_challenge_open", f"Raised {day(clock.day_of(newest.entry.occurred_at))}"
+                  f" by {newest.data['professional']} of {newest.data['agency']}: "
+                  f"{newest.data['reason']}", [_evidence(version) for version in challenges],
+                  entries=[Note.of(version) for version in challenges])
+
+
+RULES = [escalation_open, incident_decision_due, agency_challenge_open, harm_pattern,
+         growth_faltering, household_change_unreviewed,
          safety_plan_at_risk, move_unreviewed, prebirth_overdue, referral_not_seen, visit_overdue,
          not_seen_alone, not_seen_awake, engagement_no_access, engagement_missed,
          report_unverified, voice_missing, action_overdue, drift, repeated_concerns,

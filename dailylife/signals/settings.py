@@ -59,6 +59,9 @@ THRESHOLDS = {
     # checked: the pattern no single check shows.
     "REPEATED_CONCERNS_COUNT": 3,
     "REPEATED_CONCERNS_MONTHS": 12,
+    # An incident or a disclosure needs the team manager's decision by the end of this many
+    # working days after the day it reached the record (then it is urgent).
+    "INCIDENT_DECISION_WORKING_DAYS": 1,
 }
 #: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
 #: England and Wales share their bank holidays.

@@ -10,13 +10,15 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from dailylife.access import Action, actions_on
 from dailylife.children.models import Child
 from dailylife.clock import local_zone
+from dailylife.entries.kinds import KINDS
 from dailylife.entries.models import Kind
 from dailylife.extensions import db
 from dailylife.signals import compute, facts, queries
 from dailylife.signals.catalogue import ACKNOWLEDGEABLE
-from dailylife.signals.rules import day
+from dailylife.signals.rules import day, why_incident
 
 #: An escalation's reason is cut to this length in the list to choose from.
 REASON_PREVIEW = 80
@@ -32,11 +34,12 @@ def open_actions(child) -> list[dict]:
 
 def starting_answers(child, args, raised: set[str]) -> dict:
     """The oversight form's first answers: open actions carried forward, and what the link
-    from a signal or an escalation asked for (``?acknowledges=<id>``, ``?answers=<id>``), of
-    the signals still raised (an old link may name one that has gone since)."""
+    from a signal or an escalation asked for (``?acknowledges=<id>``, ``?answers=<id>``,
+    ``?decides_on=<id>``), of the signals still raised (an old link may name one that has gone
+    since)."""
     return {"actions": open_actions(child),
             "acknowledges": [signal for signal in args.getlist("acknowledges") if signal in raised],
-            "answers": args.get("answers", "")}
+            "answers": args.get("answers", ""), "decides_on": args.get("decides_on", "")}
 
 
 def raised_signals(child) -> set[str]:
@@ -69,9 +72,36 @@ def escalation_choices(child) -> dict[str, str]:
 
 
 def _escalation_label(version, zone, waiting: bool) -> str:
-    reason = version.data["reason"]
-    if len(reason) > REASON_PREVIEW:
-        reason = reason[:REASON_PREVIEW].rstrip() + "…"
     state = "waiting" if waiting else "answered"
     return (f"{day(version.entry.occurred_at.astimezone(zone))}, "
-            f"{version.entry.author.display_name} ({state}): {reason}")
+            f"{version.entry.author.display_name} ({state}): "
+            f"{_preview(_summary(version))}")
+
+
+def _summary(version) -> str:
+    return KINDS[version.entry.kind.value].summary(version.data)
+
+
+def _preview(text: str) -> str:
+    return text[:REASON_PREVIEW].rstrip() + "…" if len(text) > REASON_PREVIEW else text
+
+
+def incident_choices(child, reader) -> dict[str, str]:
+    """Every incident and disclosure of the child the reader may open, newest first, saying
+    which still wait for a decision."""
+    read_confidential = Action.READ_CONFIDENTIAL in actions_on(reader, child)
+    found = {kind: queries.by_child_versions(queries.incidents(read_confidential, waiting),
+                                             [child.id]).get(child.id, [])
+             for kind, waiting in (("all", False), ("waiting", True))}
+    waiting = {version.entry.id for version in found["waiting"]}
+    zone = local_zone()
+    return {"": "No: this is not a decision about an incident or disclosure", **{
+        str(version.entry.id): _incident_label(version, zone, version.entry.id in waiting)
+        for version in found["all"]}}
+
+
+def _incident_label(version, zone, waiting: bool) -> str:
+    state = "waiting for a decision" if waiting else "decided"
+    return (f"{day(version.entry.occurred_at.astimezone(zone))}, {version.entry.kind.label}, "
+            f"{why_incident(version.data)} ({state}): "
+            f"{_preview(_summary(version))}")

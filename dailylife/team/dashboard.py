@@ -24,6 +24,8 @@ OVERDUE_WORK = {"visit_overdue": "Visits overdue", "report_unverified": "Reports
 #: (under the heading "Children who need you": a count of children, the rows its link shows).
 COUNTED = {"harm_pattern": "injuries adding up", "growth_faltering": "weight falling", "visit_overdue": "visit overdue", "referral_not_seen": "referral not seen in time",
            "escalation_open": "escalation waiting",
+           "incident_decision_due": "incident or disclosure waiting for a decision",
+           "agency_challenge_open": "challenge from another agency waiting",
            "household_change_unreviewed": "household change not reviewed",
            "move_unreviewed": "move not reviewed",
            "report_unverified": "reports not checked in time",

@@ -35,6 +35,9 @@ FROM_WHOM = {
     "child_said": ("the child", "{child} told {author}"),
     "parent_reported": ("parents or carers", "A parent or carer{detail} told {author}"),
     "other_agency": ("other agencies", "Another agency{detail} told {author}"),
+    "police": ("the police", "The police{detail} told {author}"),
+    "hospital": ("hospitals", "A hospital{detail} told {author}"),
+    "emergency_services": ("emergency services", "Emergency services{detail} told {author}"),
     "other": ("others", "Someone else{detail} told {author}"),
 }
 CHECKED = {"unverified": "not yet checked", "corroborated": "corroborated",
