@@ -287,8 +287,8 @@ def new_oversight(child):
 def new_safety_plan(child):
     """A new safety plan replaces the current one; the page starts from the current one's
     conditions (keeping their ids, so their checks follow them) and people."""
-    current = safety_plans.for_child(child) if request.method == "GET" else None
-    form = pages.SafetyPlanPage(data=_plan_answers(current) if request.method == "GET" else None)
+    form = pages.SafetyPlanPage(data=_plan_answers(safety_plans.for_child(child))
+                                if request.method == "GET" else None)
     if request.method == "POST" and form.row_added():
         heading = SINGLE_ENTRY_PAGES[Kind.SAFETY_PLAN][0]
         return render_template("entries/new_entry.html", child=child, form=form,
