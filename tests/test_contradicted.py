@@ -10,7 +10,7 @@ from helpers import amend, record
 
 from dailylife.clock import local_today, utcnow
 from dailylife.entries import history
-from dailylife.entries.models import Entry
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.signals import compute
 from dailylife.signals.catalogue import Urgency
@@ -115,6 +115,24 @@ def test_the_tablet_is_refused_a_denial_alone_the_same_way(world, client_for):
     assert results[0]["errors"]["contradicted_by_kind"][0].startswith(DENIAL)
     assert results[1]["status"] == "created", results[1]
     assert [entry.id for entry in checks_of(report)] == [uuid.UUID(found["id"])]
+
+
+def test_a_report_written_down_as_already_contradicted_needs_independent_evidence_too(
+        world, client_for):
+    from dailylife.clock import to_local
+    client = client_for(world.practitioner)
+    url = f"/cases/{world.child.id}/observations/new"
+    answers = {"occurred_at": to_local(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+               "category": "presentation", "text": "Nursery says Amy had a bruise.",
+               "source": "other_agency", "source_detail": "nursery",
+               "triangulation": "contradicted"}
+    denied = client.post_form(url, {**answers, "contradicted_by_kind": ["person_denied"]})
+    assert denied.status_code == 400
+    assert DENIAL in denied.get_data(as_text=True)
+    assert db.session.scalars(sa.select(Entry).where(Entry.child_id == world.child.id,
+                                                     Entry.kind == Kind.OBSERVATION)).all() == []
+    seen = client.post_form(url, {**answers, "contradicted_by_kind": ["observed"]})
+    assert seen.status_code == 302, seen.get_data(as_text=True)
 
 
 def test_the_published_check_carries_the_rule_for_the_tablet(world, client_for):

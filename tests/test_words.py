@@ -94,9 +94,10 @@ def every_choice(worker, manager, child) -> list:
         made.append((add(worker, child, "observation", category="health", source="observed",
                          text="Ate well", time_of_day=code), {"time_of_day": label}))
     for code, label in options("observation", "triangulation"):
+        independent = {"contradicted_by_kind": ["record"]} if code == "contradicted" else {}
         made.append((add(worker, child, "observation", category="home_environment",
                          source=REPORTED_SOURCES[0], text="Mother said the fridge is full",
-                         triangulation=code), {"triangulation": label}))
+                         triangulation=code, **independent), {"triangulation": label}))
     for code, label in options("observation", "triangulation")[1:]:
         reported = add(worker, child, "observation", category="education", source="other_agency",
                        text="School says attendance is fine")

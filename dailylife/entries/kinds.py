@@ -8,7 +8,7 @@ The ``data`` keys are those of DESIGN.md section 4.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from dailylife.children.models import STATUS_LABELS
@@ -325,15 +325,35 @@ VISIT = KindDeclaration(
     ),
 )
 
-def checked_against_others(applies: Condition) -> Question:
+
+CONTRADICTED = when("triangulation", "contradicted", words="it was contradicted")
+WHAT_CONTRADICTED = Question(
+    "contradicted_by_kind", "What contradicted it", Many(CONTRADICTED_BY), applies=CONTRADICTED,
+    required="Say what contradicted it: tick each that did.",
+    help="A denial is not independent evidence: what else says otherwise?")
+INDEPENDENT_EVIDENCE = (
+    Rule("contradicted_by_kind",
+         "A denial by the person it is about, or the word of the parent who reported it, is not "
+         "independent evidence: it cannot contradict the report on its own. Tick what else "
+         "contradicted it (a record, another professional, what you saw), or leave the report "
+         "not yet checked. Nothing was saved.",
+         {"if": CONTRADICTED.schema, "then": {"properties": {"contradicted_by_kind": {
+             "contains": {"enum": [key for key, _ in CONTRADICTED_BY
+                                   if key not in NOT_INDEPENDENT]}}}}}),
+)
+
+
+def checked_against_others(applies: Condition) -> tuple[Question, Question]:
     """The triangulation of reported information: asked only when ``applies`` (someone reported
-    it), and unverified until someone checks it (``operations.with_defaults``)."""
-    return Question(
+    it), and unverified until someone checks it (``operations.with_defaults``); entered as
+    contradicted, it says what contradicted it, as a check does (``INDEPENDENT_EVIDENCE``)."""
+    return (Question(
         "triangulation", "Checked against others?", Choice(TRIANGULATION, "Not checked yet"),
         applies=applies,
         not_asked="Only information someone reported to you is checked (triangulated); leave "
                   "this empty for what you saw yourself.",
-        help="Only for what someone told you. Reported information starts as not yet checked.")
+        help="Only for what someone told you. Reported information starts as not yet checked."),
+        replace(WHAT_CONTRADICTED, applies=applies & CONTRADICTED))
 
 
 REPORTED = when("source", *REPORTED_SOURCES, words="someone reported the information to you")
@@ -373,10 +393,11 @@ OBSERVATION = KindDeclaration(
                  required="Say where this information came from."),
         Question("source_detail", "Who exactly", SHORT, applies=REPORTED,
                  help="For example “school nurse”, “mother”."),
-        checked_against_others(REPORTED),
+        *checked_against_others(REPORTED),
         TIME_OF_DAY,
         *SIGNIFICANCE,
     ),
+    rules=INDEPENDENT_EVIDENCE,
 )
 
 
@@ -469,7 +490,7 @@ HOUSEHOLD_CHANGE = KindDeclaration(
                       "observation."),
         Question("source", "Who exactly, or how we know", SHORT,
                  help="For example “mother told me”, “police check”."),
-        checked_against_others(HOUSEHOLD_REPORTED),
+        *checked_against_others(HOUSEHOLD_REPORTED),
         *SIGNIFICANCE,
     ),
     rules=(
@@ -477,6 +498,7 @@ HOUSEHOLD_CHANGE = KindDeclaration(
                              "and say what it is under “About those risks”).",
              {"if": RISK_UPDATE.schema, "then": {"required": ["risk_factors"],
                                                  "properties": {"risk_factors": {"minItems": 1}}}}),
+        *INDEPENDENT_EVIDENCE,
     ),
 )
 """Someone joins or leaves the household, or there is new risk information about someone who
@@ -898,7 +920,6 @@ AMENDMENT_META = (
 """The questions of every correction; the corrected answers are judged by the amended kind."""
 AMENDMENT_META_KEYS = tuple(question.name for question in AMENDMENT_META)
 
-CONTRADICTED = when("triangulation", "contradicted", words="it was contradicted")
 TRIANGULATION_CHECK = (
     Question("triangulation", "Outcome", Choice(TRIANGULATION[1:], buttons=True),
              required="Say whether it was corroborated or contradicted."),
@@ -906,22 +927,9 @@ TRIANGULATION_CHECK = (
              required="Say who or what corroborated or contradicted it, e.g. “school attendance "
                       "record”."),
     Question("reason", "What they said or showed", LONG, required="Say what was found."),
-    Question("contradicted_by_kind", "What contradicted it", Many(CONTRADICTED_BY),
-             applies=CONTRADICTED,
-             required="Say what contradicted it: tick each that did.",
-             help="A denial is not independent evidence: what else says otherwise?"),
+    WHAT_CONTRADICTED,
 )
 """Recording that reported information was checked: an amendment-style entry."""
-TRIANGULATION_RULES = (
-    Rule("contradicted_by_kind",
-         "A denial by the person it is about, or the word of the parent who reported it, is not "
-         "independent evidence: it cannot contradict the report on its own. Tick what else "
-         "contradicted it (a record, another professional, what you saw), or leave the report "
-         "not yet checked. Nothing was saved.",
-         {"if": CONTRADICTED.schema, "then": {"properties": {"contradicted_by_kind": {
-             "contains": {"enum": [key for key, _ in CONTRADICTED_BY
-                                   if key not in NOT_INDEPENDENT]}}}}}),
-)
 TRIANGULATION_KEYS = ("triangulation", "contradicted_by_kind", "triangulation_by")
 
 

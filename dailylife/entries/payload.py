@@ -11,8 +11,8 @@ from wtforms import FieldList
 
 from dailylife.clock import local_today, to_local
 from dailylife.entries.declare import Day, Lines, Rows, Tick
-from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, KINDS, TRIANGULATION,
-                                     TRIANGULATION_CHECK, TRIANGULATION_KEYS, TRIANGULATION_RULES,
+from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, INDEPENDENT_EVIDENCE, KINDS,
+                                     TRIANGULATION, TRIANGULATION_CHECK, TRIANGULATION_KEYS,
                                      is_reported)
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
 
@@ -28,7 +28,7 @@ CHECKERS = {name: Checker(kind_schema(declaration)) for name, declaration in KIN
 #: The meta answers of a correction; its other keys are the corrected answers of the amended kind.
 AMENDMENT_CHECKER = Checker(kind_schema(AMENDMENT, closed=False))
 TRIANGULATION_CHECKER = Checker({"$schema": DRAFT, **object_schema(TRIANGULATION_CHECK,
-                                                                   TRIANGULATION_RULES)})
+                                                                   INDEPENDENT_EVIDENCE)})
 
 
 def validate(kind: str, data) -> tuple[dict | None, dict]:
