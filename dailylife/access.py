@@ -3,7 +3,8 @@
 Every view declares what it needs with :func:`requires`; the app refuses to serve any endpoint
 that has not declared it (see ``enforce_declared_access``), so a new route cannot slip out
 unguarded. A child the user may not see is a 404 — never a 403, which would reveal that the child
-exists — and leaves an audit event.
+exists — and leaves an audit event. A reviewer may see every child, so what they may not do (any
+change at all) is a 403 that says why.
 """
 
 import enum
@@ -23,7 +24,7 @@ from dailylife.entries.kinds import KINDS
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.media.models import Media
-from dailylife.people.models import Allocation, CaseRole, Role
+from dailylife.people.models import Allocation, CaseRole, Role, Team
 from dailylife.voice import child_lock
 
 
@@ -34,8 +35,10 @@ class Action(enum.StrEnum):
     SIGNED_IN = "signed_in"
     #: Create and manage users, teams, children and allocations (never case content).
     MANAGE_PEOPLE = "manage_people"
-    #: The team dashboard (supervisors).
+    #: Act for a team: its supervisor (importing a tablet's unsent entries).
     LEAD_TEAM = "lead_team"
+    #: Read a team's dashboard: a supervisor their own team's, a reviewer any team's.
+    READ_TEAM = "read_team"
     # Actions on one child:
     VIEW_CHILD = "view_child"
     READ_RECORD = "read_record"
@@ -51,7 +54,8 @@ class Action(enum.StrEnum):
     #: Link the child with brothers and sisters, or unlink them (the team's supervisor).
     LINK_SIBLINGS = "link_siblings"
     #: Open the child's record as it stood at the end of a past day (``?as_at=``): those who
-    #: answer for the record afterwards, the team's supervisor, not those who wrote it.
+    #: answer for the record afterwards, the team's supervisor and reviewers, not those who wrote
+    #: it.
     READ_AS_AT = "read_as_at"
 
 
@@ -71,6 +75,12 @@ _TEAM_SUPERVISOR = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE,
                     Action.LINK_SIBLINGS, Action.READ_AS_AT}
 _CASE_ADVOCATE = {Action.VIEW_CHILD, Action.READ_VOICE, Action.READ_CONFIDENTIAL,
                   Action.RECORD_VOICE}
+#: A reviewer reads every child's record as the team reads it, and changes nothing. The advocates'
+#: confidential notes stay sealed: only the child's advocates and the supervisor who answers for
+#: the child's safety today read them (DESIGN.md section 5), and a review reads the record the
+#: team worked from.
+_REVIEWER = {Action.VIEW_CHILD, Action.READ_RECORD, Action.READ_VOICE, Action.EXPORT,
+             Action.READ_AS_AT}
 
 
 def can(user, action: Action, child: Child | None = None) -> bool:
@@ -85,6 +95,8 @@ def can(user, action: Action, child: Child | None = None) -> bool:
         return user.role is Role.ADMIN
     if action is Action.LEAD_TEAM:
         return user.role is Role.SUPERVISOR and user.team_id is not None
+    if action is Action.READ_TEAM:
+        return can(user, Action.LEAD_TEAM) or user.role is Role.REVIEWER
     if child is None:
         return False
     return action in actions_on(user, child)
@@ -106,6 +118,8 @@ def actions_on_each(user, children) -> dict[uuid.UUID, set[Action]]:
             allocated_today(user).where(Allocation.child_id.in_(ids)))) if ids else set()
         allowed = _CASE_PRACTITIONER if user.role is Role.PRACTITIONER else _CASE_ADVOCATE
         return {child.id: allowed if child.id in allocated else set() for child in children}
+    if user.role is Role.REVIEWER:
+        return {child.id: _REVIEWER for child in children}
     return {child.id: set() for child in children}
 
 
@@ -129,7 +143,10 @@ def allocated_today(user) -> sa.Select:
 
 
 def visible_children_query(user) -> sa.Select:
-    """The children a user may open, as a query (the caseload and the API briefs use it)."""
+    """The children on a user's caseload, as a query (the caseload and the API briefs use it).
+
+    A reviewer has no caseload: they may open every child, but find them through the teams'
+    dashboards, and the tablet's briefs give their device nothing to keep offline."""
     query = sa.select(Child)
     if user.role is Role.SUPERVISOR:
         return query.where(Child.team_id == user.team_id)
@@ -147,6 +164,8 @@ def requires(action: Action):
         def guarded(*args, **kwargs):
             if action is not Action.PUBLIC and not current_user.is_authenticated:
                 return sign_in_needed()
+            if reads_only(current_user) and changes_something(action):
+                return refuse_change(action)
             if action in CHILD_ACTIONS:
                 kwargs["child"] = child_or_404(kwargs.pop("child_id"), action)
             elif not can(current_user, action):
@@ -157,6 +176,57 @@ def requires(action: Action):
         return guarded
 
     return decorate
+
+
+#: Where a reviewer may still send forms: signing in and out, their password, their second factors.
+OWN_ACCOUNT_BLUEPRINTS = frozenset({"people", "sso", "mfa", "account"})
+#: The actions that write to a child's record.
+WRITE_ACTIONS = frozenset({Action.RECORD, Action.RECORD_VOICE, Action.RECORD_OVERSIGHT,
+                           Action.LINK_SIBLINGS})
+READ_ONLY = ("You are signed in as a reviewer: reviewers read records and cannot record, correct "
+             "or change anything. Nothing was saved.")
+
+
+def reads_only(user) -> bool:
+    return user.is_authenticated and user.role is Role.REVIEWER
+
+
+def changes_something(action: Action) -> bool:
+    """A route that writes: declared for a write, or a form or call that is sent (not only read),
+    anywhere but the person's own account. A page whose form is sent to the same address is
+    refused when opened too, so that opening and sending it answer alike."""
+    if request.blueprint in OWN_ACCOUNT_BLUEPRINTS:
+        return False
+    return action in WRITE_ACTIONS or bool(request.url_rule.methods - {"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_change(action: Action):
+    """A reviewer's attempt to change something: audited, and a 403 saying why (they may see
+    every child, so it reveals nothing)."""
+    from dailylife.errors import respond  # errors reads this module's wants_json
+
+    db.session.rollback()
+    child_ref = (request.view_args or {}).get("child_id")
+    audit.record("refused", requested=action.value, path=request.path[:200], read_only=True,
+                 child_ref=str(child_ref)[:64] if child_ref else None)
+    db.session.commit()
+    return respond(403, READ_ONLY, code="read_only")
+
+
+def team_or_404(requested: str | None) -> Team | None:
+    """The team whose dashboard is asked for (``?team=``). A supervisor gets their own (another
+    team's id is refused, as a child not theirs is); a reviewer the team named, or None when
+    they name none (the list of teams to choose from)."""
+    if not requested:
+        return current_user.team if current_user.role is Role.SUPERVISOR else None
+    try:
+        team = db.session.get(Team, uuid.UUID(requested))
+    except ValueError:
+        team = None
+    if team is None or not (current_user.role is Role.REVIEWER
+                            or team.id == current_user.team_id):
+        refuse(Action.READ_TEAM)
+    return team
 
 
 def child_or_404(child_id, action: Action) -> Child:

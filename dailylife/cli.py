@@ -52,7 +52,9 @@ def seed_demo(entries: int) -> None:
             click.echo(f"  {email}")
         required = sorted(role.value for role in current_app.config["MFA_REQUIRED_ROLES"])
         if required:
-            click.echo(f"The {' and '.join(required)} accounts set up an authenticator app or a "
+            listed = " and ".join([", ".join(required[:-1]), required[-1]] if len(required) > 1
+                                  else required)
+            click.echo(f"The {listed} accounts set up an authenticator app or a "
                        "passkey at their first sign-in (DAILYLIFE_MFA_REQUIRED_ROLES).")
     else:
         click.echo("Demo data was already there; nothing new created.")

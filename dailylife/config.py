@@ -145,11 +145,13 @@ def load(app, test_config: dict | None) -> None:
 
 
 def _apply_mfa(config) -> None:
-    """Supervisors and admins need a second factor unless configured otherwise; the test suite
-    signs them in with a password alone unless a test switches it on."""
+    """Supervisors, admins and reviewers (who read every team's records) need a second factor
+    unless configured otherwise; the test suite signs them in with a password alone unless a test
+    switches it on."""
     from dailylife.mfa.factors import parse_required_roles
     if config["MFA_REQUIRED_ROLES"] is None:
-        config["MFA_REQUIRED_ROLES"] = "" if config["ENV_NAME"] == "testing" else "supervisor,admin"
+        config["MFA_REQUIRED_ROLES"] = ("" if config["ENV_NAME"] == "testing"
+                                        else "supervisor,admin,reviewer")
     try:
         config["MFA_REQUIRED_ROLES"] = parse_required_roles(config["MFA_REQUIRED_ROLES"])
     except ValueError as error:

@@ -56,8 +56,9 @@ def seed(password: str) -> bool:
         role: operations.create_user(
             email=f"{role.value}{DEMO_DOMAIN}", role=role, password=password,
             display_name={Role.PRACTITIONER: "Priya Shah", Role.SUPERVISOR: "Sol Mensah",
-                          Role.ADVOCATE: "Ade Advocate", Role.ADMIN: "Ash Admin"}[role],
-            team=None if role is Role.ADMIN else team)
+                          Role.ADVOCATE: "Ade Advocate", Role.ADMIN: "Ash Admin",
+                          Role.REVIEWER: "Rue Reviewer"}[role],
+            team=None if role in (Role.ADMIN, Role.REVIEWER) else team)
         for role in Role
     }
     today = local_today()

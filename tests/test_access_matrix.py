@@ -9,6 +9,8 @@ valid CSRF token and an otherwise empty form, as a curious user could. ``LOGIN``
 sign in": a redirect to /login for pages, a 401 JSON answer under /api/. A number is the exact
 status: 404 is "not yours" (never 403, which would reveal that the child exists); for the people
 allowed in, it is whatever the view answers, e.g. 400 for an empty form or 302 after acting on it.
+A reviewer may see every child, so what they may not do is a 403 (read-only): every form that
+changes something, opened or sent, but their own account's.
 """
 
 import uuid
@@ -39,302 +41,311 @@ IDENTITIES = {
     "other_supervisor": "other_supervisor",      # supervises the other team
     "advocate": "advocate",                      # advocate for world.child
     "admin": "admin",
+    "reviewer": "reviewer",                      # reads every team's children, changes nothing
 }
 
 LOGIN = "sent to sign in"
+
+
+@pytest.fixture
+def world(world, make_user):
+    """The shared world, with a reviewer (of no team: they read every team's children)."""
+    world.reviewer = make_user(Role.REVIEWER, name="Rae Reviewer")
+    return world
+
 
 #: endpoint -> {identity: what they get}. Add a row for every new route.
 ACCESS = {
     "people.login": dict(
         signed_out=200, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     # Single sign-on is not configured in this table's app: both answer "not set up" to anyone
     # (tests/test_sso.py covers them with a real identity provider).
     "sso.start": dict(
         signed_out=404, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=404),
     "sso.callback": dict(
         signed_out=404, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=404),
     "people.logout": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     # The second step of signing in: only for a sign-in waiting after its password (test_mfa.py);
     # without one, back to the password; someone signed in has nothing to do there.
     "mfa.second_factor": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     "mfa.passkey_options": dict(
         signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
-        other_supervisor=409, advocate=409, admin=409),
+        other_supervisor=409, advocate=409, admin=409, reviewer=409),
     "mfa.passkey_sign_in": dict(
         signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
-        other_supervisor=409, advocate=409, admin=409),
+        other_supervisor=409, advocate=409, admin=409, reviewer=409),
     "mfa.enrol": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     "mfa.enrol_passkey_options": dict(
         signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
-        other_supervisor=409, advocate=409, admin=409),
+        other_supervisor=409, advocate=409, admin=409, reviewer=409),
     "mfa.enrol_passkey": dict(
         signed_out=401, practitioner=409, other_practitioner=409, supervisor=409,
-        other_supervisor=409, advocate=409, admin=409),
+        other_supervisor=409, advocate=409, admin=409, reviewer=409),
     "mfa.enrol_recovery_codes": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     "mfa.enrol_done": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     # Everyone manages their own second factors; nobody else's. New recovery codes need a factor
     # first (409); an empty form names what is missing (400).
     "mfa.security": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "mfa.add_authenticator_app": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "mfa.remove_authenticator_app": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     "mfa.add_passkey_options": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "mfa.add_passkey": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
-        other_supervisor=400, advocate=400, admin=400),
+        other_supervisor=400, advocate=400, admin=400, reviewer=400),
     "mfa.remove_passkey": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
-        other_supervisor=400, advocate=400, admin=400),
+        other_supervisor=400, advocate=400, admin=400, reviewer=400),
     "mfa.new_recovery_codes": dict(
         signed_out=LOGIN, practitioner=409, other_practitioner=409, supervisor=409,
-        other_supervisor=409, advocate=409, admin=409),
+        other_supervisor=409, advocate=409, admin=409, reviewer=409),
     "children.home": dict(
         signed_out=LOGIN, practitioner=302, other_practitioner=302, supervisor=302,
-        other_supervisor=302, advocate=302, admin=302),
+        other_supervisor=302, advocate=302, admin=302, reviewer=302),
     "children.caseload": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=302),
     "children.child_page": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=200, admin=404),
+        other_supervisor=404, advocate=200, admin=404, reviewer=200),
     "admin.index": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=404),
     "admin.new_user": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=403),
     "admin.deactivate_user": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=302),
+        other_supervisor=404, advocate=404, admin=302, reviewer=403),
     # An account's role and team, and its set-password links: admins only (test_accounts.py).
     "admin.edit_user": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=403),
     "admin.send_link": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=302),
+        other_supervisor=404, advocate=404, admin=302, reviewer=403),
     "admin.reactivate_user": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=302),
+        other_supervisor=404, advocate=404, admin=302, reviewer=403),
     # Your own account: everyone signed in, each only their own (an empty form is a 400).
     "account.account": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "account.change_password": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
-        other_supervisor=400, advocate=400, admin=400),
+        other_supervisor=400, advocate=400, admin=400, reviewer=400),
     "account.end_session": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
-        other_supervisor=400, advocate=400, admin=400),
+        other_supervisor=400, advocate=400, admin=400, reviewer=400),
     # The emailed set-password link: the token is the only key; a made-up one is not found.
     "account.set_password": dict(
         signed_out=404, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=404),
     "admin.new_team": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=403),
     "admin.new_child": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=403),
     # A child's details: admins correct any child's (test_admin.py); an unknown child is a 404.
     "admin.edit_child": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=403),
     "admin.new_allocation": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=200),
+        other_supervisor=404, advocate=404, admin=200, reviewer=403),
     "admin.end_allocation": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=302),
+        other_supervisor=404, advocate=404, admin=302, reviewer=403),
     # Brothers and sisters side by side: whoever reads the child's record (test_siblings.py);
     # linking and unlinking them is the team manager's (an empty form names what is missing).
     "siblings.group": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "siblings.link": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=400,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "siblings.unlink": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=400,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # The record of one child: the team reads it; an advocate reads only the child's words.
     "chronology.chronology": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "voice.said": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=200, admin=404),
+        other_supervisor=404, advocate=200, admin=404, reviewer=200),
     "voice.day_in_the_life": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     # Child mode: for those who add the child's words (the page itself holds nothing of the record).
     "voice.child_mode": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=200, admin=404),
+        other_supervisor=404, advocate=200, admin=404, reviewer=403),
     # Entering child mode marks the session (an empty body is not a PIN); leaving when the
     # session is not in child mode says so (test_child_mode.py).
     "child_lock.enter": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=400, admin=404),
+        other_supervisor=404, advocate=400, admin=404, reviewer=403),
     "child_lock.leave": dict(
         signed_out=LOGIN, practitioner=409, other_practitioner=409, supervisor=409,
-        other_supervisor=409, advocate=409, admin=409),
+        other_supervisor=409, advocate=409, admin=409, reviewer=403),
     "chronology.export_csv": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "chronology.export_pdf": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     # The transfer summary for a receiving authority: whoever may export the chronology.
     "chronology.transfer_pdf": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "chronology.transfer_json": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "entries.entry_detail": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     # Writing: practitioners record, advocates add the child's words, supervisors oversee.
     "entries.record_visit": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_observation": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_household_change": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_move": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_voice": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=200, admin=404),
+        other_supervisor=404, advocate=200, admin=404, reviewer=403),
     "entries.new_oversight": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # History flags are the team supervisor's to record, as decisions are (test_standing_facts.py).
     "entries.new_history_flag": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # A decision on the child's legal status: the supervisor of the child's team only.
     "entries.new_status_change": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_escalation": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_contact": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.new_measurement": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # The child's safety plan: its social worker or the team manager (test_safety_plans.py).
     "entries.new_safety_plan": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # The birth of a child recorded before it: the team manager's (test_unborn.py).
     "entries.record_birth": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # The team dashboard: supervisors only, each sees their own team (test_team.py).
     "team.team_dashboard": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
-        other_supervisor=200, advocate=404, admin=404),
+        other_supervisor=200, advocate=404, admin=404, reviewer=200),
     # Importing a file of entries a tablet could not send: supervisors, for their own team
     # (test_rescue.py); the public key the tablet locks that file with: anyone signed in.
     "rescue.import_unsent": dict(
         signed_out=LOGIN, practitioner=404, other_practitioner=404, supervisor=200,
-        other_supervisor=200, advocate=404, admin=404),
+        other_supervisor=200, advocate=404, admin=404, reviewer=403),
     "api.unsent_key": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "entries.amend": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=404,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     "entries.triangulate": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=403),
     # The JSON API: anyone signed in; what each child's brief holds is checked in test_sync.py.
     "api.me": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "api.cases": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "api.sync": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
-        other_supervisor=400, advocate=400, admin=400),
+        other_supervisor=400, advocate=400, admin=400, reviewer=403),
     # Images: whoever may read the entry (here a practitioner's observation; advocates see only
     # images on the child's words, test_media.py). An empty upload names its missing fields; who
     # may add an image to which entry is checked in test_media.py.
     "media.image": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "media.thumbnail": dict(
         signed_out=LOGIN, practitioner=200, other_practitioner=404, supervisor=200,
-        other_supervisor=404, advocate=404, admin=404),
+        other_supervisor=404, advocate=404, admin=404, reviewer=200),
     "media_api.upload": dict(
         signed_out=LOGIN, practitioner=400, other_practitioner=400, supervisor=400,
-        other_supervisor=400, advocate=400, admin=400),
+        other_supervisor=400, advocate=400, admin=400, reviewer=403),
     # The offline app shell: public, and holds no personal data (test_pwa.py checks that).
     "pwa.service_worker": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.manifest": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.offline": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.outbox": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     # Waiting to send: the shell offline, the page with its header for a signed-in user online.
     "pwa.outbox_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.caseload_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.child_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.visit_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.child_mode_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     "pwa.child_mode_refused_shell": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
     # The rules of each kind of entry, for the tablet: no personal data (test_kinds.py).
     "rules.rules_document": dict(
         signed_out=200, practitioner=200, other_practitioner=200, supervisor=200,
-        other_supervisor=200, advocate=200, admin=200),
+        other_supervisor=200, advocate=200, admin=200, reviewer=200),
 }
 
 #: Served to anyone, and not part of the access table.
@@ -469,10 +480,11 @@ def test_each_person_gets_what_the_access_table_says(app, world, route_values, e
 
 
 @pytest.mark.parametrize("endpoint", CHILD_ENDPOINTS)
-def test_the_other_teams_child_is_hidden_from_everyone_but_that_teams_supervisor(
+def test_the_other_teams_child_is_hidden_from_everyone_but_that_teams_supervisor_and_reviewers(
         app, world, other_team_values, endpoint):
     expected = {identity: 404 for identity in IDENTITIES}
-    expected.update(signed_out=LOGIN, other_supervisor=ACCESS[endpoint]["supervisor"])
+    expected.update(signed_out=LOGIN, other_supervisor=ACCESS[endpoint]["supervisor"],
+                    reviewer=ACCESS[endpoint]["reviewer"])
     if endpoint.startswith("admin."):  # the admin pages manage every team's children
         expected.update(admin=ACCESS[endpoint]["admin"])
     assert _observed_row(app, world, _rule(app, endpoint), other_team_values) == expected

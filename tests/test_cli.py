@@ -12,7 +12,7 @@ from dailylife.people.models import Role, Team, User
 from dailylife.people.operations import SERVICE_EMAIL
 
 DEMO_ACCOUNTS = ["practitioner@demo.test", "supervisor@demo.test", "advocate@demo.test",
-                 "admin@demo.test"]
+                 "admin@demo.test", "reviewer@demo.test"]
 GOOD_PASSWORD = "lantern meadow quietly folds"
 
 

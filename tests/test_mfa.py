@@ -20,12 +20,12 @@ from dailylife.people.models import Role, UserSession
 from conftest import PASSWORD
 from production import production_app
 
-REQUIRED = frozenset({Role.SUPERVISOR, Role.ADMIN})
+REQUIRED = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.REVIEWER})
 
 
 @pytest.fixture
 def mfa_required(app):
-    """The production default: supervisors and admins need a second factor."""
+    """The production default: supervisors, admins and reviewers need a second factor."""
     app.config["MFA_REQUIRED_ROLES"] = REQUIRED
 
 
@@ -280,14 +280,14 @@ def test_resetting_an_unknown_email_says_so(app):
     assert "No user with the email nobody@example.org" in result.output
 
 
-def test_supervisors_and_admins_need_a_second_factor_by_default():
+def test_supervisors_admins_and_reviewers_need_a_second_factor_by_default():
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["MFA_REQUIRED_ROLES"] == REQUIRED
 
 
 def test_everyone_can_be_required_and_an_unknown_role_is_refused():
     everyone = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                           "MFA_REQUIRED_ROLES": "practitioner, supervisor,advocate,admin"})
+                           "MFA_REQUIRED_ROLES": "practitioner, supervisor,advocate,admin,reviewer"})
     assert everyone.config["MFA_REQUIRED_ROLES"] == frozenset(Role)
     with pytest.raises(UnsafeConfiguration, match="unknown roles"):
         create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://",
@@ -300,7 +300,7 @@ def test_everyone_can_be_required_and_an_unknown_role_is_refused():
 def test_seed_demo_says_which_demo_accounts_set_up_a_second_factor(app, mfa_required):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    assert ("The admin and supervisor accounts set up an authenticator app or a passkey at their "
+    assert ("The admin, reviewer and supervisor accounts set up an authenticator app or a passkey at their "
             "first sign-in") in result.output
 
 

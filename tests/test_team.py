@@ -156,7 +156,7 @@ def test_only_a_supervisor_opens_the_dashboard_and_refusals_are_audited(world, c
     for user in (world.practitioner, world.advocate, world.admin):
         assert client_for(user).get("/team").status_code == 404
     refused = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "refused")).all()
-    assert [event.detail["requested"] for event in refused] == ["lead_team"] * 3
+    assert [event.detail["requested"] for event in refused] == ["read_team"] * 3
     assert client_for(world.supervisor).get("/team").status_code == 200
     viewed = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "view_team"))
     assert viewed.actor_id == world.supervisor.id

@@ -19,13 +19,20 @@ bp = Blueprint("children", __name__)
 @bp.get("/")
 @requires(Action.SIGNED_IN)
 def home():
-    return redirect(url_for("admin.index" if current_user.role is Role.ADMIN else "children.caseload"))
+    return redirect(url_for(START_PAGE.get(current_user.role, "children.caseload")))
+
+
+#: Where those without a caseload start: administrators manage people, reviewers choose a team.
+START_PAGE = {Role.ADMIN: "admin.index", Role.REVIEWER: "team.team_dashboard"}
 
 
 @bp.get("/cases")
 @requires(Action.SIGNED_IN)
 def caseload():
-    """The children in the order of what needs doing today; advocates see basic details only."""
+    """The children in the order of what needs doing today; advocates see basic details only.
+    A reviewer has no caseload and is sent to the teams."""
+    if current_user.role is Role.REVIEWER:
+        return redirect(url_for("team.team_dashboard"))
     children = db.session.scalars(visible_children_query(current_user)).all()
     actions = actions_on_each(current_user, children)
     allowed = [(child, actions[child.id]) for child in children]

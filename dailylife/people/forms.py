@@ -39,7 +39,16 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class UserForm(FlaskForm):
+class TeamOfRoleMixin:
+    """A reviewer reads every team's records: giving them one team would suggest otherwise."""
+
+    def validate_team_id(self, field):
+        if self.role.data == Role.REVIEWER.value and field.data:
+            raise ValidationError("A reviewer reads every team's records and belongs to none: "
+                                  "choose “No team”.")
+
+
+class UserForm(TeamOfRoleMixin, FlaskForm):
     """A new account, without a password: its owner chooses one through the emailed link."""
 
     email = EmailField("Email", validators=[InputRequired(), Email(check_deliverability=False),
@@ -51,7 +60,7 @@ class UserForm(FlaskForm):
     submit = SubmitField("Create user")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(TeamOfRoleMixin, FlaskForm):
     """Role and team only: an account's email (where its set-password links go) is not edited
     here, so an administrator cannot redirect someone's account to a mailbox they read."""
 

@@ -16,7 +16,7 @@ from dailylife.extensions import db
 from dailylife.people.models import Role, RoleGrant, Team, User
 
 #: The roles whose holders read children's records.
-CASE_READING_ROLES = {Role.PRACTITIONER, Role.SUPERVISOR, Role.ADVOCATE}
+CASE_READING_ROLES = {Role.PRACTITIONER, Role.SUPERVISOR, Role.ADVOCATE, Role.REVIEWER}
 #: How far back the supervisor's dashboard shows grants.
 RECENT = timedelta(days=30)
 
@@ -45,9 +45,11 @@ def record_if_granted(user: User, *, previous_role: Role | None, previous_team_i
 
 
 def recent_into_team(team_id) -> list[RoleGrant]:
-    """Grants into a team in the last 30 days, newest first, with the people named."""
+    """Grants into a team in the last 30 days, newest first, with the people named. A reviewer
+    reads every team's records, so their grant is shown to every team."""
     return db.session.scalars(
-        sa.select(RoleGrant).where(RoleGrant.team_id == team_id,
+        sa.select(RoleGrant).where(sa.or_(RoleGrant.team_id == team_id,
+                                          RoleGrant.role == Role.REVIEWER),
                                    RoleGrant.granted_at >= utcnow() - RECENT)
         .options(selectinload(RoleGrant.user), selectinload(RoleGrant.granted_by),
                  selectinload(RoleGrant.previous_team))

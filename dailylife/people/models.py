@@ -17,11 +17,15 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     ADVOCATE = "advocate"
     ADMIN = "admin"
+    #: Reads every team's records and changes nothing: a safeguarding practice review's author,
+    #: a quality assurance officer.
+    REVIEWER = "reviewer"
 
     @property
     def label(self) -> str:
         return {"practitioner": "Social worker", "supervisor": "Team manager",
-                "advocate": "Children's advocate", "admin": "Administrator"}[self.value]
+                "advocate": "Children's advocate", "admin": "Administrator",
+                "reviewer": "Reviewer"}[self.value]
 
 
 class CaseRole(enum.StrEnum):

@@ -126,7 +126,7 @@ def update_child(child: Child, actor: User, **details) -> list[str]:
 
 #: The parts each role may play on a case: a team manager may hold a case as its social worker.
 CASE_ROLES_OF = {Role.PRACTITIONER: {CaseRole.PRACTITIONER}, Role.ADVOCATE: {CaseRole.ADVOCATE},
-                 Role.SUPERVISOR: {CaseRole.PRACTITIONER}, Role.ADMIN: set()}
+                 Role.SUPERVISOR: {CaseRole.PRACTITIONER}, Role.ADMIN: set(), Role.REVIEWER: set()}
 
 
 def allocate(*, user: User, child: Child, case_role, start_date, end_date=None,

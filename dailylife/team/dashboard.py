@@ -97,10 +97,12 @@ class PractitionerRow:
 @dataclass(frozen=True)
 class Filters:
     """What the supervisor chose to see, read from the address so that a bookmark keeps it:
-    ``worker`` a social worker's id (or ``NOT_ALLOCATED``), ``signal`` a signal id; "" is all."""
+    ``worker`` a social worker's id (or ``NOT_ALLOCATED``), ``signal`` a signal id; "" is all.
+    ``team`` is the team asked for by id (a reviewer's choice), carried into every link."""
 
     worker: str = ""
     signal: str = ""
+    team: str = ""
 
     def link(self, **changes) -> dict[str, str]:
         """The address's parameters with some changed, leaving out those that show all."""
@@ -127,7 +129,7 @@ class Dashboard:
         if signal and signal not in SIGNALS:
             problems.append(f"There is no signal “{signal}”.")
             signal = ""
-        return Filters(worker, signal), problems
+        return Filters(worker, signal, args.get("team", "")), problems
 
     def of_worker(self, filters: Filters) -> list[ChildRow]:
         return [row for row in self.children if not filters.worker or row.held_by(filters.worker)]
@@ -147,12 +149,12 @@ def escalations_of(rows: list[ChildRow]) -> list[tuple[ChildRow, Signal]]:
     return [(row, signal) for row in rows for signal in row.escalations]
 
 
-def for_team(supervisor: User) -> Dashboard:
-    team_id = supervisor.team_id
+def for_team(team_id: uuid.UUID, reader: User) -> Dashboard:
+    """The team's dashboard as ``reader`` may see it (its supervisor, or a reviewer)."""
     children = db.session.scalars(
         sa.select(Child).where(Child.team_id == team_id, _record_begun())
         .order_by(Child.display_name)).all()
-    signals = compute.for_children(children, reader=supervisor)
+    signals = compute.for_children(children, reader=reader)
     ids = [child.id for child in children]
     allocated = _allocated(ids)
     flags = standing.history_flags(ids)
