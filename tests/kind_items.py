@@ -3,6 +3,8 @@ practitioner could give, and among them the wrong ones a tablet, a bug or an att
 (wrong types, blank or oversized texts, unknown options and keys, answers to questions that do
 not apply, impossible dates)."""
 
+import math
+
 from hypothesis import strategies as st
 
 from dailylife.entries.declare import (LINES_LIMIT, ROWS_LIMIT, SHORT_LIMIT, Choice, Day, Lines,
@@ -46,7 +48,7 @@ def valid_looking(question):
                          st.lists(st.just("z" * (SHORT_LIMIT + 1)), min_size=1, max_size=2),
                          st.just(["Mum"] * (LINES_LIMIT + 1)))
     if isinstance(answer, Number):
-        return st.integers(answer.minimum - 2, answer.maximum + 2)
+        return _number(answer, answer.minimum - 2, answer.maximum + 2)
     if isinstance(answer, Many):
         return st.lists(st.sampled_from(_options(answer.options)), max_size=3)
     if isinstance(answer, Day):
@@ -59,6 +61,16 @@ def valid_looking(question):
         row = answers_to(answer.questions)
         return st.one_of(st.lists(row, max_size=3), st.just([{}] * (ROWS_LIMIT + 1)))
     raise TypeError(answer)
+
+
+def _number(answer: Number, low, high):
+    """Whole numbers from ``low`` to ``high``; for a measure with decimals (a weight), numbers
+    with two decimal places as well, the way scales show them."""
+    whole = st.integers(math.ceil(low), math.floor(high))
+    if answer.whole:
+        return whole
+    hundredths = st.integers(math.ceil(low * 100), math.floor(high * 100)).map(lambda n: n / 100)
+    return st.one_of(whole, hundredths)
 
 
 def any_answer(question):
@@ -95,7 +107,7 @@ def sound_answer(question):
     if isinstance(answer, Lines):
         return st.lists(st.text(st.characters(categories=["L"]), max_size=20), max_size=4)
     if isinstance(answer, Number):
-        return st.integers(answer.minimum, answer.maximum)
+        return _number(answer, answer.minimum, answer.maximum)
     if isinstance(answer, Day):
         return st.dates().map(lambda day: day.isoformat())
     if isinstance(answer, Reference):
