@@ -249,6 +249,38 @@ def test_a_visit_naming_a_condition_not_in_the_current_plan_is_refused(world, cl
     assert visits_of(world.child) == []
 
 
+def test_a_correction_of_a_visit_naming_a_condition_not_in_the_plan_is_rejected(
+        world, client_for):
+    overnight = condition(OVERNIGHT)
+    plan(world, 5, overnight)
+    checked = visit(world, 2, (overnight, "kept"))
+    correction = {**item(world, "amendment", reason="Wrong condition.",
+                         based_on=str(checked.id),
+                         safety_plan_checks=[{"condition": str(uuid.uuid4()),
+                                              "outcome": "broken"}]),
+                  "amends_id": str(checked.id)}
+    (result,) = sync(client_for(world.practitioner), correction)
+    assert result["status"] == "rejected"
+    assert "is not a condition of Amy's current safety plan" in \
+        result["errors"]["safety_plan_checks-0-condition"][0]
+
+
+def test_a_visit_whose_condition_was_replaced_since_is_still_corrected_on_its_page(
+        world, client_for):
+    overnight = condition(OVERNIGHT)
+    plan(world, 5, overnight)
+    checked = visit(world, 2, (overnight, "kept"))
+    plan(world, 1, condition(PARENTING))
+    response = client_for(world.practitioner).post_form(
+        f"/cases/{world.child.id}/entries/{checked.id}/amend", {
+            "reason": "Typo.", "based_on": str(checked.id), "correction-type": "planned",
+            "correction-child_seen": "yes", "correction-seen_alone": "yes",
+            "correction-analysis": "Amy showed me her room.",
+            "correction-safety_plan_checks-0-condition": overnight["id"],
+            "correction-safety_plan_checks-0-outcome": "kept"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 def test_a_visit_checking_a_child_without_a_plan_or_one_condition_twice_is_rejected(
         world, client_for):
     lone = condition(OVERNIGHT)

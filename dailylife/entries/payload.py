@@ -15,6 +15,7 @@ from dailylife.entries.kinds import (AMENDMENT, AMENDMENT_META_KEYS, INDEPENDENT
                                      TRIANGULATION, TRIANGULATION_CHECK, TRIANGULATION_KEYS,
                                      is_reported)
 from dailylife.entries.schema import DRAFT, Checker, holds, kind_schema, object_schema
+from dailylife.safety import plans
 
 #: Correcting these would move the entry between chronology filters, or show the team what the
 #: child did not agree to share (or hide what it has read), or say that a visit met the child
@@ -207,6 +208,10 @@ def validate_amendment(version, data) -> tuple[dict | None, dict]:
                            "record it again with the right answer."]
     if kind == "status_change":
         errors.update(_decision_problems(version, corrections, meta))
+    if kind == "visit" and "safety_plan_checks" in corrections and (
+            corrections["safety_plan_checks"] != version.data.get("safety_plan_checks")):
+        # Checks changed by a correction name the child's current plan, as a new visit's do.
+        errors.update(plans.check_problems(version.entry.child, corrections))
     questions = KINDS[kind].questions
     merged = {key: value for key, value in {**version.data, **corrections}.items()
               if key not in TRIANGULATION_KEYS}
