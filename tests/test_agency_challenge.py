@@ -138,3 +138,14 @@ def test_acknowledging_a_challenge_shows_the_decision_with_it(world):
           decision="Meeting the school on Friday.", acknowledges=["agency_challenge_open"])
     raised = signals(world.child)["agency_challenge_open"]
     assert raised.acknowledgement.data["decision"] == "Meeting the school on Friday."
+
+
+def test_the_dashboard_lists_a_challenge_with_the_escalations_waiting_and_its_answer_button(
+        world, client_for):
+    challenge = write(world.practitioner, world.child, "escalation", ago(1), **CHALLENGE)
+    board = client_for(world.supervisor).get("/team").get_data(as_text=True)
+    waiting = board.split('id="escalations-heading"')[1].split("</section>")[0]
+    assert 'data-signal="agency_challenge_open"' in waiting
+    assert "Sam Jones, DSL of Greenfield Primary School" in waiting
+    assert f"/oversight/new?answers={challenge.id}" in waiting
+    assert "No escalation is waiting" not in waiting

@@ -22,6 +22,8 @@ OVERDUE_WORK = {"visit_overdue": "Visits overdue", "report_unverified": "Reports
                 "voice_missing": "Child's words missing", "late_recording": "Written up late"}
 #: The counts at the top of the dashboard: how many children have each signal, in these words
 #: (under the heading "Children who need you": a count of children, the rows its link shows).
+#: Signals answered by an oversight naming the escalation (``answers``), listed at the top.
+ANSWERED = ("escalation_open", "agency_challenge_open")
 COUNTED = {"harm_pattern": "injuries adding up", "growth_faltering": "weight falling", "visit_overdue": "visit overdue", "referral_not_seen": "referral not seen in time",
            "escalation_open": "escalation waiting",
            "incident_decision_due": "incident or disclosure waiting for a decision",
@@ -52,12 +54,13 @@ class ChildRow:
 
     @property
     def escalations(self) -> list[Signal]:
-        return [signal for signal in self.signals if signal.id == "escalation_open"]
+        """Escalations waiting for an answer: the team's own, and other agencies' challenges."""
+        return [signal for signal in self.signals if signal.id in ANSWERED]
 
     @property
     def other_signals(self) -> list[Signal]:
-        """Its signals but the escalation, which the dashboard shows once, at the top."""
-        return [signal for signal in self.signals if signal.id != "escalation_open"]
+        """Its signals but the escalations, which the dashboard shows once, at the top."""
+        return [signal for signal in self.signals if signal.id not in ANSWERED]
 
     @property
     def most_urgent(self) -> Signal | None:
