@@ -12,10 +12,11 @@ from dailylife.extensions import db
 from .conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
 
 
-def entries_of(child) -> list[Entry]:
-    """What the test recorded (each case opens with its status, written by dailylife)."""
-    entries = db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id,
-                                                        Entry.kind != Kind.STATUS_CHANGE)).all()
+def entries_of(child, kind: Kind | None = None) -> list[Entry]:
+    """What the test recorded (each case opens with its status, written by dailylife), or only
+    its entries of ``kind``; the transaction ends, so the next read sees what the app wrote."""
+    which = Entry.kind == kind if kind else Entry.kind != Kind.STATUS_CHANGE
+    entries = db.session.scalars(sa.select(Entry).where(Entry.child_id == child.id, which)).all()
     db.session.commit()
     return entries
 

@@ -5,25 +5,17 @@ and the visit reaches the server once the signal is back, raising safety_plan_at
 import re
 import uuid
 
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from dailylife.entries.models import Entry, Kind
-from dailylife.extensions import db
+from dailylife.entries.models import Kind
 
 from helpers import days_ago, record
 
 from .test_offline import wait_for_app, wait_until_sent_after_signal_returns
+from .test_recording import entries_of
 
 OVERNIGHT = "Mr X does not stay overnight"
 PARENTING = "Mother attends the parenting group"
-
-
-def visits_of(child) -> list[Entry]:
-    rows = db.session.scalars(sa.select(Entry).where(
-        Entry.child_id == child.id, Entry.kind == Kind.VISIT)).all()
-    db.session.commit()
-    return rows
 
 
 def test_the_offline_visit_form_asks_about_the_safety_plan_and_a_broken_condition_shows(
@@ -51,12 +43,12 @@ def test_the_offline_visit_form_asks_about_the_safety_plan_and_a_broken_conditio
     with page.expect_navigation(url=re.compile(rf"/cases/{world.child.id}$")):
         page.get_by_role("button", name="Save visit").click()
     expect(page.locator(".flash[role=status]")).to_contain_text("Saved on this tablet")
-    assert visits_of(world.child) == [], "nothing reached the server while offline"
+    assert entries_of(world.child, Kind.VISIT) == [], "nothing reached the server while offline"
 
     live_server.start()
     page.context.set_offline(False)
     wait_until_sent_after_signal_returns(page)
-    [visit] = visits_of(world.child)
+    [visit] = entries_of(world.child, Kind.VISIT)
     assert visit.data["safety_plan_checks"] == [
         {"condition": overnight["id"], "outcome": "broken"},
         {"condition": parenting["id"], "outcome": "kept"}]

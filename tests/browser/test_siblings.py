@@ -6,15 +6,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from dailylife.clock import utcnow
 from dailylife.entries import operations
-from dailylife.entries.models import Entry, Kind
+from dailylife.entries.models import Kind
 from dailylife.extensions import db
 
 from .test_offline import wait_for_app, wait_until_sent_after_signal_returns
+from .test_recording import entries_of
 
 
 @pytest.fixture
@@ -29,13 +29,6 @@ def family(world, make_child, allocate):
     db.session.commit()
     world.brother = brother
     return world
-
-
-def household_changes(child) -> list[Entry]:
-    rows = db.session.scalars(sa.select(Entry).where(
-        Entry.child_id == child.id, Entry.kind == Kind.HOUSEHOLD_CHANGE)).all()
-    db.session.commit()
-    return rows
 
 
 def test_a_brothers_signals_are_shown_on_his_sisters_page_marked_as_his(
@@ -77,7 +70,7 @@ def test_a_household_change_recorded_offline_for_two_siblings_reaches_both_recor
     live_server.start()
     page.context.set_offline(False)
     wait_until_sent_after_signal_returns(page)
-    [own] = household_changes(family.child)
-    [brothers] = household_changes(family.brother)
+    [own] = entries_of(family.child, Kind.HOUSEHOLD_CHANGE)
+    [brothers] = entries_of(family.brother, Kind.HOUSEHOLD_CHANGE)
     assert brothers.id == operations.sibling_entry_id(own.id, family.brother.id)
     assert brothers.data == own.data and own.data["name"] == "Dan Example"
