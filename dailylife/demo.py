@@ -72,6 +72,7 @@ def seed(password: str) -> bool:
         operations.allocate(user=people[Role.ADVOCATE], child=child, case_role=CaseRole.ADVOCATE,
                             start_date=start)
     demo_history.write_histories(people, children, today)
+    demo_history.write_case_review_examples(people, children, today)
     unborn = _unborn(DEMO_UNBORN, team, today)
     operations.allocate(user=people[Role.PRACTITIONER], child=unborn,
                         case_role=CaseRole.PRACTITIONER, start_date=today - timedelta(days=30))

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from dailylife.access import visible_children_query
 from dailylife.children.models import Child
 from dailylife.demo import DEMO_EMAILS
-from dailylife.entries.models import Entry
+from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import Role, Team, User
 from dailylife.people.operations import SERVICE_EMAIL
+from dailylife.signals import compute
 
 DEMO_ACCOUNTS = ["practitioner@demo.test", "supervisor@demo.test", "advocate@demo.test",
                  "admin@demo.test", "reviewer@demo.test"]
@@ -170,3 +171,17 @@ def test_entries_check_says_so_when_every_entry_can_be_shown(app, world, client_
     result = run(app, "entries", "check")
     assert result.exit_code == 0
     assert result.output == "No entries that cannot be shown.\n"
+
+
+def test_the_demo_shows_what_case_reviews_keep_finding(app, ctx, no_demo_password):
+    """A police call-out waiting for a decision, a baby's weight falling and an appointment he was
+    not brought to, a nursery challenging the plan: the demo's team manager sees each signal."""
+    assert run(app, "seed-demo").exit_code == 0
+    supervisor = db.session.scalar(sa.select(User).where(User.email == "supervisor@demo.test"))
+    children = db.session.scalars(visible_children_query(supervisor)).all()
+    raised = {signal.id for signals in compute.for_children(children, reader=supervisor).values()
+              for signal in signals}
+    assert {"incident_decision_due", "growth_faltering", "engagement_missed",
+            "agency_challenge_open"} <= raised
+    plans = sa.select(sa.func.count()).where(Entry.kind == Kind.SAFETY_PLAN)
+    assert db.session.scalar(plans) == 1

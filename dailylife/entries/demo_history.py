@@ -1,6 +1,7 @@
 """Believable, clearly fictional case histories for the demo children."""
 
 import random
+import uuid
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -82,6 +83,42 @@ def write_histories(people: dict, children: list, today) -> None:
             _advocate_notes(people[Role.ADVOCATE], child, today)
             _history_flag(supervisor, child, _at(start + timedelta(days=3), 10))
         _corroborate_first_report(practitioner, child)
+
+
+def write_case_review_examples(people: dict, children: list, today) -> None:
+    """What case reviews keep finding, one example each, so that the demo shows their signals:
+    a police call-out with no decision yet, a baby's weight falling and a missed health
+    appointment, a school challenging the plan, and a safety plan with its conditions."""
+    practitioner, supervisor = people[Role.PRACTITIONER], people[Role.SUPERVISOR]
+    amara, jayden, zofia, leo = children
+
+    def add(author, child, kind, days_ago, hour, **data):
+        operations.add_entry(author=author, child=child, kind=Kind(kind), data=_clean(kind, data),
+                             occurred_at=_at(today - timedelta(days=days_ago), hour))
+
+    add(practitioner, amara, "observation", 3, 9, category="home_environment", source="police",
+        source_detail="PC Example, neighbourhood team",
+        text="Police were called at 2am by neighbours hearing shouting; Dean had left.",
+        significant=True, impact="Mara was awake and frightened; she went to school tired.",
+        action_taken="Spoke to Mum; asked the team manager for a decision today.")
+    add(practitioner, leo, "measurement", 40, 11, weight_kg=8.1, weight_centile="50",
+        measured_by="health visitor")
+    add(practitioner, leo, "measurement", 10, 11, weight_kg=7.8, weight_centile="9",
+        measured_by="health visitor")
+    add(practitioner, leo, "contact", 12, 10, method="health_appointment", outcome="not_brought",
+        with_whom="Health visitor clinic", notes="Second weigh-in missed; Mum did not answer.")
+    add(practitioner, jayden, "escalation", 5, 15, from_agency=True,
+        agency="Sampleford Nursery", professional="Jo Bloggs, nursery manager",
+        reason="The nursery disagrees with closing the case: Jayden arrives hungry most days.",
+        need="A written answer before the review.")
+    add(supervisor, zofia, "safety_plan", 14, 12, agreed_with="Zosia and her foster carers",
+        conditions=[{"id": str(uuid.uuid4()), "text": "Zosia's father has contact only "
+                     "at the family centre, supervised."},
+                    {"id": str(uuid.uuid4()), "text": "Zosia keeps her phone charged and "
+                     "calls her carers if she is late."}],
+        people=[{"name": "Marek (father)", "relationship": "father",
+                 "contact": "Supervised contact every other Saturday",
+                 "risk_factors": ["substance_misuse"]}])
 
 
 #: Visits to the expectant mother of the demo's unborn baby: (days ago, what was found).
