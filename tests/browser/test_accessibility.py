@@ -64,6 +64,9 @@ PAGES = {
         ("entries.new_move", "/cases/{child}/moves/new"),
         ("entries.new_voice", "/cases/{child}/voice/new"),
         ("entries.new_escalation", "/cases/{child}/escalations/new"),
+        ("entries.new_contact", "/cases/{child}/contacts/new"),
+        ("entries.new_measurement", "/cases/{child}/measurements/new"),
+        ("entries.new_safety_plan", "/cases/{child}/safety-plans/new"),
         # Every kind's entry in full; an amendment is shown on the page of the entry it corrects.
         *[("entries.entry_detail", f"/cases/{{child}}/entries/{{{kind}}}")
           for kind in Kind if kind not in (Kind.AMENDMENT, Kind.BIRTH)],
@@ -165,6 +168,16 @@ def _clean(kind: str, data: dict) -> dict:
     return clean
 
 
+#: The kinds the demo history has no entry of.
+CASE_REVIEW_KINDS = {
+    "contact": {"method": "health_appointment", "outcome": "not_brought",
+                "with_whom": "Health visitor clinic"},
+    "measurement": {"weight_kg": 24.5, "weight_centile": "25", "measured_by": "school nurse"},
+    "safety_plan": {"conditions": [{"id": str(uuid.uuid4()),
+                                    "text": "Dean does not stay overnight."}]},
+}
+
+
 @pytest.fixture
 def addresses(world) -> dict:
     """Six months of the demo history for world.child (visits, observations, the child's words,
@@ -177,6 +190,9 @@ def addresses(world) -> dict:
                          data=_clean("escalation", {"reason": "Dean has moved in for good.",
                                                     "need": "A joint visit this week."}),
                          occurred_at=utcnow() - timedelta(hours=3))
+    for kind, data in CASE_REVIEW_KINDS.items():
+        operations.add_entry(author=world.practitioner, child=world.child, kind=Kind(kind),
+                             data=_clean(kind, data), occurred_at=utcnow() - timedelta(hours=2))
     db.session.commit()
     first_of = {str(kind): db.session.scalar(
         sa.select(Entry).where(Entry.child_id == world.child.id, Entry.kind == kind)
