@@ -51,16 +51,26 @@ export async function refreshStatus(extra = {}) {
     state: lastState,
     warning: await getMeta('storageWarning'),
   });
-  element.replaceChildren(Object.assign(document.createElement('span'), { textContent: summary.text }));
   element.dataset.waiting = String(entries.waiting);
   element.dataset.imagesWaiting = String(pictures.waiting);
-  if (summary.attention) {
+  show(element, summary);
+  element.hidden = false;
+}
+
+// The status is a live region refreshed every few seconds: it is rebuilt only when what it says
+// changes, so a screen reader is not told the same thing again and a finger on the link does
+// not lose it mid-tap.
+function show(element, { text, attention }) {
+  const said = `${text}\n${attention}`;
+  if (element.dataset.said === said) return;
+  element.dataset.said = said;
+  element.replaceChildren(Object.assign(document.createElement('span'), { textContent: text }));
+  if (attention) {
     const link = Object.assign(document.createElement('a'), {
-      href: '/outbox', className: 'needs-attention', textContent: summary.attention,
+      href: '/outbox', className: 'needs-attention', textContent: attention,
     });
     element.append(' · ', link);
   }
-  element.hidden = false;
 }
 
 export function showStatus() {

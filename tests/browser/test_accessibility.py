@@ -288,6 +288,28 @@ def entries_the_server_refused(page, live_server, world) -> None:
     expect(page.locator("#sync-status a.needs-attention")).to_be_visible()
 
 
+@pytest.mark.parametrize("viewport", [TABLET_PORTRAIT], ids=["tablet-portrait"])
+def test_the_sync_status_is_not_announced_again_when_nothing_changed(
+        world, live_server, signed_in_page):
+    """The status is a live region refreshed every few seconds and on every change of network:
+    rebuilt each time, a screen reader would read it out again and the link under a finger would
+    be replaced mid-tap."""
+    page = signed_in_page(world.practitioner)
+    entries_the_server_refused(page, live_server, world)
+    page.evaluate("""() => {
+        window.statusChanges = { rebuilt: 0, refreshed: 0 };
+        new MutationObserver((records) => records.forEach((record) => {
+            if (record.type === 'childList') window.statusChanges.rebuilt += 1;
+            if (record.attributeName === 'data-waiting') window.statusChanges.refreshed += 1;
+        })).observe(document.getElementById('sync-status'),
+                    { childList: true, attributes: true });
+        window.dispatchEvent(new Event('online'));
+        window.dispatchEvent(new Event('online'));
+    }""")
+    page.wait_for_function("() => window.statusChanges.refreshed >= 2")
+    assert page.evaluate("() => window.statusChanges.rebuilt") == 0
+
+
 @pytest.mark.parametrize("viewport", SIZES)
 def test_entries_needing_attention_pass_axe_with_best_practices(
         world, live_server, signed_in_page, axe_violations):
