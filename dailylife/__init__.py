@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from dailylife.access import enforce_declared_access
     from dailylife.children.views import bp as children_bp
+    from dailylife.deployment.health import bp as health_bp
     from dailylife.chronology.views import bp as chronology_bp
     from dailylife.entries.rules import bp as rules_bp
     from dailylife.entries.views import bp as entries_bp
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(team_bp)
     app.register_blueprint(rescue_bp)
     app.register_blueprint(pwa_bp)
+    app.register_blueprint(health_bp)
 
     from dailylife import errors
     errors.init_app(app)

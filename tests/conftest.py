@@ -3,12 +3,17 @@ role, and factories. Set DAILYLIFE_TEST_DATABASE=postgresql to run the suite on 
 
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
 import psycopg
 import pytest
+import redis
 import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
@@ -22,6 +27,9 @@ from dailylife.people import operations
 from dailylife.people.models import CaseRole, Role
 from dailylife.rescue import keys
 
+ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql"
+                        else [])
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 PASSWORD = "kitchen-table-notes-42"
 POSTGRES_URL = os.environ.get("DAILYLIFE_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -54,6 +62,69 @@ def database_url(tmp_path_factory):
         drop()
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'dailylife.sqlite'}"
+
+
+@pytest.fixture(params=ENGINES)
+def fresh_database(request, tmp_path, database_url):
+    """A brand-new empty database, separate from the run's, on each engine under test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    server = sa.make_url(database_url)
+    name = f"dailylife_migrations_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(server.set(drivername="postgresql").render_as_string(False),
+                            autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server of our own on a free loopback port (never the machine's 6379)."""
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    log = workdir / "redis.log"
+    try:
+        process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(workdir), "--logfile", str(log)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    except FileNotFoundError:
+        pytest.fail("redis-server is not installed: run scripts/setup --test (Debian's "
+                    "redis-server package)")
+    connection = redis.Redis(host="127.0.0.1", port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connection.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = log.read_text() if log.exists() else "(no log)"
+                pytest.fail(f"redis-server did not start on port {port}:\n{output}")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0", connection
+    connection.close()
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    url, connection = redis_server
+    connection.flushall()
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,8 @@
 """Migrations are the only way the schema is made, so they must build what the models say."""
 
-import os
 import uuid
 from datetime import UTC, date, datetime
 
-import psycopg
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,9 +14,6 @@ from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import Team
 from dailylife.people.operations import SERVICE_EMAIL
-
-ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql"
-                        else [])
 
 
 def differences(app) -> list:
@@ -38,24 +32,6 @@ def test_the_models_and_the_migrations_agree(app):
     with app.app_context():
         assert {table.name for table in db.metadata.sorted_tables} <= table_names()
         assert differences(app) == []
-
-
-@pytest.fixture(params=ENGINES)
-def fresh_database(request, tmp_path, database_url):
-    """A brand-new empty database, separate from the run's, on each engine under test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-        return
-    server = sa.make_url(database_url)
-    name = f"dailylife_migrations_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(server.set(drivername="postgresql").render_as_string(False),
-                            autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(False)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_migrations_go_down_to_empty_and_up_again(fresh_database, tmp_path):

@@ -5,7 +5,6 @@ worker through a real Redis server started here."""
 import html
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
@@ -25,52 +23,6 @@ from dailylife.extensions import db
 
 PASSWORD = "kitchen-table-notes-42"  # what conftest's make_user gives everyone
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    """A real redis-server of our own on a free loopback port (never the machine's 6379)."""
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    log = workdir / "redis.log"
-    try:
-        process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(workdir), "--logfile", str(log)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    except FileNotFoundError:
-        pytest.fail("redis-server is not installed: run scripts/setup --test (Debian's "
-                    "redis-server package)")
-    connection = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            connection.ping()
-            break
-        except redis.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = log.read_text() if log.exists() else "(no log)"
-                pytest.fail(f"redis-server did not start on port {port}:\n{output}")
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0", connection
-    connection.close()
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_url(redis_server):
-    url, connection = redis_server
-    connection.flushall()
-    return url
 
 
 @pytest.fixture
