@@ -93,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife import errors
     errors.init_app(app)
 
-    from dailylife import cli
+    from dailylife import backup, cli
     cli.init_app(app)
+    backup.init_app(app)
     return app

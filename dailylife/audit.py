@@ -230,9 +230,10 @@ class Anchor:
         return cls(position, hash_)
 
 
-def latest_anchor() -> Anchor | None:
-    """The newest event's position and hash (None while the trail is empty)."""
-    row = db.session.execute(
+def latest_anchor(session=None) -> Anchor | None:
+    """The newest event's position and hash (None while the trail is empty); ``session``: read
+    another database than the app's (a backup's snapshot)."""
+    row = (session or db.session).execute(
         sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     return Anchor(row.id, row.hash) if row else None
 
