@@ -347,9 +347,13 @@ def _verify_restored(manifest: dict) -> None:
     anchor = audit.Anchor.parse(manifest["audit_anchor"]) if manifest["audit_anchor"] else None
     expected = Facts(manifest["alembic_revision"], manifest["entries"], anchor,
                      [entry["name"] for entry in manifest["media"]])
-    if facts != expected:
-        raise Refused(f"The restored database does not match the manifest: it holds {facts}, "
-                      f"the manifest says {expected}. The restore was undone.")
+    differences = [f"{name}: {_brief(getattr(facts, name))} restored, "
+                   f"{_brief(getattr(expected, name))} in the manifest"
+                   for name in Facts.__dataclass_fields__
+                   if getattr(facts, name) != getattr(expected, name)]
+    if differences:
+        raise Refused("The restored database does not match the manifest ("
+                      + "; ".join(differences) + "). The restore was undone.")
     for entry in manifest["media"]:
         if stored_media_sha256(entry["name"]) != entry["sha256"]:
             raise Refused(f"The restored media file {entry['name']} does not have the SHA-256 "
@@ -359,6 +363,10 @@ def _verify_restored(manifest: dict) -> None:
         raise Refused(f"The restored audit chain is broken at event {report.broken_at}: "
                       f"{report.problem}. The restore was undone.")
     db.session.rollback()
+
+
+def _brief(value) -> str:
+    return f"{len(value)} media files" if isinstance(value, list) else str(value)
 
 
 def _undo(manifest: dict) -> None:

@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 
 import sample_images
 from conftest import PASSWORD
+from helpers import record
 from dailylife.clock import utcnow
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
@@ -220,14 +221,15 @@ def test_backup_refuses_a_destination_that_is_not_empty(app, world, tmp_path):
     assert (dest / "manifest.json").read_text() == "{}"
 
 
-def test_restore_refuses_a_database_that_holds_records(app, backup):
+def test_restore_refuses_a_database_that_holds_records(app, world, backup, tmp_path):
+    record(world.practitioner, world.child, "observation", **OBSERVATION)
     before = rows(app, Entry)
-    media_before = sorted(Path(app.config["MEDIA_DIR"]).iterdir())
+    app.config["MEDIA_DIR"] = str(tmp_path / "new-media")
     restored = flask(app, "restore", backup)
     assert restored.exit_code == 1
     assert "is not empty" in restored.output and "create a new database" in restored.output
     assert rows(app, Entry) == before
-    assert sorted(Path(app.config["MEDIA_DIR"]).iterdir()) == media_before
+    assert not (tmp_path / "new-media").exists()
 
 
 def test_restore_refuses_a_media_directory_that_holds_files(empty_app, backup):
