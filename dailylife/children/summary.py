@@ -18,7 +18,6 @@ from sqlalchemy.orm import aliased
 from dailylife.access import Action, actions_on
 from dailylife.children import standing
 from dailylife.clock import local_today
-from dailylife.entries.kinds import REPORTABLE, REPORTED_SOURCES
 from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
@@ -132,24 +131,54 @@ def _latest(versions_newest_first, accept) -> Version | None:
     return next((version for version in versions_newest_first if accept(version)), None)
 
 
+#: How many items of a list that grows with the record a page or a brief shows: the oldest or
+#: most urgent few, with the list's length and a link to the chronology filtered to all of it.
+FEW = 5
+
+
+@dataclass
+class FirstFew:
+    """The first few of a list that grows with the record, and how long the whole list is."""
+
+    shown: list
+    count: int
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.shown)
+
+
 @functools.cache
-def _unchecked_reports() -> sa.Select:
-    """Reports as written unverified that no check covers. A check only ever sets
-    corroborated or contradicted, and ``source`` cannot be corrected, so these are the only
-    entries that can read "unverified" now, read through ``ix_entry_reported``."""
-    check = aliased(Entry)
-    return queries.of_children(
-        Entry.kind.in_([Kind(kind) for kind in REPORTABLE]),
-        signal_facts.likely(Entry.amends_id.is_(None)),
-        Entry.source.in_(REPORTED_SOURCES), Entry.triangulation == "unverified",
-        ~sa.exists().where(check.amends_id == Entry.id, check.triangulation.is_not(None)))
+def _oldest_unchecked() -> sa.Select:
+    """Each child's unchecked reports numbered oldest first, each with their number: one
+    statement for all the children, which returns only each child's first few."""
+    numbered = sa.select(
+        Entry.id, Entry.child_id,
+        sa.func.row_number().over(partition_by=Entry.child_id,
+                                  order_by=(Entry.occurred_at, Entry.id)).label("place"),
+        sa.func.count().over(partition_by=Entry.child_id).label("total"),
+    ).where(queries.listed(Entry.child_id), *signal_facts.unchecked(Entry)).subquery()
+    return sa.select(numbered).where(numbered.c.place <= FEW)
 
 
-def unverified_reports(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Version]]:
-    """Reported information nobody has yet checked against what others saw, oldest first."""
-    found = queries.by_child_versions(_unchecked_reports(), child_ids)
-    return {child_id: [version for version in reversed(found.get(child_id, []))
-                       if version.triangulation == "unverified"] for child_id in child_ids}
+def unverified_reports(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, FirstFew]:
+    """Reported information nobody has yet checked against what others saw: how much, and the
+    oldest few (the chronology's ``triangulation=unverified`` lists them all)."""
+    rows = queries.run(_oldest_unchecked(), child_ids) if child_ids else []
+    shown = queries.by_ids([row.id for row in rows])
+    counts = {row.child_id: row.total for row in rows}
+    return {child_id: FirstFew(shown.get(child_id, [])[::-1], counts.get(child_id, 0))
+            for child_id in child_ids}
+
+def all_unverified_reports(child_id: uuid.UUID) -> list[Version]:
+    """Every unchecked report of the child, oldest first: for a document that must be whole
+    (the transfer summary), not for a page."""
+    return queries.by_child_versions(_unchecked(), [child_id]).get(child_id, [])[::-1]
+
+
+@functools.cache
+def _unchecked() -> sa.Select:
+    return queries.of_children(*signal_facts.unchecked(Entry))
 
 
 def facts_for(user, child) -> dict:

@@ -49,8 +49,8 @@ def child_page(child):
     shown = as_at.begin(Action.READ_AS_AT in g.child_actions, child)
     audit.record("view_child", child_id=child.id, **as_at.link_args())
     facts = summary.facts_for(current_user, child)
-    checks = (check_forms(facts.get("unverified", []))
-              if can_triangulate(current_user, child) and not shown else {})
+    checkable = "unverified" in facts and can_triangulate(current_user, child) and not shown
+    checks = check_forms(facts["unverified"].shown) if checkable else {}
     statuses = status.history(child) if Action.READ_RECORD in g.child_actions else None
     return render_template("children/child.html", child=child, today=as_at.today(),
                            facts=facts, checks=checks, statuses=statuses)

@@ -19,6 +19,7 @@ from dailylife.entries.kinds import CATEGORIES, SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import Allocation, Role, User
+from dailylife.signals.facts import unchecked
 
 ORDERS = {"asc": "Oldest first", "desc": "Newest first"}
 #: Dates outside this range are typing mistakes, and near the ends of the calendar would overflow.
@@ -36,6 +37,10 @@ class FilterForm(Form):
                        placeholder="All kinds")
     category = ChoiceField("About", choices=CATEGORIES, placeholder="Anything")
     source = ChoiceField("Where it came from", choices=SOURCES, placeholder="Any source")
+    #: The reports the child's page counts as "reported, not yet checked" (``facts.unchecked``).
+    triangulation = ChoiceField("Checked against others",
+                                choices=[("unverified", "Reported, not yet checked")],
+                                placeholder="Checked or not")
     #: Ticked, it puts ``significant=1`` in the address, as bookmarks and the documentation say.
     significant = BooleanField("Significant events only", false_values=("", "0", "false"),
                                render_kw={"value": "1"})
@@ -113,6 +118,8 @@ def conditions(form: FilterForm, child_id: uuid.UUID, actions) -> list:
     for name, column in (("category", Entry.category), ("source", Entry.source)):
         if form[name].data:
             clauses.append(column == form[name].data)
+    if form.triangulation.data:
+        clauses.extend(unchecked(Entry))
     if form.significant.data:
         # A confidential note answering this filter would tell the reader what it says.
         clauses.extend([marked_significant(child_id), unsealed_clause(actions)])

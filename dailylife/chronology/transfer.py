@@ -64,7 +64,7 @@ def gather(user, child: Child, actions: set[Action]) -> Transfer:
         signals=compute.readable([(child, actions - {Action.READ_CONFIDENTIAL})])[child.id],
         household=summary.household_history(ids)[child.id],
         addresses=summary.addresses(ids)[child.id],
-        unchecked=summary.unverified_reports(ids)[child.id],
+        unchecked=summary.all_unverified_reports(child.id),
         exported_at=utcnow(), exported_by=user.display_name)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from dailylife.access import confidential_clause
 from dailylife.children.models import Child
-from dailylife.entries.kinds import INCIDENT_SOURCES, REPORTED_SOURCES
+from dailylife.entries.kinds import INCIDENT_SOURCES, REPORTABLE, REPORTED_SOURCES
 from dailylife.entries.models import Entry, Kind
 from dailylife.people.models import Allocation, CaseRole
 
@@ -119,6 +119,19 @@ def contact_outcome(*outcomes):
 def reported(observation):
     """An observation of what someone reported (``source`` cannot be corrected)."""
     return observation.source.in_(REPORTED_SOURCES)
+
+
+def unchecked(report) -> list:
+    """Reported information that reads "unverified" now: as written unverified, with no check
+    (a check only ever sets corroborated or contradicted, and ``source`` cannot be corrected) and
+    not withdrawn. One condition for the child's page, the briefs and the chronology's filter,
+    so that the count a page shows and the list its link opens agree."""
+    check = aliased(Entry)
+    return [report.kind.in_([Kind(kind) for kind in REPORTABLE]),
+            likely(report.amends_id.is_(None)), report.source.in_(REPORTED_SOURCES),
+            report.triangulation == "unverified",
+            ~sa.exists().where(check.amends_id == report.id, check.triangulation.is_not(None)),
+            ~withdrawn(report)]
 
 
 def reviewed(oversight):

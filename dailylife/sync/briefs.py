@@ -165,7 +165,10 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
                             "risk_factors": list(member.risk_factors)}
                            for member in households[child_id]],
                 last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
-                unverified=[_report(version) for version in unverified[child_id]],
+                #: The oldest few; the count says how many in all, and the chronology's
+                #: ``triangulation=unverified`` lists them.
+                unverified=[_report(version) for version in unverified[child_id].shown],
+                unverified_count=unverified[child_id].count,
                 safety_plan=_safety_plan(safety.get(child_id)))
     return parts
 

@@ -111,12 +111,25 @@ function historyFlagItem(flag) {
   return item;
 }
 
+// Under the oldest few reports the brief carries: how many wait in all, and where they all are.
+function showTheRest(field, brief) {
+  const shown = brief.unverified?.length ?? 0;
+  const count = (brief.unverified_count ?? shown).toLocaleString('en-GB');
+  field.hidden = (brief.unverified_count ?? shown) <= shown;
+  field.replaceChildren(`Showing the ${shown} oldest of ${count} reports waiting to be checked. `,
+    element('a', `All ${count} in the chronology`, { href: `/cases/${brief.id}/chronology?triangulation=unverified` }));
+}
+
 async function renderChild(container) {
   const brief = await briefOf(childIdInPath());
   document.querySelector('[data-offline-empty]').hidden = Boolean(brief);
   container.hidden = !brief;
   if (!brief) return;
   for (const field of container.querySelectorAll('[data-field]')) {
+    if (field.dataset.field === 'unverified_count') {
+      showTheRest(field, brief);
+      continue;
+    }
     const value = brief[field.dataset.field];
     // What the brief leaves out for this user (an advocate: the record) is left off the page.
     const fact = field.closest('dl > div, section');

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from dailylife.children.summary import FEW
 from dailylife.clock import utcnow
 from dailylife.entries import history, operations
 from dailylife.entries.kinds import TRIANGULATION_CHECK
@@ -178,3 +179,18 @@ def test_every_target_of_a_report_is_big_enough_to_tap_and_a_phone_reads_it_all(
     expect(page.get_by_role("link", name=re.compile(r"· mother$"))).to_be_visible()
     page.set_viewport_size(PHONE)
     assert axe_violations(page) == []
+
+
+def test_out_of_signal_the_tablet_lists_the_oldest_few_reports_and_says_how_many_wait(
+        world, live_server, signed_in_page):
+    reports = [report(world, f"Mum says report {number}.", 20 - number)
+               for number in range(FEW + 2)]
+    page = child_page_out_of_signal(world, live_server, signed_in_page)
+
+    expect(page.locator("[data-offline-child] li.report")).to_have_count(FEW)
+    expect(page.locator(f"#report-{reports[0].id}")).to_be_visible()
+    expect(page.locator(f"#report-{reports[-1].id}")).to_have_count(0)
+    the_rest = page.locator("[data-field=unverified_count]")
+    expect(the_rest).to_contain_text(f"Showing the {FEW} oldest of {FEW + 2} reports waiting")
+    expect(the_rest.get_by_role("link", name=f"All {FEW + 2} in the chronology")).to_have_attribute(
+        "href", f"/cases/{world.child.id}/chronology?triangulation=unverified")
