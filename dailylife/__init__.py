@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from dailylife import config
     config.load(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from dailylife.deployment import logs
+    logs.init_app(app)  # first: its request id and timing wrap everything below
 
     from dailylife.extensions import csrf, db, limiter, login_manager, migrate
     db.init_app(app)

@@ -112,6 +112,11 @@ def defaults(instance_path: str) -> dict:
         "MAIL_FROM": "",
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
+        # json (one object per line) or text; None: json in production, text elsewhere.
+        "LOG_FORMAT": None,
+        # An error's message never quotes the values of its statement (a child's name, what was
+        # written about them): errors are logged.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "CHRONOLOGY_PAGE_SIZE": 50,
         # Printed at the top and bottom of every page of an export and as the CSV's first line:
         # the Government Security Classification most councils give case records.
@@ -195,6 +200,9 @@ def _apply_environment(config) -> None:
         raise UnsafeConfiguration(
             f"DAILYLIFE_ENV_NAME must be production, development or testing, not {env!r}."
         )
+    log_format_problem = _log_format_problem(config)
+    if log_format_problem:
+        raise UnsafeConfiguration(log_format_problem)
     sign_in_problem = sso_settings.problem(config)
     if sign_in_problem:
         raise UnsafeConfiguration(sign_in_problem)
@@ -211,6 +219,15 @@ def _apply_environment(config) -> None:
         raise UnsafeConfiguration("dailylife does not start in production with these settings "
                                   "(on a developer machine set DAILYLIFE_ENV_NAME=development):\n"
                                   + "\n".join(f"- {problem}" for problem in problems))
+
+
+def _log_format_problem(config) -> str | None:
+    """Production's logs are read by machines (one JSON object per line), a developer's by eye."""
+    if config["LOG_FORMAT"] is None:
+        config["LOG_FORMAT"] = "json" if config["ENV_NAME"] == "production" else "text"
+    if config["LOG_FORMAT"] in ("json", "text"):
+        return None
+    return f"DAILYLIFE_LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}."
 
 
 def _marking_problem(config) -> str | None:
