@@ -95,6 +95,7 @@ def backup_command(dest: Path) -> None:
         "audit_key_id": audit.key_id(audit.configured_key()),
         "database": _describe(database_file), "media": media}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    _audit("backup", destination=str(dest.resolve()), entries=str(facts.entries))
     click.echo(f"Backed up {facts.entries} entries and {len(media)} media files to {dest} "
                f"({engine}, migration {facts.revision}). "
                + (f"Audit anchor: {facts.anchor}" if facts.anchor else "The audit trail is empty."))
@@ -133,6 +134,13 @@ def _postgresql_snapshot(into: Path) -> Iterator[sa.Connection]:
 
 
 SNAPSHOTS = {"sqlite": _sqlite_snapshot, "postgresql": _postgresql_snapshot}
+
+
+def _audit(action: str, **detail) -> None:
+    """A backup copies every child's record, and a restore brings records back: both are on the
+    audit trail, after the backup's anchor (so the chain still verifies against it)."""
+    audit.record(action, by=f"operator ({os.environ.get('USER', 'unknown')})", **detail)
+    db.session.commit()
 
 
 def _pg_tool(name: str) -> str:
@@ -228,6 +236,8 @@ def restore_command(src: Path) -> None:
     except BaseException:
         _undo(manifest)
         raise
+    _audit("restore", source=str(src.resolve()), backup_made_at=manifest["created_at"],
+           entries=str(manifest["entries"]))
     click.echo(f"Restored {manifest['entries']} entries and {len(manifest['media'])} media "
                f"files from {src}; every media file's SHA-256, the entry count and the audit "
                "chain" + (f" (anchor {manifest['audit_anchor']})" if manifest["audit_anchor"]
@@ -247,7 +257,8 @@ def _read_manifest(src: Path) -> dict:
                 "audit_key_id", "database", "media"}
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
             or not expected <= manifest.keys():
-        raise Refused(f"{path} is not a {FORMAT!r} manifest (it needs {', '.join(sorted(expected))}).")
+        raise Refused(f"{path} is not a {FORMAT!r} manifest (it needs "
+                      f"{', '.join(sorted(expected))}).")
     return manifest
 
 
@@ -318,7 +329,7 @@ def _migrations() -> ScriptDirectory:
 
 def _restore_sqlite(file: Path, *, migrated: bool) -> None:
     """Copy the backup into the app's database file with the backup API: one transaction on the
-    target, so a failure leaves it as it was."""
+    target, so a failure leaves it as it was (the whole file is replaced: migrated or not)."""
     db.session.remove()
     db.engine.dispose()
     with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as backup, \

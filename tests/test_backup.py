@@ -16,6 +16,7 @@ from flask_migrate import upgrade
 import sample_images
 from conftest import PASSWORD
 from helpers import record
+from dailylife.audit import Anchor, AuditEvent
 from dailylife.clock import utcnow
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
@@ -184,13 +185,20 @@ def test_a_backup_taken_while_a_practitioner_records_restores_every_entry_photo_
                                               / described["name"]).read_bytes()
     verified = flask(empty_app, "audit", "verify", "--anchor", manifest["audit_anchor"])
     assert verified.exit_code == 0 and "intact" in verified.output, verified.output
+    with empty_app.app_context():
+        newest = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert newest.action == "restore"
+        assert newest.detail["backup_made_at"] == manifest["created_at"]
 
 
 def test_the_manifest_records_the_engine_revision_entries_media_and_audit_anchor(
         app, backup):
     manifest = manifest_of(backup)
-    anchor = flask(app, "audit", "anchor").output.strip()
-    assert manifest["audit_anchor"] == anchor
+    with app.app_context():
+        newest, before = db.session.scalars(
+            sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
+    assert manifest["audit_anchor"] == str(Anchor(before.id, before.hash))
+    assert newest.action == "backup" and newest.detail["entries"] == str(manifest["entries"])
     with app.app_context():
         assert manifest["engine"] == db.engine.dialect.name
         assert manifest["entries"] == db.session.scalar(
