@@ -1,10 +1,13 @@
-"""Alembic environment: the app's engine and metadata, batch mode for SQLite (set in Migrate)."""
+"""Alembic environment: the app's engine and metadata, batch mode for SQLite (set in Migrate), and
+on PostgreSQL one schema change at a time (``dailylife/deployment/upgrade.py``)."""
 
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+
+from dailylife.deployment.upgrade import one_at_a_time
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -32,7 +35,7 @@ def run_migrations_offline():
 def run_migrations_online():
     options = dict(migrate_extension.configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
-    with migrate_extension.db.engine.connect() as connection:
+    with migrate_extension.db.engine.connect() as connection, one_at_a_time(connection):
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():
             context.run_migrations()

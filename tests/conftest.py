@@ -64,6 +64,14 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'dailylife.sqlite'}"
 
 
+@pytest.fixture
+def fresh_postgres_database():
+    """A brand-new empty PostgreSQL database, whichever engine the run is on."""
+    url, drop = _fresh_postgres_database()
+    yield url
+    drop()
+
+
 @pytest.fixture(params=ENGINES)
 def fresh_database(request, tmp_path, database_url):
     """A brand-new empty database, separate from the run's, on each engine under test."""

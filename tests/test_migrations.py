@@ -1,19 +1,33 @@
 """Migrations are the only way the schema is made, so they must build what the models say."""
 
+import os
+import subprocess
+import sys
+import threading
+import time
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from dailylife import create_app
 from dailylife.children.models import Child
+from dailylife.deployment.upgrade import UPGRADE_LOCK_KEY
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.models import Team
 from dailylife.people.operations import SERVICE_EMAIL
+
+ROOT = Path(__file__).resolve().parent.parent
+WAITING = "Another instance is changing the database schema; waiting for it to finish."
 
 
 def differences(app) -> list:
@@ -85,3 +99,55 @@ def test_each_child_gets_its_current_status_as_the_first_entry_of_its_history(fr
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _upgrade_in_a_process(database_url: str) -> tuple[subprocess.Popen, list[str]]:
+    """``flask --app dailylife db upgrade`` as an operator runs it, with its output collected as
+    it comes (read in a thread, so that the test can watch two at once)."""
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("DAILYLIFE_")}
+    environment.update(DATABASE_URL=database_url, DAILYLIFE_ENV_NAME="development")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "dailylife", "db",
+                                "upgrade"], cwd=ROOT, env=environment, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output: list[str] = []
+
+    def collect():
+        with process.stdout:
+            output.extend(process.stdout)
+
+    threading.Thread(target=collect, daemon=True).start()
+    return process, output
+
+
+def test_two_instances_upgrading_one_new_postgresql_database_at_once_both_succeed(
+        fresh_postgres_database):
+    """The test holds the upgrade lock until both upgrades wait for it, so that they certainly
+    run at the same moment, then lets them go."""
+    server = sa.make_url(fresh_postgres_database).set(drivername="postgresql")
+    holder = psycopg.connect(server.render_as_string(False), autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", (UPGRADE_LOCK_KEY,))
+    upgrades = [_upgrade_in_a_process(fresh_postgres_database) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 120
+        while not all(any(WAITING in line for line in output) for _, output in upgrades):
+            assert time.monotonic() < deadline and all(
+                process.poll() is None for process, _ in upgrades), \
+                "both upgrades should wait for the lock:\n" + "\n---\n".join(
+                    "".join(output) for _, output in upgrades)
+            time.sleep(0.1)
+        holder.execute("SELECT pg_advisory_unlock(%s)", (UPGRADE_LOCK_KEY,))
+        for process, output in upgrades:
+            assert process.wait(timeout=180) == 0, "".join(output)
+    finally:
+        for process, _ in upgrades:
+            process.kill()
+            process.wait()
+    versions = holder.execute("SELECT version_num FROM alembic_version").fetchall()
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": fresh_postgres_database})
+    with app.app_context():
+        head = ScriptDirectory(app.extensions["migrate"].directory).get_current_head()
+        assert versions == [(head,)]
+        assert differences(app) == []
+        db.engine.dispose()
+    holder.close()
