@@ -187,7 +187,9 @@ def save_media(names: list[str], into: Path) -> list[dict]:
     for name in names:
         if not (source / name).is_file():
             raise Refused(f"The media file {name} is missing from {source}, though the database "
-                          "has its row. The backup is incomplete: restore that file first.")
+                          f"has its row, so this backup cannot be complete: {into.parent} has no "
+                          "manifest (delete it). Put the file back from an earlier backup, then "
+                          "back up again.")
         shutil.copyfile(source / name, into / name)
     return [_describe(into / name) for name in names]
 
@@ -202,10 +204,13 @@ def load_media(from_dir: Path) -> None:
     target = media_dir()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=target.parent))
-    shutil.copytree(from_dir, staging, dirs_exist_ok=True)
-    if target.is_dir():
-        target.rmdir()
-    os.replace(staging, target)
+    try:
+        shutil.copytree(from_dir, staging, dirs_exist_ok=True)
+        if target.is_dir():
+            target.rmdir()
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def remove_media(names: list[str]) -> None:

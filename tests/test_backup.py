@@ -229,6 +229,15 @@ def test_backup_refuses_a_destination_that_is_not_empty(app, world, tmp_path):
     assert (dest / "manifest.json").read_text() == "{}"
 
 
+def test_backup_refuses_to_finish_when_a_media_file_is_missing(app, backup, tmp_path):
+    missing = manifest_of(backup)["media"][0]["name"]
+    (Path(app.config["MEDIA_DIR"]) / missing).unlink()
+    made = flask(app, "backup", tmp_path / "today")
+    assert made.exit_code == 1
+    assert f"The media file {missing} is missing" in made.output
+    assert not (tmp_path / "today" / "manifest.json").exists()
+
+
 def test_restore_refuses_a_database_that_holds_records(app, world, backup, tmp_path):
     record(world.practitioner, world.child, "observation", **OBSERVATION)
     before = rows(app, Entry)
