@@ -182,10 +182,11 @@ def test_a_concern_that_keeps_coming_back_after_being_contradicted_is_more_urgen
                              "months; 1 of them was marked contradicted.")
 
 
-def test_what_the_social_worker_saw_and_withdrawn_reports_do_not_count(world):
+def test_what_the_social_worker_saw_what_parents_say_and_withdrawn_reports_do_not_count(world):
     for months in (9, 5):
         reported(world, months_ago(months), "Amy was hungry.", "health", "observed")
-    wrong = reported(world, months_ago(2), "Wrong child.", "health")
+        reported(world, months_ago(months), "Mum says Amy eats well.", "health")
+    wrong = reported(world, months_ago(2), "Wrong child.", "health", "other_agency")
     reported(world, months_ago(1), "School says Amy is hungry.", "health", "other_agency")
     reported(world, months_ago(0, days=1), "Gran says Amy is hungry.", "health", "other")
     assert "repeated_concerns" in signals(world.child)

@@ -116,6 +116,19 @@ def test_a_withdrawn_entry_does_not_raise_it_and_a_correction_is_read_as_correct
     assert evidence(signals(child)["incident_decision_due"]) == [words.id]
 
 
+def test_a_correction_that_marks_an_entry_significant_raises_it_and_one_that_unmarks_it_clears_it(
+        world):
+    child = world.child
+    visit = write(world.practitioner, child, "visit", ago(2), type="planned", child_seen=True,
+                  seen_alone=True)
+    assert "incident_decision_due" not in signals(child)
+    amend(world.practitioner, visit, significant=True, impact="Amy was frightened.",
+          action_taken="Safety plan reviewed.")
+    assert evidence(signals(child)["incident_decision_due"]) == [visit.id]
+    amend(world.practitioner, visit, significant=False)
+    assert "incident_decision_due" not in signals(child)
+
+
 def test_a_withdrawn_decision_does_not_clear_it(world):
     report = police_report(world, world.child)
     decision = decide(world, world.child, report)

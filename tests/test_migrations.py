@@ -23,7 +23,7 @@ from dailylife.children.models import Child
 from dailylife.deployment.upgrade import UPGRADE_LOCK_KEY
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
-from dailylife.people.models import Team
+from dailylife.people.models import Team, User
 from dailylife.people.operations import SERVICE_EMAIL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,3 +151,51 @@ def test_two_instances_upgrading_one_new_postgresql_database_at_once_both_succee
         assert differences(app) == []
         db.engine.dispose()
     holder.close()
+
+
+def test_entries_written_before_the_incident_index_are_found_as_incidents_after_it(
+        fresh_database, tmp_path):
+    """Issue 18: what may be an incident is indexed (``Entry.incident``); upgrading works it out
+    for the entries already written, as ``references.marks_incident`` does for new ones."""
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": fresh_database,
+                      "MEDIA_DIR": str(tmp_path / "media")})
+    written = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+    entries = {
+        "police": ("observation", "police", {"source": "police"}, None),
+        "significant visit": ("visit", None, {"significant": True}, None),
+        "disclosure": ("voice", None, {"disclosed_harm": True}, None),
+        "ordinary": ("observation", "parent_reported", {"source": "parent_reported"}, None),
+        "unspoken": ("voice", None, {"disclosed_harm": False}, None),
+        "marked later": ("amendment", None, {"significant": True}, "ordinary"),
+        "disclosed later": ("amendment", None, {"disclosed_harm": True}, "unspoken"),
+    }
+    ids = {name: uuid.uuid4() for name in entries}
+    with app.app_context():
+        try:
+            upgrade(revision="f2b8d1c4a7e9")
+            team, child = uuid.uuid4(), uuid.uuid4()
+            db.session.execute(Team.__table__.insert(), [{"id": team, "name": "Team A"}])
+            db.session.execute(Child.__table__.insert(), [
+                {"id": child, "name": "A Child", "date_of_birth": date(2019, 1, 1),
+                 "legal_status": "child_in_need", "team_id": team, "created_at": written}])
+            author = uuid.uuid4()
+            db.session.execute(User.__table__.insert(), [
+                {"id": author, "email": "worker@example.org", "display_name": "A Worker",
+                 "role": "practitioner", "team_id": team}])
+            before = [sa.column(column.name, column.type) for column in Entry.__table__.columns
+                      if column.name != "incident"]
+            db.session.execute(sa.table("entry", *before).insert(), [
+                {"id": ids[name], "child_id": child, "kind": Kind(kind), "occurred_at": written,
+                 "recorded_at": written, "received_at": written, "author_id": author,
+                 "author_role": "practitioner", "significant": bool(data.get("significant")),
+                 "amends_id": amends and ids[amends], "source": source, "data": data}
+                for name, (kind, source, data, amends) in entries.items()])
+            db.session.commit()
+            upgrade()
+            marked = dict(db.session.execute(sa.select(Entry.id, Entry.incident)).all())
+            assert {name for name, entry_id in ids.items() if marked[entry_id]} == {
+                "police", "significant visit", "disclosure", "marked later", "disclosed later"}
+            db.session.commit()
+        finally:
+            db.session.remove()
+            db.engine.dispose()

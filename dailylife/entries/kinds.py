@@ -82,6 +82,11 @@ INCIDENT_SOURCES = {"police": "the police", "hospital": "a hospital",
                     "emergency_services": "emergency services"}
 #: Sources whose information must be checked against what others saw (triangulation).
 REPORTED_SOURCES = ("parent_reported", "other_agency", *INCIDENT_SOURCES, "other")
+#: Reported by someone outside the family: a concern raised about the child, which adds up when
+#: it keeps coming back (``repeated_concerns``). What a parent tells the social worker at each
+#: visit is checked on its own (``report_unverified``); counted here, most families would have
+#: "repeated concerns" about their daily routine.
+CONCERN_SOURCES = ("other_agency", *INCIDENT_SOURCES, "other")
 TRIANGULATION = (
     ("unverified", "Not yet checked"),
     ("corroborated", "Corroborated by someone else"),

@@ -40,9 +40,10 @@ class Kind(enum.StrEnum):
 
 
 JSONData = sa.JSON().with_variant(JSONB(), "postgresql")
-#: The rows of the two partial indexes below.
+#: The rows of partial indexes below.
 REPORTED = sa.text("amends_id IS NULL AND triangulation IS NOT NULL")
 CHECKS = sa.text("amends_id IS NOT NULL AND triangulation IS NOT NULL")
+SOURCED = sa.text("amends_id IS NULL AND source IS NOT NULL")
 
 
 @append_only
@@ -57,6 +58,13 @@ class Entry(db.Model):
                  sqlite_where=REPORTED, postgresql_where=REPORTED),
         sa.Index("ix_entry_checks", "child_id", "amends_id",
                  sqlite_where=CHECKS, postgresql_where=CHECKS),
+        #: What may be an incident or a disclosure (``incident_decision_due``).
+        sa.Index("ix_entry_incident", "child_id", "occurred_at",
+                 sqlite_where=sa.text("incident = 1"), postgresql_where=sa.text("incident")),
+        #: Entries by where their information came from: incidents the police, a hospital or
+        #: emergency services reported, and the concerns others keep raising (``repeated_concerns``).
+        sa.Index("ix_entry_source", "child_id", "source", "occurred_at",
+                 sqlite_where=SOURCED, postgresql_where=SOURCED),
     )
 
     #: Made by the client (a UUID from the tablet), so a retried sync is recognised.
@@ -77,6 +85,8 @@ class Entry(db.Model):
     #: The entry this one corrects (amendments only).
     amends_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("entry.id"), index=True)
     significant: Mapped[bool] = mapped_column(default=False)
+    #: Written as an incident or a disclosure, or a correction marking one (``references``).
+    incident: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     category: Mapped[str | None] = mapped_column(sa.String(30))
     source: Mapped[str | None] = mapped_column(sa.String(30))
     #: unverified / corroborated / contradicted, for reported information.

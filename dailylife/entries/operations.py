@@ -157,7 +157,8 @@ def entry_row(*, author, child, kind: Kind | str, data: dict, occurred_at: datet
         id=entry_id or uuid.uuid4(), child_id=child.id, kind=kind, occurred_at=occurred_at,
         recorded_at=recorded_at, received_at=received_at, author_id=author.id,
         author_role=author.role.value, device_id=device_id, visit_id=visit_id,
-        amends_id=amends_id, significant=bool(data.get("significant")), data=data,
+        amends_id=amends_id, significant=bool(data.get("significant")),
+        incident=references.marks_incident(kind, data), data=data,
         clock_skewed=recorded_at > received_at + SKEW_TOLERANCE, sibling_write_id=None,
         **{"category": None, "source": None, "triangulation": None, **typed_columns(kind, data)})
 

@@ -8,7 +8,7 @@ the record at hand: the kind forms see one entry's fields and nothing else.
 import uuid
 from typing import NamedTuple
 
-from dailylife.entries.kinds import SIGNIFICANCE_KINDS
+from dailylife.entries.kinds import INCIDENT_SOURCES, SIGNIFICANCE_KINDS
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.safety import plans
@@ -23,6 +23,23 @@ class Named(NamedTuple):
 
 #: The kinds an incident or a disclosure can be of (``incident_decision_due``).
 INCIDENT_KINDS = tuple(Kind(name) for name in SIGNIFICANCE_KINDS)
+
+
+def marks_incident(kind: Kind, data: dict) -> bool:
+    """The entry, as written, makes an incident or a disclosure (``signals.facts.incident`` says
+    what one is): marked significant, reported by the police, a hospital or emergency services,
+    or the child's own words disclosing harm; or it is a correction that marks one so. Kept in
+    the indexed ``Entry.incident``, so that the signal finds the few that may be one without
+    reading every entry of a long record; a correction can also unmark one, so the signal then
+    reads them as they read now."""
+    if kind is Kind.AMENDMENT:
+        return bool(data.get("significant") or data.get("disclosed_harm"))
+    return kind in INCIDENT_KINDS and bool(
+        data.get("significant")
+        or (kind is Kind.OBSERVATION and data.get("source") in INCIDENT_SOURCES)
+        or (kind is Kind.VOICE and data.get("disclosed_harm")))
+
+
 #: kind -> {data key: what it must name}.
 REFERENCES = {Kind.OVERSIGHT: {
     "answers": Named((Kind.ESCALATION,), "Choose an escalation of this child."),

@@ -4,6 +4,7 @@ that explain what fired, a handful of batched queries for the whole page."""
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app, has_request_context
 from flask_login import current_user
@@ -137,7 +138,10 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
                "reports_before": unchecked_from(clock, limits.report_unverified_days),
                "contacts_since": clock.days_ago(limits.engagement_missed_days),
                "concerns_since": clock.start_of(rules.months_after(
-                   clock.today, -limits.repeated_concerns_months))}
+                   clock.today, -limits.repeated_concerns_months)),
+               # A week early: a superset of the babies, whatever the lengths of the months.
+               "babies_born_after": rules.months_after(clock.today, -limits.baby_months)
+               - timedelta(days=7)}
     rows = {row.child_id: row for row in queries.run(
         queries.fact_row(shape, read_confidential), ids, **moments)}
     seen = defaultdict(list)
@@ -200,9 +204,9 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
 
 
 def _concerns(ids: list[uuid.UUID], moments: dict) -> dict[uuid.UUID, list[rules.Concern]]:
-    """The recent reports of the children who have enough of them to repeat a concern."""
+    """The recent concerns raised about the children who have enough of them to repeat one."""
     found = defaultdict(list)
-    for row in (queries.run(queries.recent_reports(), ids, **moments) if ids else []):
+    for row in (queries.run(queries.recent_concerns(), ids, **moments) if ids else []):
         found[row.child_id].append(rules.Concern(
             Evidence(row.id, row.kind, row.occurred_at, row.received_at), row.category,
             row.checked))

@@ -18,7 +18,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from dailylife.access import confidential_clause
 from dailylife.children.models import Child
-from dailylife.entries.kinds import INCIDENT_SOURCES, REPORTABLE, REPORTED_SOURCES
+from dailylife.entries.kinds import (CONCERN_SOURCES, INCIDENT_SOURCES, REPORTABLE,
+                                     REPORTED_SOURCES)
 from dailylife.entries.models import Entry, Kind
 from dailylife.people.models import Allocation, CaseRole
 
@@ -132,6 +133,15 @@ def unchecked(report) -> list:
             report.triangulation == "unverified",
             ~sa.exists().where(check.amends_id == report.id, check.triangulation.is_not(None)),
             ~withdrawn(report)]
+
+
+def concern(entry):
+    """An observation of a concern raised by someone outside the family (``CONCERN_SOURCES``),
+    as written: a source cannot be corrected. Said so that ``ix_entry_source`` answers it: only
+    an observation has a category, which is said instead of its kind, which SQLite would
+    answer from ``ix_entry_child_kind`` by walking every observation."""
+    return [entry.amends_id.is_(None), entry.source.is_not(None),
+            entry.source.in_(CONCERN_SOURCES), entry.category.is_not(None)]
 
 
 def reviewed(oversight):

@@ -40,6 +40,9 @@ CONCERNS_SINCE = sa.bindparam("concerns_since", type_=Entry.occurred_at.type)
 FAILED = facts.contact_outcome(*FAILED_CONTACT)
 NOT_BROUGHT = facts.contact_outcome("not_brought")
 HARM_SINCE = sa.bindparam("harm_since", type_=Entry.occurred_at.type)
+#: Children born after this day may be babies (``rules.a_baby`` says which): only for them is
+#: the newest observation of their behaviour sought, which for anyone else would walk every one.
+BABIES_BORN_AFTER = sa.bindparam("babies_born_after", type_=Child.date_of_birth.type)
 
 
 class among(FunctionElement):  # noqa: N801 (reads as SQL: among(entry.id, :ids))
@@ -107,26 +110,36 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
     nth_visit = facts.seek(Kind.VISIT, offset=limits.no_access_run - 1)
     columns = {
         "voice_at": facts.seek(Kind.VOICE, facts.opened_by(read_confidential)),
-        "observed_voice_at": facts.seek(Kind.OBSERVATION, facts.observed_voice),
+        "observed_voice_at": sa.case((Child.date_of_birth > BABIES_BORN_AFTER, facts.seek(
+            Kind.OBSERVATION, facts.observed_voice)), else_=None),
         "no_access_recent": facts.count(Kind.VISIT, facts.both(facts.since(NO_ACCESS_SINCE),
                                                                facts.no_access)),
         "nth_visit_at": nth_visit,
         "no_access_run": facts.count(Kind.VISIT, facts.both(facts.since(nth_visit),
                                                            facts.no_access)),
         "oversight_id": facts.seek(Kind.OVERSIGHT, facts.not_held_by_author, "id"),
-        "held_oversight_at": facts.seek(Kind.OVERSIGHT, facts.held_by_author),
+        "held_oversight_at": facts.seek(Kind.OVERSIGHT, facts.both(
+            facts.since(facts.seek(Kind.OVERSIGHT, facts.not_held_by_author)),
+            facts.held_by_author)),
         "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
         "contacts_failed": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
                                                                 FAILED)),
         "not_brought": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
                                                             NOT_BROUGHT)),
-        "reports_recent": facts.count(Kind.OBSERVATION, facts.both(facts.since(CONCERNS_SINCE),
-                                                                   facts.reported)),
+        "concerns_recent": concerns_count(),
         **report_counts(),
     }
     return sa.select(Child.id.label("child_id"), *(expression.label(name)
                                                    for name, expression in columns.items())
                      ).where(listed(Child.id))
+
+
+def concerns_count():
+    concern = aliased(Entry)
+    return (sa.select(sa.func.count()).select_from(concern)
+            .where(concern.child_id == Child.id, *facts.concern(concern),
+                   concern.occurred_at >= CONCERNS_SINCE, ~facts.withdrawn(concern))
+            .correlate(Child).scalar_subquery())
 
 
 def report_counts() -> dict:
@@ -297,13 +310,14 @@ def growth() -> sa.Select:
 
 
 @functools.cache
-def recent_reports() -> sa.Select:
-    """Reported observations since ``concerns_since``, with their category and whether they read
-    "contradicted" now (``category`` and ``source`` cannot be corrected)."""
-    starts, on = _from(CONCERNS_SINCE, Kind.OBSERVATION)
-    return (_light(facts.reported(Entry)).add_columns(
-        Entry.category, facts.answer(Entry, "triangulation", "string").label("checked"))
-        .join(starts, on))
+def recent_concerns() -> sa.Select:
+    """Concerns raised since ``concerns_since`` (``facts.concern``), with their category and
+    whether they read "contradicted" now (``category`` and ``source`` cannot be corrected)."""
+    children = per_child()
+    return (_light(*facts.concern(Entry), Entry.occurred_at >= CONCERNS_SINCE)
+            .add_columns(Entry.category,
+                         facts.answer(Entry, "triangulation", "string").label("checked"))
+            .join(children, Entry.child_id == children.c.child_id))
 
 
 #: What changes where or with whom the child lives: each asks for the risk assessment to be
@@ -344,15 +358,23 @@ def open_escalations() -> sa.Select:
 @functools.cache
 def incidents(read_confidential: bool, waiting: bool = True) -> sa.Select:
     """The incidents and disclosures of the children (``facts.incident``), those that no
-    decision names yet (``waiting``) or all, newest first. Nothing indexes significance, so each
-    child's entries of the kinds that can be one are walked (``ix_entry_child_kind``), with an
-    index look-up per entry for its corrections and for a decision: one statement for all the
-    children. A confidential advocate note that the reader may not open is left out, so that it
-    neither raises nor clears their signal."""
+    decision names yet (``waiting``) or all, newest first. Only the ``incident_candidates`` are
+    read as they read now, each with an index look-up for its corrections and for a decision.
+    A confidential advocate note that the reader may not open is left out, so that it neither
+    raises nor clears their signal."""
     unsealed = [] if read_confidential else [sa.not_(confidential_clause(Entry))]
     undecided = [~facts.decided(Entry)] if waiting else []
-    return of_children(Entry.kind.in_(INCIDENT_KINDS), facts.incident(Entry), *unsealed,
-                       *undecided)
+    return of_children(Entry.id.in_(incident_candidates()), Entry.kind.in_(INCIDENT_KINDS),
+                       facts.incident(Entry), *unsealed, *undecided)
+
+
+def incident_candidates() -> sa.Select:
+    """What may be an incident or a disclosure as it reads now: the entries written as one and
+    the entries a correction marks as one (``Entry.incident``, indexed), so that a child's whole
+    record is never walked."""
+    children = per_child()
+    return (sa.select(sa.func.coalesce(Entry.amends_id, Entry.id))
+            .join(children, Entry.child_id == children.c.child_id).where(Entry.incident))
 
 
 def of_children(*conditions) -> sa.Select:

@@ -194,8 +194,8 @@ class ChildFacts:
     measured: list[Measured] = field(default_factory=list)
     #: The safety plan in force, with what visits found of its conditions (``safety.plans``).
     safety_plan: SafetyPlan | None = None
-    #: Reported observations in the repeated-concerns window, newest first (only for a child
-    #: with enough of them to repeat a concern).
+    #: Concerns raised by someone outside the family in the repeated-concerns window, newest
+    #: first (only for a child with enough of them to repeat a concern).
     concerns: list["Concern"] = field(default_factory=list)
 
 
@@ -584,7 +584,7 @@ def drift(f: ChildFacts, clock: Clock) -> Signal | None:
 
 
 class Concern(NamedTuple):
-    """A report (an observation of what someone told us) and how it reads now."""
+    """A concern someone outside the family reported, and how it reads now."""
 
     report: Evidence
     category: str
@@ -593,8 +593,8 @@ class Concern(NamedTuple):
 
 
 def concerns_possible(row, limits: Thresholds) -> bool:
-    """Enough recent reports for one category to hold the threshold's number."""
-    return row.reports_recent >= limits.repeated_concerns_count
+    """Enough recent concerns for one category to hold the threshold's number."""
+    return row.concerns_recent >= limits.repeated_concerns_count
 
 
 def repeated_concerns(f: ChildFacts, clock: Clock) -> Signal | None:
