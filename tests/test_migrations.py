@@ -172,7 +172,7 @@ def test_entries_written_before_the_incident_index_are_found_as_incidents_after_
     ids = {name: uuid.uuid4() for name in entries}
     with app.app_context():
         try:
-            upgrade(revision="f2b8d1c4a7e9")
+            upgrade(revision="a914bfda4d23")
             team, child = uuid.uuid4(), uuid.uuid4()
             db.session.execute(Team.__table__.insert(), [{"id": team, "name": "Team A"}])
             db.session.execute(Child.__table__.insert(), [

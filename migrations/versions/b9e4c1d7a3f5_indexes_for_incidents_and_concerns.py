@@ -2,7 +2,7 @@
 for incident_decision_due and repeated_concerns
 
 Revision ID: b9e4c1d7a3f5
-Revises: f2b8d1c4a7e9
+Revises: a914bfda4d23
 Create Date: 2026-12-07 21:45:00.000000
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 # revision identifiers, used by Alembic.
 revision = 'b9e4c1d7a3f5'
-down_revision = 'f2b8d1c4a7e9'
+down_revision = 'a914bfda4d23'
 branch_labels = None
 depends_on = None
 
