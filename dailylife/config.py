@@ -13,6 +13,7 @@ import limits
 
 from dailylife.people import mail
 from dailylife.people import sso_settings
+from dailylife.rescue import keys as rescue_keys
 from dailylife.signals import settings as signal_settings
 
 DEVELOPMENT_KEY = "dev-only-not-secret"
@@ -26,7 +27,9 @@ GENERATE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 MAX_MARKING_LENGTH = 60
 #: Settings read from the environment as typed, never as JSON: a key or a marking like "2026"
 #: must stay text.
-AS_TYPED = ("AUDIT_KEY", "PROTECTIVE_MARKING")
+AS_TYPED = ("AUDIT_KEY", "PROTECTIVE_MARKING", "RESCUE_KEY")
+#: Where an image's files are kept (``media/store.py``); every app server must share it.
+MEDIA_STORES = ("directory", "postgresql")
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -44,9 +47,14 @@ def defaults(instance_path: str) -> dict:
         # Strict-Transport-Security max-age, sent in production only.
         "HSTS_MAX_AGE": ONE_YEAR_SECONDS,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'dailylife.sqlite'}",
+        # "directory" (MEDIA_DIR, on this server's disk or a disk every server mounts) or
+        # "postgresql" (a table in the database every server already shares).
+        "MEDIA_STORE": "directory",
         "MEDIA_DIR": str(instance / "media"),
-        # The private key that opens files of unsent entries exported from tablets (made on
-        # first use if missing); every instance must read the same file.
+        # The private key that opens files of unsent entries exported from tablets: the PEM text
+        # itself (RESCUE_KEY, the same on every app server), or else a file (made on first use
+        # if missing) that every app server must read.
+        "RESCUE_KEY": None,
         "RESCUE_KEY_FILE": str(instance / "rescue-key.pem"),
         # A phone's full-size photo is 3 to 12 MB; the tablet app sends at most 2,048 px.
         "MEDIA_MAX_BYTES": 20 * 1024 * 1024,
@@ -146,6 +154,7 @@ def load(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _with_psycopg3(app.config["SQLALCHEMY_DATABASE_URI"])
     _apply_environment(app.config)
     _apply_mfa(app.config)
+    _refuse_state_on_one_server(app.config, defaults(app.instance_path))
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_LIFETIME_HOURS"])
 
 
@@ -192,7 +201,8 @@ def _apply_environment(config) -> None:
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         raise UnsafeConfiguration(f"DAILYLIFE_PROXY_COUNT must be 0 (no proxy) or the number of "
                                   f"proxies in front of dailylife, not {proxies!r}.")
-    for problem in (signal_settings.holidays_problem(config), _marking_problem(config)):
+    for problem in (signal_settings.holidays_problem(config), _marking_problem(config),
+                    _media_store_problem(config), rescue_keys.settings_problem(config)):
         if problem:
             raise UnsafeConfiguration(problem)
     env = config["ENV_NAME"]
@@ -228,6 +238,38 @@ def _log_format_problem(config) -> str | None:
     if config["LOG_FORMAT"] in ("json", "text"):
         return None
     return f"DAILYLIFE_LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}."
+
+
+def _media_store_problem(config) -> str | None:
+    store = config["MEDIA_STORE"]
+    if store not in MEDIA_STORES:
+        return (f"DAILYLIFE_MEDIA_STORE must be one of {', '.join(MEDIA_STORES)}, not {store!r}.")
+    if store == "postgresql" and not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return ("DAILYLIFE_MEDIA_STORE=postgresql keeps images in the database, so DATABASE_URL "
+                "must be a PostgreSQL database; with SQLite use the directory store.")
+    return None
+
+
+def _refuse_state_on_one_server(config, instance_defaults: dict) -> None:
+    """Several app servers (DAILYLIFE_INSTANCES) must not each keep their own images or make
+    their own rescue key under their own ``instance/`` folder: a photo uploaded to one would be
+    missing on the others, and a tablet's export file opened by one key only."""
+    if config["ENV_NAME"] != "production" or config["INSTANCES"] == 1:
+        return
+    problems = []
+    own_media_dir = config["MEDIA_DIR"] == instance_defaults["MEDIA_DIR"]
+    if config["MEDIA_STORE"] == "directory" and own_media_dir:
+        problems.append("images would be kept in each server's own instance folder: set "
+                        "DAILYLIFE_MEDIA_STORE=postgresql, or DAILYLIFE_MEDIA_DIR to a directory "
+                        "every server mounts")
+    if not config["RESCUE_KEY"] and (config["RESCUE_KEY_FILE"]
+                                     == instance_defaults["RESCUE_KEY_FILE"]):
+        problems.append("each server would make its own rescue key: set DAILYLIFE_RESCUE_KEY to "
+                        "the key's PEM text (`openssl genpkey -algorithm RSA -pkeyopt "
+                        "rsa_keygen_bits:3072`), the same on every server")
+    if problems:
+        raise UnsafeConfiguration(
+            f"DAILYLIFE_INSTANCES is {config['INSTANCES']}, but " + "; and ".join(problems) + ".")
 
 
 def _marking_problem(config) -> str | None:

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from dailylife.access import wants_json
 from dailylife.extensions import db
+from dailylife.media.store import MediaStoreUnavailable
 from dailylife.web import JSONTooDeep
 
 MESSAGES = {
@@ -23,12 +24,19 @@ MESSAGES = {
 
 ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                409: "conflict", 413: "too_large", 422: "unprocessable",
-               429: "too_many_requests", 500: "server_error"}
+               429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+
+MEDIA_STORE_UNAVAILABLE = (
+    "Photos and drawings cannot be kept or shown right now: their store does not answer. Nothing "
+    "of this request was saved and nothing already kept is affected. An image sent from the "
+    "tablet waits there and is sent again; on a page, go back and try again in a few minutes, "
+    "or save without the images.")
 
 
 def init_app(app) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(JSONTooDeep, _json_too_deep)
+    app.register_error_handler(MediaStoreUnavailable, _media_store_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -52,6 +60,13 @@ def _csrf_error(error: CSRFError):
 
 def _json_too_deep(error: JSONTooDeep):
     return respond(400, error.description, code="json_too_deep")
+
+
+def _media_store_unavailable(error: MediaStoreUnavailable):
+    """The operator reads why in the log; the person is told that nothing was lost."""
+    db.session.rollback()
+    current_app.logger.error("media store unavailable: %s", error.reason)
+    return respond(503, MEDIA_STORE_UNAVAILABLE, "media_store_unavailable")
 
 
 def _http_error(error: HTTPException):

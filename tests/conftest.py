@@ -27,8 +27,12 @@ from dailylife.people import operations
 from dailylife.people.models import CaseRole, Role
 from dailylife.rescue import keys
 
-ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql"
-                        else [])
+ON_POSTGRESQL = os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql"
+ENGINES = ["sqlite"] + (["postgresql"] if ON_POSTGRESQL else [])
+#: For what only PostgreSQL does (its media store, several app servers on one database): skipped
+#: in the SQLite pass for that reason alone, run in the PostgreSQL pass.
+postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL,
+                                     reason="PostgreSQL only: this pass runs on SQLite")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 PASSWORD = "kitchen-table-notes-42"
 POSTGRES_URL = os.environ.get("DAILYLIFE_TEST_POSTGRES_URL",
@@ -56,7 +60,7 @@ def _fresh_postgres_database():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql":
+    if ON_POSTGRESQL:
         url, drop = _fresh_postgres_database()
         yield url
         drop()

@@ -19,8 +19,8 @@ from dailylife.entries import operations as entry_operations
 from dailylife.entries import payload
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
-from dailylife.media.models import Media
-from dailylife.media.operations import path_of
+from dailylife.media import store
+from dailylife.media.models import Media, MediaVariant
 
 from helpers import record
 
@@ -52,7 +52,7 @@ def media_count() -> int:
 
 
 def stored_picture(media: Media, thumbnail=False) -> Image.Image:
-    return Image.open(io.BytesIO(path_of(media, thumbnail=thumbnail).read_bytes()))
+    return Image.open(io.BytesIO(store.read(media, thumbnail=thumbnail)))
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_a_phone_photo_is_kept_without_location_or_camera_details(
     media = kept(response.get_json()["id"])
     with app.app_context():
         for thumbnail in (False, True):
-            raw = path_of(media, thumbnail=thumbnail).read_bytes()
+            raw = store.read(media, thumbnail=thumbnail)
             picture = stored_picture(media, thumbnail)
             assert dict(picture.getexif()) == {}
             assert not {"exif", "icc_profile", "xmp", "comment", "XML:com.adobe.xmp"} & set(picture.info)
@@ -97,14 +97,16 @@ def test_what_is_kept_is_recorded_with_its_size_and_hash(app, observation, pract
     response = upload(practitioner, observation.id, sample_images.plain(3000, 2000))
     media = kept(response.get_json()["id"])
     with app.app_context():
-        content = path_of(media).read_bytes()
+        content = store.read(media)
         thumbnail = stored_picture(media, thumbnail=True)
     assert (media.width, media.height) == (2048, 1365)
     assert max(thumbnail.size) == 320
     assert media.size_bytes == len(content)
     assert media.sha256 == hashlib.sha256(content).hexdigest()
     assert media.content_type == "image/jpeg" and media.caption == "Fridge"
-    assert path_of(media).name == f"{media.id}.jpg", "named by id, never by the uploaded name"
+    with app.app_context():
+        assert store.current().path(media, MediaVariant.IMAGE).name == f"{media.id}.jpg", \
+            "named by id, never by the uploaded name"
 
 
 def test_a_big_photo_is_decoded_at_half_size_rather_than_scaled_after(observation, practitioner):

@@ -11,15 +11,17 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PIL import Image
 from sample_images import phone_photo, truncated_photo
 from test_sync import audited, item, statuses, stored, sync
 
+from dailylife import config, create_app
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
+from dailylife.media import store
 from dailylife.media.models import Media
-from dailylife.media.operations import path_of
 from dailylife.people.models import Role
 from dailylife.rescue import keys
 from dailylife.rescue.unsent_file import FORMAT, OAEP
@@ -201,7 +203,7 @@ def test_images_in_the_file_are_processed_like_uploads_and_a_corrupt_one_is_list
     db.session.expire_all()
     kept = db.session.get(Media, uuid.UUID(photo["id"]))
     assert kept.caption == "The fridge" and kept.uploaded_by_id == world.practitioner.id
-    with Image.open(path_of(kept)) as picture:
+    with Image.open(io.BytesIO(store.read(kept))) as picture:
         assert not picture.getexif() and "icc_profile" not in picture.info
     assert db.session.get(Media, uuid.UUID(broken["id"])) is None
 
@@ -213,3 +215,40 @@ def test_the_tablet_gets_the_servers_public_key_and_nothing_that_opens_files(wor
     assert len(published["key_id"]) == 16
     assert "PRIVATE" not in json.dumps(published)
     assert published["author_proof"] == keys.author_proof(world.practitioner.id)
+
+
+def test_app_servers_given_the_key_in_their_environment_share_it_and_write_no_file(
+        monkeypatch, tmp_path, rescue_key_file):
+    """Several app servers behind one address: a file exported through one opens on any."""
+    monkeypatch.setenv("DAILYLIFE_RESCUE_KEY", rescue_key_file.read_text())
+    published = []
+    for server in ("first", "second"):
+        own_file = tmp_path / server / "rescue-key.pem"
+        app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                          "RESCUE_KEY_FILE": str(own_file)})
+        with app.app_context():
+            published.append(keys.public_key_json())
+        assert not own_file.exists(), "the key comes from the environment, not this disk"
+    monkeypatch.delenv("DAILYLIFE_RESCUE_KEY")
+    with create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                     "RESCUE_KEY_FILE": str(rescue_key_file)}).app_context():
+        assert published == [keys.public_key_json()] * 2
+
+
+@pytest.mark.parametrize("given", [
+    "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----", "a-file-name.pem"],
+    ids=["garbled", "not PEM"])
+def test_a_rescue_key_in_the_environment_that_is_not_a_key_is_refused_at_start(
+        monkeypatch, given):
+    monkeypatch.setenv("DAILYLIFE_RESCUE_KEY", given)
+    with pytest.raises(config.UnsafeConfiguration, match="not an unencrypted PEM private key"):
+        create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_small_rescue_key_in_the_environment_is_refused_at_start(monkeypatch):
+    small = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+    monkeypatch.setenv("DAILYLIFE_RESCUE_KEY", small)
+    with pytest.raises(config.UnsafeConfiguration, match="RSA key of at least 3072 bits"):
+        create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})

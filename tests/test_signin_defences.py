@@ -1,6 +1,6 @@
 """Sign-in defences that cannot lock the owner out: device cookies and growing delays for unknown
 devices (people/throttle.py), the real client address behind a proxy, and counts shared by every
-worker through a real Redis server started here."""
+worker through a real Redis server (started by conftest.py)."""
 
 import html
 import os
@@ -314,9 +314,11 @@ def test_production_refuses_a_worker_count_that_is_not_a_number(migrated, monkey
 
 
 def test_production_runs_several_workers_on_redis_or_one_worker_in_memory(
-        migrated, monkeypatch, redis_url):
+        migrated, monkeypatch, redis_url, tmp_path, rescue_key_file):
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
-    create_app(production_settings(migrated, RATELIMIT_STORAGE_URI=redis_url, INSTANCES=3))
+    create_app(production_settings(migrated, RATELIMIT_STORAGE_URI=redis_url, INSTANCES=3,
+                                   MEDIA_DIR=str(tmp_path / "shared-media"),
+                                   RESCUE_KEY=rescue_key_file.read_text()))
     monkeypatch.setenv("WEB_CONCURRENCY", "1")
     create_app(production_settings(migrated))
 

@@ -20,6 +20,7 @@ from limits.storage import storage_from_string
 from dailylife.access import Action, requires
 from dailylife.deployment import fingerprints
 from dailylife.extensions import db
+from dailylife.media import store as media_store
 
 bp = Blueprint("health", __name__)
 
@@ -137,7 +138,10 @@ def _limit_store(uri: str):
 
 def _media_problem() -> str | None:
     """Photos and drawings are written to DAILYLIFE_MEDIA_DIR, which every instance must share:
-    it must exist (a missing mount is not quietly replaced by a local folder) and take a file."""
+    it must exist (a missing mount is not quietly replaced by a local folder) and take a file.
+    The PostgreSQL store is asked itself (``media/store.py``)."""
+    if current_app.config["MEDIA_STORE"] != "directory":
+        return media_store.problem()
     directory = Path(current_app.config["MEDIA_DIR"])
     if not directory.is_dir():
         current_app.logger.error("readiness: media directory %s does not exist", directory)

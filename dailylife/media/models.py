@@ -1,4 +1,4 @@
-"""A processed image attached to an entry. The files live under DAILYLIFE_MEDIA_DIR, named by id."""
+"""A processed image attached to an entry; its files are kept by the media store (``store.py``)."""
 
 import enum
 import uuid
@@ -18,6 +18,11 @@ class MediaKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {"photo": "Photo", "drawing": "Child's drawing"}[self.value]
+
+
+class MediaVariant(enum.StrEnum):
+    IMAGE = "image"
+    THUMBNAIL = "thumbnail"
 
 
 @append_only
@@ -43,3 +48,13 @@ class Media(db.Model):
     @property
     def extension(self) -> str:
         return "png" if self.content_type == "image/png" else "jpg"
+
+
+@append_only
+class MediaBlob(db.Model):
+    """An image's file kept in the database (``DAILYLIFE_MEDIA_STORE=postgresql``), so that every
+    app server reads what any of them received. Unused with the directory store."""
+
+    media_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("media.id"), primary_key=True)
+    variant: Mapped[MediaVariant] = mapped_column(stored_enum(MediaVariant, 10), primary_key=True)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)

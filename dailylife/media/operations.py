@@ -1,18 +1,17 @@
-"""Keeping an image: its row in the database and its files under the media directory.
+"""Keeping an image: its row in the database and its files in the media store (``store.py``).
 
-Files are named by the image's id, never by the uploaded name, and live outside ``static/`` so
-that nothing serves them except the access-checked routes in ``media.views``.
+Files are named by the image's id, never by the uploaded name, and nothing serves them except
+the access-checked routes in ``media.views``.
 """
 
-import os
 import uuid
 from hashlib import sha256
-from pathlib import Path
 
 from flask import current_app
 
 from dailylife import audit
 from dailylife.extensions import db
+from dailylife.media import store
 from dailylife.media.models import Media, MediaKind
 from dailylife.media.processing import ProcessedImage, process
 
@@ -36,21 +35,14 @@ def receive(uploader, entry, *, media_id: uuid.UUID, kind: MediaKind, caption: s
                              image=image)
 
 
-def media_dir() -> Path:
-    return Path(current_app.config["MEDIA_DIR"])
-
-
-def path_of(media: Media, *, thumbnail: bool = False) -> Path:
-    return media_dir() / f"{media.id}{'-thumb' if thumbnail else ''}.{media.extension}"
-
-
 def attach(uploader, entry, *, media_id: uuid.UUID, kind: MediaKind, caption: str | None,
            image: ProcessedImage) -> Media:
     """Add a processed image to ``entry``; the caller's commit keeps it.
 
     The files are written after the row is flushed (a clash of ids fails first, writing
-    nothing). Should the commit still fail, the files are left without a row: unreachable,
-    which is safer than a row without its file.
+    nothing). In the database store they commit with the row; in a directory, should the commit
+    still fail, the files are left without a row: unreachable, which is safer than a row without
+    its file. Raises ``store.MediaStoreUnavailable`` when the store cannot keep them.
     """
     media = Media(id=media_id, entry_id=entry.id, kind=kind, caption=caption or None,
                   content_type=image.content_type, width=image.width, height=image.height,
@@ -58,22 +50,11 @@ def attach(uploader, entry, *, media_id: uuid.UUID, kind: MediaKind, caption: st
                   upload_sha256=image.upload_sha256, uploaded_by_id=uploader.id)
     db.session.add(media)
     db.session.flush()
-    _write(path_of(media), image.image)
-    _write(path_of(media, thumbnail=True), image.thumbnail)
+    store.save(media, image.image)
+    store.save(media, image.thumbnail, thumbnail=True)
     audit.record("add_media", actor=uploader, child_id=entry.child_id, entry_id=entry.id,
                  media_id=str(media.id), kind=kind.value)
     return media
-
-
-def _write(path: Path, content: bytes) -> None:
-    """Write whole or not at all: a crash mid-write leaves a ``.part`` file, never half an image."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    with open(partial, "wb") as out:
-        out.write(content)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
 
 
 def images_of(entry_ids) -> dict[uuid.UUID, list[Media]]:

@@ -5,21 +5,29 @@ import uuid
 
 from flask import current_app
 
-from dailylife.media import operations
+from dailylife.media import operations, store
 from dailylife.media.forms import PhotoSlot
 from dailylife.media.models import MediaKind
 from dailylife.media.processing import ImageRefused, ProcessedImage, process
 
 Processed = list[tuple[PhotoSlot, ProcessedImage]]
+STORE_UNAVAILABLE = ("Images cannot be kept right now: their store does not answer. Nothing was "
+                     "saved. Try again in a few minutes, or remove the images to save the rest.")
 
 
 def process_slots(slots_by_entry: list[list[PhotoSlot]]) -> list[Processed] | None:
-    """Each entry's processed images, or None with each refusal shown at its slot."""
+    """Each entry's processed images, or None with each refusal shown at its slot. A store that
+    cannot keep images refuses them all before anything is saved, the page's notes kept."""
+    unavailable = any(slots_by_entry) and store.problem()
+    if unavailable:
+        current_app.logger.error("media store unavailable: %s", unavailable)
     processed_by_entry, refused = [], False
     for slots in slots_by_entry:
         processed = []
         for slot in slots:
             try:
+                if unavailable:
+                    raise ImageRefused(STORE_UNAVAILABLE, "media_store_unavailable")
                 processed.append((slot, _processed(slot.upload)))
             except ImageRefused as refusal:
                 field = slot.camera if slot.camera.data else slot.file

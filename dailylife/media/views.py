@@ -10,7 +10,7 @@ from dailylife.access import Action, requires
 from dailylife.entries.models import Entry
 from dailylife.errors import respond
 from dailylife.extensions import csrf, db
-from dailylife.media import operations
+from dailylife.media import operations, store
 from dailylife.media.forms import CAPTION_LENGTH
 from dailylife.media.models import Media, MediaKind
 from dailylife.media.processing import ImageRefused
@@ -107,11 +107,11 @@ def thumbnail(media_id):
 
 
 def _send(media: Media, *, thumbnail: bool):
-    path = operations.path_of(media, thumbnail=thumbnail)
-    if not path.is_file():
-        current_app.logger.error("media file missing: %s", path)
+    # Read whole (at most a few MB): no file handle or cursor outlives the request.
+    content = store.read(media, thumbnail=thumbnail)
+    if content is None:
+        current_app.logger.error("media file missing: %s (thumbnail: %s)", media.id, thumbnail)
         return respond(404)
-    # Read whole (at most a few MB): no file handle outlives the request.
-    return Response(path.read_bytes(), mimetype=media.content_type, headers={
+    return Response(content, mimetype=media.content_type, headers={
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
         "Content-Disposition": "inline"})

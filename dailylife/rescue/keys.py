@@ -1,8 +1,9 @@
 """The server's key pair for files of unsent entries.
 
-The private key stays on the server, in ``DAILYLIFE_RESCUE_KEY_FILE`` (every instance must read
-the same file); the tablets keep only the public key. Made on first use when the file does not
-exist, written so that two workers starting together cannot end up with two different keys.
+The private key stays on the server: its PEM text in ``DAILYLIFE_RESCUE_KEY`` (the way to give
+several app servers the same key), or else in ``DAILYLIFE_RESCUE_KEY_FILE``; the tablets keep only
+the public key. The file is made on first use when it does not exist, written so that two workers
+starting together cannot end up with two different keys.
 """
 
 import base64
@@ -22,12 +23,35 @@ KEY_BITS = 3072
 def private_key() -> rsa.RSAPrivateKey:
     cached = current_app.extensions.get("dailylife_rescue_key")
     if cached is None:
-        path = Path(current_app.config["RESCUE_KEY_FILE"])
-        if not path.exists():
-            _create(path)
-        cached = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        cached = serialization.load_pem_private_key(_pem(current_app.config), password=None)
         current_app.extensions["dailylife_rescue_key"] = cached
     return cached
+
+
+def _pem(config) -> bytes:
+    if config["RESCUE_KEY"]:
+        return config["RESCUE_KEY"].encode()
+    path = Path(config["RESCUE_KEY_FILE"])
+    if not path.exists():
+        _create(path)
+    return path.read_bytes()
+
+
+def settings_problem(config) -> str | None:
+    """A key given in the environment is checked at start, not when a tablet first asks for it;
+    the message never repeats the key."""
+    if not config["RESCUE_KEY"]:
+        return None
+    try:
+        key = serialization.load_pem_private_key(str(config["RESCUE_KEY"]).encode(),
+                                                 password=None)
+    except (ValueError, TypeError):
+        return ("DAILYLIFE_RESCUE_KEY is not an unencrypted PEM private key. Make one with "
+                "`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072` and give its "
+                "whole text, BEGIN and END lines included.")
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < KEY_BITS:
+        return f"DAILYLIFE_RESCUE_KEY must be an RSA key of at least {KEY_BITS} bits."
+    return None
 
 
 def public_key_spki() -> bytes:

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 import sample_images
 from dailylife.extensions import db
+from dailylife.media import store
 from dailylife.media.models import Media
-from dailylife.media.operations import path_of
 
 from .test_offline import (fill_visit, open_visit_form_then_lose_signal, save_visit, visit_page,
                            wait_for_app, wait_for_draft, wait_for_key, wait_for_outbox,
@@ -94,7 +94,7 @@ def test_a_photo_taken_offline_reaches_the_chronology_after_its_visit(
     assert (media.width, media.height) == (1365, 2048), "downscaled on the tablet, upright"
     assert media.caption == "Amy's bed" and media.entry.data["text"] == "No bedding on Amy's bed."
     with app.app_context():
-        stored = Image.open(io.BytesIO(path_of(media).read_bytes()))
+        stored = Image.open(io.BytesIO(store.read(media)))
     assert dict(stored.getexif()) == {}
     assert live_server.paths("POST").count("/api/v1/media") == 1
 
