@@ -32,8 +32,8 @@ from dailylife import audit
 from dailylife.clock import utcnow
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
-from dailylife.media.models import Media
-from dailylife.media.operations import media_dir, path_of
+from dailylife.media import store as media_store
+from dailylife.media.models import Media, MediaVariant
 
 FORMAT = "dailylife-backup 1"
 MANIFEST = "manifest.json"
@@ -68,8 +68,7 @@ def read_facts(session) -> Facts:
         revision=session.scalar(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")),
         entries=session.scalar(sa.select(sa.func.count()).select_from(Entry)),
         anchor=audit.latest_anchor(session),
-        media_names=sorted(path.name for media in session.scalars(sa.select(Media))
-                           for path in (path_of(media), path_of(media, thumbnail=True))))
+        media_names=_media_file_names(session))
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -180,6 +179,21 @@ def _sha256(path: Path) -> str:
 
 # --- media: the only part that knows where media files live ---------------------------------
 
+def media_dir() -> Path | None:
+    """The directory store's folder; None when images are kept in the database
+    (``DAILYLIFE_MEDIA_STORE=postgresql``), which its dump holds with the rest."""
+    kept = media_store.current()
+    return kept.root if isinstance(kept, media_store.DirectoryStore) else None
+
+
+def _media_file_names(session) -> list[str]:
+    kept = media_store.current()
+    if not isinstance(kept, media_store.DirectoryStore):
+        return []
+    return sorted(kept.path(media, variant).name for media in session.scalars(sa.select(Media))
+                  for variant in MediaVariant)
+
+
 def save_media(names: list[str], into: Path) -> list[dict]:
     """Copy the named media files into ``into``; return each one's name, size and SHA-256."""
     into.mkdir(mode=0o700)
@@ -196,12 +210,14 @@ def save_media(names: list[str], into: Path) -> list[dict]:
 
 def media_present() -> bool:
     folder = media_dir()
-    return folder.is_dir() and any(folder.iterdir())
+    return folder is not None and folder.is_dir() and any(folder.iterdir())
 
 
 def load_media(from_dir: Path) -> None:
     """Move checked copies into the (empty) media directory in one rename."""
     target = media_dir()
+    if target is None:
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=target.parent))
     try:
@@ -214,11 +230,15 @@ def load_media(from_dir: Path) -> None:
 
 
 def remove_media(names: list[str]) -> None:
+    if media_dir() is None:
+        return
     for name in names:
         (media_dir() / name).unlink(missing_ok=True)
 
 
 def stored_media_sha256(name: str) -> str | None:
+    if media_dir() is None:
+        return None
     path = media_dir() / name
     return _sha256(path) if path.is_file() else None
 

@@ -145,13 +145,10 @@ def _failed(doing: str, error: sa.exc.DBAPIError) -> str:
 
 
 def current() -> Store:
-    """The store this app's configuration chose, made once per app."""
-    store = current_app.extensions.get("dailylife_media_store")
-    if store is None:
-        store = (TableStore() if current_app.config["MEDIA_STORE"] == POSTGRESQL
-                 else DirectoryStore(Path(current_app.config["MEDIA_DIR"])))
-        current_app.extensions["dailylife_media_store"] = store
-    return store
+    """The store this app's configuration chose (made afresh: it holds nothing but settings)."""
+    if current_app.config["MEDIA_STORE"] == POSTGRESQL:
+        return TableStore()
+    return DirectoryStore(Path(current_app.config["MEDIA_DIR"]))
 
 
 def save(media: Media, content: bytes, *, thumbnail: bool = False) -> None:
