@@ -1,7 +1,7 @@
 """media kept in the database, shared by every app server
 
 Revision ID: c8e4a1f7d205
-Revises: a914bfda4d23
+Revises: b9e4c1d7a3f5
 Create Date: 2026-12-07 21:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c8e4a1f7d205'
-down_revision = 'a914bfda4d23'
+down_revision = 'b9e4c1d7a3f5'
 branch_labels = None
 depends_on = None
 
