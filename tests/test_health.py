@@ -4,6 +4,12 @@ other instances', a rate limit store or media store that does not answer."""
 
 import hashlib
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,11 +17,15 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from conftest import _test_config, free_port
+from production import PRODUCTION, production_app
 from dailylife import create_app
+from dailylife.deployment import fingerprints
 from dailylife.deployment.fingerprints import KeyFingerprint
+from dailylife.deployment.health import NotReadyToServe, refuse_to_serve
 from dailylife.extensions import db
 
 UPGRADE = "flask --app dailylife db upgrade"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -157,3 +167,94 @@ def test_an_instance_that_cannot_write_its_media_store_is_not_ready(instance):
     status, body = readiness(instance(MEDIA_DIR="/proc"))
     assert status == 503
     assert "media directory (DAILYLIFE_MEDIA_DIR) cannot be written" in failing(body)["media"]
+
+
+# --- refusing to start in production --------------------------------------------------------
+
+def test_production_refuses_to_serve_with_keys_other_than_the_other_instances(app, media_dir):
+    assert readiness(app)[0] == 200  # the first instance, with the tests' keys, recorded them
+    stray = production_app(app.config["SQLALCHEMY_DATABASE_URI"], MEDIA_DIR=str(media_dir))
+    with pytest.raises(NotReadyToServe, match="dailylife does not start: SECRET_KEY differs .* "
+                                              "DAILYLIFE_AUDIT_KEY differs"):
+        refuse_to_serve(stray)
+    with app.app_context():  # both keys replaced on purpose, as the README says to
+        db.session.execute(sa.delete(KeyFingerprint))
+        db.session.commit()
+    refuse_to_serve(stray)
+    assert readiness(stray)[0] == 200 and readiness(app)[0] == 503
+    with stray.app_context():
+        db.engine.dispose()
+
+
+def _database_for_production(tmp_path, migrate: bool = True, **other_keys) -> str:
+    """A SQLite database for a production instance: migrated or not, and holding the
+    fingerprints of ``other_keys`` as an instance with them would have left them."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    other = create_app({**_test_config(url, tmp_path / "media"), **other_keys})
+    with other.app_context():
+        if migrate:
+            upgrade()
+        if other_keys:
+            fingerprints.mismatches()
+        db.engine.dispose()
+    return url
+
+
+def _gunicorn(tmp_path, database_url: str) -> subprocess.Popen:
+    """gunicorn serving dailylife as production runs it, on a free loopback port."""
+    (tmp_path / "media").mkdir(exist_ok=True)
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "WEB_CONCURRENCY" and not key.startswith("DAILYLIFE_")}
+    environment.update({f"DAILYLIFE_{name}": value for name, value in PRODUCTION.items()})
+    environment.update(SECRET_KEY=PRODUCTION["SECRET_KEY"], DATABASE_URL=database_url,
+                       DAILYLIFE_MEDIA_DIR=str(tmp_path / "media"))
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:dailylife.gunicorn_conf", "-w", "1",
+         "-b", f"127.0.0.1:{free_port()}", "dailylife:create_app()"],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _refused(tmp_path, database_url: str) -> str:
+    server = _gunicorn(tmp_path, database_url)
+    try:
+        output, _ = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode != 0, output
+    return output
+
+
+def test_gunicorn_in_production_refuses_to_start_with_another_secret_key(tmp_path):
+    url = _database_for_production(tmp_path, SECRET_KEY="another-instance-key-" + "x" * 32,
+                                   AUDIT_KEY=PRODUCTION["AUDIT_KEY"])
+    output = _refused(tmp_path, url)
+    assert "dailylife does not start: SECRET_KEY differs from the one the other instances" in output
+    assert "DAILYLIFE_AUDIT_KEY differs" not in output and "Worker failed to boot" in output
+
+
+def test_gunicorn_in_production_refuses_to_start_on_a_database_behind_its_release(tmp_path):
+    output = _refused(tmp_path, _database_for_production(tmp_path, migrate=False))
+    assert f"dailylife does not start: The database has no schema yet. Run `{UPGRADE}`" in output
+
+
+def test_gunicorn_in_production_serves_a_database_whose_instances_agree(tmp_path):
+    url = _database_for_production(tmp_path, SECRET_KEY=PRODUCTION["SECRET_KEY"],
+                                   AUDIT_KEY=PRODUCTION["AUDIT_KEY"])
+    server = _gunicorn(tmp_path, url)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", " ".join(server.args)).group(1))
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+                    connection.sendall(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                    answer = connection.recv(4096)
+                break
+            except ConnectionRefusedError:
+                assert server.poll() is None and time.monotonic() < deadline, \
+                    server.communicate()[0]
+                time.sleep(0.2)
+        assert answer.startswith(b"HTTP/1.0 200"), answer
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 
 from production import PRODUCTION, production_settings
@@ -324,11 +325,17 @@ def test_production_runs_several_workers_on_redis_or_one_worker_in_memory(
 
 
 def _gunicorn(tmp_path, storage: str) -> subprocess.Popen:
+    """Two gunicorn workers in production on a migrated database (production refuses to serve
+    a database without this release's schema)."""
+    database_url = f"sqlite:///{tmp_path / 'gunicorn.sqlite'}"
+    with create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url}).app_context():
+        upgrade()
+        db.engine.dispose()
     environment = {key: value for key, value in os.environ.items()
                    if key != "WEB_CONCURRENCY" and not key.startswith("DAILYLIFE_")}
     environment.update({f"DAILYLIFE_{name}": value for name, value in PRODUCTION.items()})
     environment.update(SECRET_KEY="s" * 64, RATELIMIT_STORAGE_URI=storage,
-                       DATABASE_URL=f"sqlite:///{tmp_path / 'gunicorn.sqlite'}",
+                       DATABASE_URL=database_url,
                        DAILYLIFE_MEDIA_DIR=str(tmp_path / "media"))
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:dailylife.gunicorn_conf", "-w", "2",

@@ -4,6 +4,11 @@ limit store and media store answer, and its keys are the other instances' keys.
 
 The answers name each failing check and what to do, and nothing else: no key, no address of a
 server, no case data (the details go to this instance's log).
+
+In production an instance also refuses to start (``refuse_to_serve``, called by gunicorn's worker
+hook) when its keys differ from the other instances' or its database's schema is not its
+release's: mistakes of deployment that no wait will mend. What may come back by itself (the
+database, Redis, the media mount) only makes the instance not ready.
 """
 
 import functools
@@ -23,6 +28,13 @@ from dailylife.extensions import db
 from dailylife.media import store as media_store
 
 bp = Blueprint("health", __name__)
+
+#: The checks whose failure stops a production instance from starting at all.
+REFUSED_AT_START = ("migrations", "keys")
+
+
+class NotReadyToServe(RuntimeError):
+    """A production instance that must not serve: gunicorn's worker exits, and gunicorn with it."""
 
 UPGRADE = "flask --app dailylife db upgrade"
 #: How long a readiness check waits for Redis before calling it silent.
@@ -48,17 +60,20 @@ def readyz():
 
 
 def problems() -> dict[str, str | None]:
-    """Each check by name, with what to do when it fails (None when it passes). A check that
-    needs an earlier one to pass (the keys are read from a table of this release's schema) is
-    not run when that one fails."""
+    """Each check by name, with what to do when it fails (None when it passes)."""
+    return {**_database_chain(), "rate_limits": _rate_limit_store_problem(),
+            "media": _media_problem()}
+
+
+def _database_chain() -> dict[str, str | None]:
+    """The checks that read the database, in order; one that needs an earlier one to pass (the
+    keys are read from a table of this release's schema) is not run when that one fails."""
     found: dict[str, str | None] = {}
     blocked = None
     for name, check in _DATABASE_CHECKS.items():
         found[name] = blocked or check()
         if found[name] and not blocked:
             blocked = f"Not checked until the {name} check passes."
-    found["rate_limits"] = _rate_limit_store_problem()
-    found["media"] = _media_problem()
     return found
 
 
@@ -155,3 +170,19 @@ def _media_problem() -> str | None:
         return ("The media directory (DAILYLIFE_MEDIA_DIR) cannot be written by this instance. "
                 "Give the user that runs dailylife write access to it.")
     return None
+
+
+def refuse_to_serve(app) -> None:
+    """Raise ``NotReadyToServe``, saying what is wrong and what to do, when a production
+    instance's schema or keys are wrong (the keys are checked once the schema is right); a
+    database that does not answer yet is left to ``/readyz``."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    with app.app_context():
+        found = _database_chain()
+        db.session.remove()
+    if found["database"]:
+        return
+    for name in REFUSED_AT_START:
+        if found[name]:
+            raise NotReadyToServe(f"dailylife does not start: {found[name]}")
