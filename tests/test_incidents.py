@@ -129,6 +129,15 @@ def test_a_correction_that_marks_an_entry_significant_raises_it_and_one_that_unm
     assert "incident_decision_due" not in signals(child)
 
 
+def test_the_decisions_page_says_which_entry_it_decides_about_in_words(world, client_for):
+    report = police_report(world, world.child, at("2026-03-02"))
+    decision = decide(world, world.child, report)
+    page = client_for(world.supervisor).get(
+        f"/cases/{world.child.id}/entries/{decision.id}").get_data(as_text=True)
+    assert "Observation of 2 Mar 2026" in page
+    assert str(report.id) not in page
+
+
 def test_a_withdrawn_decision_does_not_clear_it(world):
     report = police_report(world, world.child)
     decision = decide(world, world.child, report)

@@ -224,6 +224,16 @@ def test_the_visit_form_asks_about_each_condition_and_saves_what_was_found(world
     assert "Safety plan: 1 kept, 1 broken." in chronology
 
 
+def test_the_visit_page_says_which_condition_each_outcome_is_about(world, client_for):
+    overnight, parenting = condition(OVERNIGHT), condition(PARENTING)
+    plan(world, 5, overnight, parenting)
+    checked = visit(world, 1, (overnight, "broken"), (parenting, "kept"))
+    page = client_for(world.practitioner).get(
+        f"/cases/{world.child.id}/entries/{checked.id}").get_data(as_text=True)
+    assert f"{OVERNIGHT}, Broken; {PARENTING}, Kept" in page
+    assert overnight["id"] not in page
+
+
 def test_a_visit_naming_a_condition_not_in_the_current_plan_is_refused(world, client_for):
     replaced = condition(OVERNIGHT)
     plan(world, 10, replaced)

@@ -30,24 +30,31 @@ def choices_of(answer) -> dict:
     return {}
 
 
-def answer(value, choices: dict | Rows) -> str:
+def answer(value, choices: dict | Rows, named: dict | None = None) -> str:
+    """``named``: words for the ids of entries and conditions the answers name
+    (``references.names``); an id without words is shown as it is."""
+    named = named or {}
     if value is True:
         return "Yes"
     if value is False:
         return "No"
     if isinstance(value, list):
-        return "; ".join(_row(item, choices) if isinstance(choices, Rows) and isinstance(item, dict)
+        return "; ".join(_row(item, choices, named)
+                         if isinstance(choices, Rows) and isinstance(item, dict)
                          else _list_item(item, choices) for item in value)
-    return choices.get(value, str(value))
+    return choices.get(value, named.get(str(value).lower(), str(value)))
 
 
-def _row(item: dict, rows: Rows) -> str:
+def _row(item: dict, rows: Rows, named: dict) -> str:
     """A row in words, in its questions' order: a ticked box says its question, a code its
-    label; the id of an entry or of a condition is bookkeeping, not words."""
+    label; the id of an entry or of a condition is bookkeeping, shown only as its words."""
     parts = []
     for question in rows.questions:
         value = item.get(question.name)
-        if value in (None, "", [], False) or isinstance(question.answer, Reference):
+        if value in (None, "", [], False):
+            continue
+        if isinstance(question.answer, Reference):
+            parts += [named[str(value).lower()]] if str(value).lower() in named else []
             continue
         parts.append(question.label if value is True
                      else answer(value, choices_of(question.answer)))
@@ -61,12 +68,12 @@ def _list_item(item, choices: dict) -> str:
     return choices.get(item, str(item))
 
 
-def described(kind: str, data: dict) -> list[tuple[str, str]]:
+def described(kind: str, data: dict, named: dict | None = None) -> list[tuple[str, str]]:
     """(question, answer) pairs in the declaration's order, for the answers that were given."""
     labels = _labels(kind)
     ordered = [key for key in labels if key in data] + [key for key in data if key not in labels]
     return [(labels.get(key, (QUESTION_LABELS.get(key, key), {}))[0],
-             answer(data[key], labels.get(key, (key, {}))[1]))
+             answer(data[key], labels.get(key, (key, {}))[1], named))
             for key in ordered if data[key] is not None]
 
 

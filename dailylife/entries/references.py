@@ -8,6 +8,7 @@ the record at hand: the kind forms see one entry's fields and nothing else.
 import uuid
 from typing import NamedTuple
 
+from dailylife.clock import to_local
 from dailylife.entries.kinds import INCIDENT_SOURCES, SIGNIFICANCE_KINDS
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
@@ -48,6 +49,23 @@ REFERENCES = {Kind.OVERSIGHT: {
 }}
 
 
+def names(child, *answers: dict) -> dict[str, str]:
+    """Words for the ids an entry's answers (as written, and in its corrections) name, for its
+    page (``describe``): the entry a decision is about or answers, and the safety plan
+    conditions a visit checked."""
+    found = {}
+    keys = {key for keys in REFERENCES.values() for key in keys}
+    for data in answers:
+        for key in keys:
+            named = _entry_of(child, data.get(key))
+            if named is not None:
+                found[str(data[key]).lower()] = (f"{named.kind.label} of "
+                                                 f"{to_local(named.occurred_at):%-d %b %Y}")
+    if any(data.get("safety_plan_checks") for data in answers):
+        found.update(plans.condition_texts(child))
+    return found
+
+
 def problems(child, kind: Kind, data: dict) -> dict:
     """Field errors for keys that name an entry that is not of this child and the right kind,
     or a safety plan condition that is not the child's."""
@@ -59,8 +77,16 @@ def problems(child, kind: Kind, data: dict) -> dict:
 
 
 def _names(child, value, kinds: tuple[Kind, ...]) -> bool:
+    entry = _entry_of(child, value)
+    return entry is not None and entry.kind in kinds
+
+
+def _entry_of(child, value) -> Entry | None:
+    """The child's entry whose id is ``value``, or None."""
+    if value is None:
+        return None
     try:
         entry = db.session.get(Entry, uuid.UUID(str(value)))
     except ValueError:
-        return False
-    return entry is not None and entry.child_id == child.id and entry.kind in kinds
+        return None
+    return entry if entry is not None and entry.child_id == child.id else None

@@ -11,7 +11,7 @@ from dailylife.access import Action, requires
 from dailylife.children import decisions
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
-from dailylife.entries import describe, history, operations, pages
+from dailylife.entries import describe, history, operations, pages, references
 from dailylife.entries.kinds import (CHILD_CONTENT, KINDS, REPORTABLE, TRIANGULATION_CHECK,
                                      Report, report_of)
 from dailylife.entries.models import Kind
@@ -359,6 +359,7 @@ def entry_detail(child, entry_id):
         return render_template("chronology/unshowable.html", child=child, entry=entry)
     return render_template(
         "entries/detail.html", child=child, version=version,
+        named=references.names(child, entry.data, *(fix.data for fix in version.amendments)),
         images=images_of([entry.id]).get(entry.id, []),
         may_amend=access.can_amend(current_user, child, entry),
         may_triangulate=_needs_triangulation(entry) and access.can_triangulate(current_user, child))

@@ -116,6 +116,15 @@ def for_child(child) -> SafetyPlan | None:
     return in_force([child.id]).get(child.id)
 
 
+def condition_texts(child) -> dict[str, str]:
+    """Every condition the child's safety plans held, by id, as its latest plan words it: a
+    visit's checks name them."""
+    plans = queries.by_child_versions(queries.all_of_kind(Kind.SAFETY_PLAN), [child.id])
+    return {str(condition["id"]).lower(): condition.get("text", "")
+            for plan in reversed(plans.get(child.id, []))
+            for condition in plan.data.get("conditions") or []}
+
+
 def _plan(plans: list[Version], visits: list[Version]) -> SafetyPlan:
     """``plans`` and ``visits`` newest first."""
     current = plans[0]
