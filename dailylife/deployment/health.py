@@ -12,9 +12,7 @@ database, Redis, the media mount) only makes the instance not ready.
 """
 
 import functools
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
@@ -25,6 +23,7 @@ from limits.storage import storage_from_string
 from dailylife.access import Action, requires
 from dailylife.deployment import fingerprints
 from dailylife.extensions import db
+from dailylife.media import store
 from dailylife.media import store as media_store
 
 bp = Blueprint("health", __name__)
@@ -152,24 +151,9 @@ def _limit_store(uri: str):
 
 
 def _media_problem() -> str | None:
-    """Photos and drawings are written to DAILYLIFE_MEDIA_DIR, which every instance must share:
-    it must exist (a missing mount is not quietly replaced by a local folder) and take a file.
-    The PostgreSQL store is asked itself (``media/store.py``)."""
-    if current_app.config["MEDIA_STORE"] != "directory":
-        return media_store.problem()
-    directory = Path(current_app.config["MEDIA_DIR"])
-    if not directory.is_dir():
-        current_app.logger.error("readiness: media directory %s does not exist", directory)
-        return ("The media directory (DAILYLIFE_MEDIA_DIR) does not exist on this instance. "
-                "Mount the store every instance shares there, or create the directory.")
-    try:
-        with tempfile.TemporaryFile(dir=directory, prefix=".readiness-"):
-            pass
-    except OSError:
-        current_app.logger.exception("readiness: media directory %s cannot be written", directory)
-        return ("The media directory (DAILYLIFE_MEDIA_DIR) cannot be written by this instance. "
-                "Give the user that runs dailylife write access to it.")
-    return None
+    """The media store this instance is configured with (``DAILYLIFE_MEDIA_STORE``) says whether
+    it can keep images now: the store, not this module, knows what answering means for it."""
+    return store.problem()
 
 
 def refuse_to_serve(app) -> None:
