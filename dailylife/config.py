@@ -201,7 +201,9 @@ def _apply_environment(config) -> None:
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         raise UnsafeConfiguration(f"DAILYLIFE_PROXY_COUNT must be 0 (no proxy) or the number of "
                                   f"proxies in front of dailylife, not {proxies!r}.")
-    for problem in (signal_settings.holidays_problem(config), _marking_problem(config),
+    for problem in (signal_settings.holidays_problem(config),
+                    signal_settings.incident_decisions_from_problem(config),
+                    _marking_problem(config),
                     _media_store_problem(config), rescue_keys.settings_problem(config)):
         if problem:
             raise UnsafeConfiguration(problem)

@@ -6,13 +6,16 @@ reached the record."""
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from dailylife import create_app
+from dailylife.children import kept
 from dailylife.clock import to_local, utcnow
+from dailylife.config import UnsafeConfiguration
 from dailylife.entries import operations
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
@@ -185,6 +188,36 @@ def test_the_working_days_come_from_configuration(app, world, received_on):
         == "HIGH"
     assert signals(world.child, at("2026-09-10"))["incident_decision_due"].urgency.name \
         == "URGENT"
+
+
+def test_incidents_from_before_the_service_asked_for_decisions_need_none(app, world, received_on):
+    """Upgrading a service whose record holds years of incidents: those that reached the record
+    before ``DAILYLIFE_INCIDENT_DECISIONS_FROM`` are not listed, the ones after it are."""
+    received_on(at("2026-09-03", "10:00"))
+    before = police_report(world, world.child, at("2026-09-03", "02:00"))
+    received_on(at("2026-09-04", "00:10"))
+    after = police_report(world, world.child, at("2026-09-04", "00:05"))
+    now = at("2026-09-04", "12:00")
+    assert evidence(signals(world.child, now)["incident_decision_due"]) == [after.id, before.id]
+    restart_with(app, date(2026, 9, 4))
+    assert evidence(signals(world.child, now)["incident_decision_due"]) == [after.id]
+    restart_with(app, date(2026, 9, 5))
+    assert "incident_decision_due" not in signals(world.child, now)
+
+
+def restart_with(app, counted_from: date) -> None:
+    """The setting changes as the app restarts: nothing it kept in memory survives."""
+    app.config["INCIDENT_DECISIONS_FROM"] = counted_from
+    app.extensions.pop(kept.EXTENSION, None)
+
+
+def test_a_day_that_is_not_a_date_stops_the_app_with_what_to_write(monkeypatch):
+    monkeypatch.setenv("DAILYLIFE_INCIDENT_DECISIONS_FROM", "last spring")
+    with pytest.raises(UnsafeConfiguration, match="must be a day written YYYY-MM-DD"):
+        create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("DAILYLIFE_INCIDENT_DECISIONS_FROM", "2026-09-04")
+    started = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert started.config["INCIDENT_DECISIONS_FROM"] == date(2026, 9, 4)
 
 
 # Through the pages -------------------------------------------------------------------------------

@@ -675,18 +675,22 @@ def decision_due(incident: Version, clock: Clock) -> date:
 
 
 def incident_decision_due(f: ChildFacts, clock: Clock) -> Signal | None:
-    """Urgent once the decision about any of them is late."""
-    if not f.incidents:
+    """Urgent once the decision about any of them is late. Those that reached the record before
+    ``DAILYLIFE_INCIDENT_DECISIONS_FROM`` need none."""
+    counted_from = clock.limits.incident_decisions_from
+    incidents = [version for version in f.incidents if counted_from is None
+                 or clock.day_of(version.entry.received_at) >= counted_from]
+    if not incidents:
         return None
-    first_due = min(decision_due(version, clock) for version in f.incidents)
+    first_due = min(decision_due(version, clock) for version in incidents)
     listed = "; ".join(f"{_kind_words(version)} of {day(clock.day_of(version.entry.occurred_at))}"
-                       f" ({why_incident(version.data)})" for version in reversed(f.incidents))
+                       f" ({why_incident(version.data)})" for version in reversed(incidents))
     late = clock.today > first_due
     detail = (f"No management decision about: {listed}. A decision was due by "
               f"{day(first_due)}." if late else
               f"No management decision yet about: {listed}. A decision is due by "
               f"{day(first_due)}.")
-    return Signal("incident_decision_due", detail, [_evidence(v) for v in f.incidents],
+    return Signal("incident_decision_due", detail, [_evidence(v) for v in incidents],
                   Urgency.URGENT if late else Urgency.HIGH)
 
 

@@ -4,6 +4,7 @@ Kept free of app imports so that ``dailylife.config`` can read the defaults befo
 """
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 import holidays
@@ -65,7 +66,11 @@ THRESHOLDS = {
 }
 #: Which bank holidays working days skip: a country and subdivision of the ``holidays`` package.
 #: England and Wales share their bank holidays.
-DEFAULTS = {**THRESHOLDS, "HOLIDAYS_COUNTRY": "GB", "HOLIDAYS_SUBDIVISION": "ENG"}
+DEFAULTS = {**THRESHOLDS, "HOLIDAYS_COUNTRY": "GB", "HOLIDAYS_SUBDIVISION": "ENG",
+            # Incidents and disclosures that reached the record before this day (YYYY-MM-DD)
+            # need no decision named for them: set it when upgrading a service whose record
+            # holds years of incidents from before dailylife asked for one (unset: all do).
+            "INCIDENT_DECISIONS_FROM": None}
 
 #: The visit interval of each legal status with regular visits: (setting, counted in working
 #: days?). A child's own ``visit_interval_days`` counts calendar days, as the admin form says.
@@ -102,6 +107,20 @@ def holidays_problem(config) -> str | None:
     return None
 
 
+def incident_decisions_from_problem(config) -> str | None:
+    """Reads ``DAILYLIFE_INCIDENT_DECISIONS_FROM`` into a date (or None), or says what is wrong."""
+    value = config["INCIDENT_DECISIONS_FROM"]
+    if value in (None, "") or isinstance(value, date):
+        config["INCIDENT_DECISIONS_FROM"] = value or None
+        return None
+    try:
+        config["INCIDENT_DECISIONS_FROM"] = date.fromisoformat(str(value))
+    except ValueError:
+        return (f"DAILYLIFE_INCIDENT_DECISIONS_FROM must be a day written YYYY-MM-DD (the day "
+                f"the service started asking for decisions about incidents), not {value!r}.")
+    return None
+
+
 @cache
 def bank_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdivision)
@@ -113,11 +132,13 @@ class Thresholds:
 
     values: dict
     calendar: holidays.HolidayBase
+    incident_decisions_from: date | None = None
 
     @classmethod
     def from_config(cls, config) -> "Thresholds":
         return cls({name: config[name] for name in THRESHOLDS},
-                   bank_holidays(config["HOLIDAYS_COUNTRY"], config["HOLIDAYS_SUBDIVISION"] or None))
+                   bank_holidays(config["HOLIDAYS_COUNTRY"], config["HOLIDAYS_SUBDIVISION"] or None),
+                   config["INCIDENT_DECISIONS_FROM"])
 
     def __getattr__(self, name: str) -> int:
         try:
