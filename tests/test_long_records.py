@@ -3,8 +3,13 @@ oldest few, and the chronology lists all of them, so no page grows with the hist
 
 import json
 import re
+import uuid
+from datetime import timedelta
 
-from dailylife.children.summary import FEW
+from dailylife.children.summary import COUNTED, FEW
+from dailylife.clock import utcnow
+from dailylife.entries.models import Entry
+from dailylife.extensions import db
 from tests.helpers import amend, days_ago, record
 
 
@@ -33,7 +38,7 @@ def test_more_unchecked_reports_than_the_page_shows_the_oldest_few_and_a_link_to
 
     shown = re.findall(r'<li class="report" id="report-([0-9a-f-]+)"', page)
     assert shown == [str(entry.id) for entry in waiting[:FEW]], "the oldest few, oldest first"
-    assert f"Showing the {FEW} oldest of {FEW + 3} reports waiting to be checked" in page
+    assert f"Showing {FEW} of {FEW + 3} reports waiting to be checked, oldest first." in page
     link = re.search(r'href="([^"]*triangulation=unverified[^"]*)">All 8 in the chronology', page)
     chronology = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     for entry in waiting:
@@ -71,3 +76,47 @@ def test_the_chronology_refuses_a_triangulation_filter_it_does_not_know(world, c
         f"/cases/{world.child.id}/chronology?triangulation=maybe")
     assert answer.status_code == 400
     assert "“maybe” is not one of the options: unverified." in answer.get_data(as_text=True)
+
+
+def test_a_household_larger_than_the_page_shows_puts_known_risks_first_and_links_to_its_history(
+        world, client_for):
+    pat = world.practitioner
+    record(pat, world.child, "household_change", at=days_ago(90), change="joined",
+           name="Rick Risk", relationship="uncle", risk_factors=["offending_history"])
+    for number in range(FEW + 1):
+        record(pat, world.child, "household_change", at=days_ago(80 - number), change="joined",
+               name=f"Lodger {number}", relationship="lodger")
+    client = client_for(pat)
+
+    page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    household = page.split('id="household-heading"')[1].split("</section>")[0]
+    names = re.findall(r"<li><strong>([^<]+)</strong>", household)
+    assert names == ["Rick Risk", *(f"Lodger {number}" for number in range(FEW, 1, -1))]
+    assert (f"Showing {FEW} of {FEW + 2} people in the household, those with known risks first."
+            in household)
+    assert f'/cases/{world.child.id}/chronology?kind=household_change"' in household
+
+    (brief,) = client.get("/api/v1/cases").get_json()["cases"]
+    assert [member["name"] for member in brief["household"]] == names
+    assert brief["household_count"] == FEW + 2
+
+
+def test_past_the_counting_limit_the_page_and_the_brief_say_so_many_or_more(world, client_for):
+    author, now = world.practitioner, utcnow()
+    db.session.execute(Entry.__table__.insert(), [dict(
+        id=uuid.uuid4(), child_id=world.child.id, kind="observation",
+        occurred_at=now - timedelta(minutes=number), recorded_at=now, received_at=now,
+        author_id=author.id, author_role="practitioner", significant=False,
+        category="health", source="parent_reported", triangulation="unverified",
+        data={"category": "health", "text": "Says he eats well.", "source": "parent_reported",
+              "source_detail": "mother", "triangulation": "unverified"})
+        for number in range(COUNTED + 1)])
+    db.session.commit()
+    client = client_for(author)
+
+    page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    assert (f"Showing {FEW} of {COUNTED} or more reports waiting to be checked, oldest first."
+            in page)
+    assert ">All of them in the chronology</a>" in page
+    (brief,) = client.get("/api/v1/cases").get_json()["cases"]
+    assert (brief["unverified_count"], brief["unverified_count_at_least"]) == (COUNTED, True)

@@ -9,14 +9,16 @@ where an index lets it (household changes are few and are all read).
 
 import functools
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from dailylife.access import Action, actions_on
 from dailylife.children import standing
+from dailylife.children.models import Child
 from dailylife.clock import local_today
 from dailylife.entries.history import Version
 from dailylife.entries.models import Entry, Kind
@@ -26,6 +28,31 @@ from dailylife.siblings import record as sibling_record
 from dailylife.signals import compute as signals
 from dailylife.signals import facts as signal_facts
 from dailylife.signals import queries
+
+
+#: Stands in for "no upper bound".
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+#: How many items of a list that grows with the record a page or a brief shows: the oldest or
+#: most urgent few, with the list's length and a link to the chronology filtered to all of it.
+FEW = 5
+
+
+@dataclass
+class FirstFew:
+    """The first few of a list that grows with the record, and how long the whole list is."""
+
+    shown: list
+    count: int
+    #: The list was counted up to ``count`` and goes on ("500 or more").
+    at_least: bool = False
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.shown)
+
+
+def _first_few(items: list, key) -> FirstFew:
+    return FirstFew(sorted(items, key=key)[:FEW], len(items))
 
 
 @dataclass
@@ -44,10 +71,16 @@ def household_history(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Versio
     return {child_id: changes.get(child_id, [])[::-1] for child_id in child_ids}
 
 
-def households(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[HouseholdMember]]:
-    """Who lives with each child now, replaying the household's history in date order."""
-    return {child_id: _household(changes)
+def households(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, FirstFew]:
+    """Who lives with each child now, replaying the household's history in date order: the
+    first few, those with known risks first and then the newest (``kind=household_change`` in
+    the chronology has them all)."""
+    return {child_id: _first_few(_household(changes), _urgency)
             for child_id, changes in household_history(child_ids).items()}
+
+
+def _urgency(member: HouseholdMember) -> tuple:
+    return (not member.risk_factors, -member.since.timestamp())
 
 
 def _household(oldest_first) -> list[HouseholdMember]:
@@ -131,44 +164,60 @@ def _latest(versions_newest_first, accept) -> Version | None:
     return next((version for version in versions_newest_first if accept(version)), None)
 
 
-#: How many items of a list that grows with the record a page or a brief shows: the oldest or
-#: most urgent few, with the list's length and a link to the chronology filtered to all of it.
-FEW = 5
+#: Unchecked reports are counted up to this many: counting them all would cost a look-up for
+#: each, as long as the record; past it the page says "500 or more".
+COUNTED = 500
 
 
-@dataclass
-class FirstFew:
-    """The first few of a list that grows with the record, and how long the whole list is."""
+def _nth_unchecked(offset: int, column) -> sa.ScalarSelect:
+    """The ``column`` of each child's unchecked report ``offset`` places from the oldest (NULL
+    when it has fewer), found through ``ix_entry_reported`` without counting the others."""
+    report = aliased(Entry)
+    return (sa.select(column(report)).where(report.child_id == Child.id,
+                                            *signal_facts.unchecked(report))
+            .order_by(report.occurred_at, report.id).offset(offset).limit(1)
+            .correlate(Child).scalar_subquery())
 
-    shown: list
-    count: int
 
-    @property
-    def more(self) -> int:
-        return self.count - len(self.shown)
+@functools.cache
+def _unchecked_facts() -> sa.Subquery:
+    """A row per child: from when its oldest few unchecked reports run to (NULL: it has fewer),
+    and how many it has, counted up to ``COUNTED``."""
+    report = aliased(Entry)
+    every = (sa.select(sa.func.count()).where(report.child_id == Child.id,
+                                             *signal_facts.unchecked(report))
+             .correlate(Child).scalar_subquery())
+    many = _nth_unchecked(COUNTED - 1, lambda entry: entry.id).is_not(None)
+    return queries.per_child(last_shown=_nth_unchecked(FEW - 1, lambda entry: entry.occurred_at),
+                             total=sa.case((many, COUNTED), else_=every))
 
 
 @functools.cache
 def _oldest_unchecked() -> sa.Select:
-    """Each child's unchecked reports numbered oldest first, each with their number: one
-    statement for all the children, which returns only each child's first few."""
-    numbered = sa.select(
-        Entry.id, Entry.child_id,
-        sa.func.row_number().over(partition_by=Entry.child_id,
-                                  order_by=(Entry.occurred_at, Entry.id)).label("place"),
-        sa.func.count().over(partition_by=Entry.child_id).label("total"),
-    ).where(queries.listed(Entry.child_id), *signal_facts.unchecked(Entry)).subquery()
-    return sa.select(numbered).where(numbered.c.place <= FEW)
+    """Each child's oldest few unchecked reports (a few more on equal times) and their count."""
+    found = _unchecked_facts()
+    return (sa.select(found.c.child_id, found.c.total, Entry.id, Entry.occurred_at)
+            .outerjoin(Entry, sa.and_(Entry.child_id == found.c.child_id,
+                                      Entry.occurred_at <= sa.func.coalesce(found.c.last_shown,
+                                                                            LATEST),
+                                      *signal_facts.unchecked(Entry))))
 
 
 def unverified_reports(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, FirstFew]:
-    """Reported information nobody has yet checked against what others saw: how much, and the
-    oldest few (the chronology's ``triangulation=unverified`` lists them all)."""
+    """Reported information nobody has yet checked against what others saw: how much (up to
+    ``COUNTED``), and the oldest few (``triangulation=unverified`` in the chronology: all)."""
     rows = queries.run(_oldest_unchecked(), child_ids) if child_ids else []
-    shown = queries.by_ids([row.id for row in rows])
+    oldest = sorted((row for row in rows if row.id), key=lambda row: (row.occurred_at, row.id))
+    picked = defaultdict(list)
+    for row in oldest:
+        if len(picked[row.child_id]) < FEW:
+            picked[row.child_id].append(row.id)
+    shown = queries.by_ids([entry_id for ids in picked.values() for entry_id in ids])
     counts = {row.child_id: row.total for row in rows}
-    return {child_id: FirstFew(shown.get(child_id, [])[::-1], counts.get(child_id, 0))
+    return {child_id: FirstFew(shown.get(child_id, [])[::-1], counts.get(child_id, 0),
+                               at_least=counts.get(child_id, 0) >= COUNTED)
             for child_id in child_ids}
+
 
 def all_unverified_reports(child_id: uuid.UUID) -> list[Version]:
     """Every unchecked report of the child, oldest first: for a document that must be whole

@@ -160,15 +160,19 @@ def _read_record(reads: dict[uuid.UUID, Reads]) -> dict[uuid.UUID, dict]:
             last_visit, last_seen_alone = visits[child_id]
             part.update(
                 history_flags=[flag.as_json() for flag in flags[child_id]],
+                #: Those with known risks first, then the newest; the count says how many.
                 household=[{"name": member.name, "relationship": member.relationship,
                             "since": member.since.isoformat(),
                             "risk_factors": list(member.risk_factors)}
-                           for member in households[child_id]],
+                           for member in households[child_id].shown],
+                household_count=households[child_id].count,
                 last_visit=_moment(last_visit), last_seen_alone=_moment(last_seen_alone),
                 #: The oldest few; the count says how many in all, and the chronology's
                 #: ``triangulation=unverified`` lists them.
                 unverified=[_report(version) for version in unverified[child_id].shown],
                 unverified_count=unverified[child_id].count,
+                #: True when they were counted up to ``unverified_count`` and there are more.
+                unverified_count_at_least=unverified[child_id].at_least,
                 safety_plan=_safety_plan(safety.get(child_id)))
     return parts
 

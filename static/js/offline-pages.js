@@ -111,13 +111,30 @@ function historyFlagItem(flag) {
   return item;
 }
 
-// Under the oldest few reports the brief carries: how many wait in all, and where they all are.
+// The lists the brief carries only the first few of: how many there are in all, and where the
+// chronology lists them (the words of the online page, children/_first_few.html).
+const THE_REST = {
+  unverified_count: {
+    list: 'unverified', what: 'reports waiting to be checked, oldest first',
+    link: (count, atLeast) => (atLeast ? 'All of them in the chronology' : `All ${count} in the chronology`),
+    filter: 'triangulation=unverified',
+  },
+  household_count: {
+    list: 'household', what: 'people in the household, those with known risks first',
+    link: () => 'Every household change in the chronology', filter: 'kind=household_change',
+  },
+};
+
 function showTheRest(field, brief) {
-  const shown = brief.unverified?.length ?? 0;
-  const count = (brief.unverified_count ?? shown).toLocaleString('en-GB');
-  field.hidden = (brief.unverified_count ?? shown) <= shown;
-  field.replaceChildren(`Showing the ${shown} oldest of ${count} reports waiting to be checked. `,
-    element('a', `All ${count} in the chronology`, { href: `/cases/${brief.id}/chronology?triangulation=unverified` }));
+  const rest = THE_REST[field.dataset.field];
+  const shown = brief[rest.list]?.length ?? 0;
+  const count = brief[field.dataset.field] ?? shown;
+  field.hidden = count <= shown;
+  // Counted up to a limit, a long list says "500 or more".
+  const atLeast = brief[`${field.dataset.field}_at_least`] ?? false;
+  const words = count.toLocaleString('en-GB');
+  field.replaceChildren(`Showing ${shown} of ${words}${atLeast ? ' or more' : ''} ${rest.what}. `,
+    element('a', rest.link(words, atLeast), { href: `/cases/${brief.id}/chronology?${rest.filter}` }));
 }
 
 async function renderChild(container) {
@@ -126,7 +143,7 @@ async function renderChild(container) {
   container.hidden = !brief;
   if (!brief) return;
   for (const field of container.querySelectorAll('[data-field]')) {
-    if (field.dataset.field === 'unverified_count') {
+    if (field.dataset.field in THE_REST) {
       showTheRest(field, brief);
       continue;
     }

@@ -181,16 +181,30 @@ def test_every_target_of_a_report_is_big_enough_to_tap_and_a_phone_reads_it_all(
     assert axe_violations(page) == []
 
 
-def test_out_of_signal_the_tablet_lists_the_oldest_few_reports_and_says_how_many_wait(
+def test_out_of_signal_the_tablet_lists_the_first_few_reports_and_housemates_and_says_how_many(
         world, live_server, signed_in_page):
     reports = [report(world, f"Mum says report {number}.", 20 - number)
                for number in range(FEW + 2)]
+    for number in range(FEW + 1):
+        clean, errors = validate("household_change", {
+            "change": "joined", "name": f"Lodger {number}", "relationship": "lodger"})
+        assert not errors, errors
+        operations.add_entry(author=world.practitioner, child=world.child,
+                             kind=Kind.HOUSEHOLD_CHANGE, data=clean,
+                             occurred_at=utcnow() - timedelta(days=30 - number))
+    db.session.commit()
     page = child_page_out_of_signal(world, live_server, signed_in_page)
 
     expect(page.locator("[data-offline-child] li.report")).to_have_count(FEW)
     expect(page.locator(f"#report-{reports[0].id}")).to_be_visible()
     expect(page.locator(f"#report-{reports[-1].id}")).to_have_count(0)
     the_rest = page.locator("[data-field=unverified_count]")
-    expect(the_rest).to_contain_text(f"Showing the {FEW} oldest of {FEW + 2} reports waiting")
+    expect(the_rest).to_contain_text(f"Showing {FEW} of {FEW + 2} reports waiting to be checked, "
+                                     "oldest first.")
     expect(the_rest.get_by_role("link", name=f"All {FEW + 2} in the chronology")).to_have_attribute(
         "href", f"/cases/{world.child.id}/chronology?triangulation=unverified")
+    expect(page.locator("[data-field=household] li")).to_have_count(FEW)
+    housemates = page.locator("[data-field=household_count]")
+    expect(housemates).to_contain_text(f"Showing {FEW} of {FEW + 1} people in the household")
+    expect(housemates.get_by_role("link")).to_have_attribute(
+        "href", f"/cases/{world.child.id}/chronology?kind=household_change")

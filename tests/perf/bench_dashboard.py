@@ -130,7 +130,7 @@ def insert_children(team_id, count: int, practitioners: list[uuid.UUID]) -> list
          "date_of_birth": local_today() - timedelta(days=800 + 13 * number),
          "team_id": team_id, "created_at": opened} for number, child_id in enumerate(ids)])
     db.session.execute(sa.insert(Allocation.__table__), [
-        {"id": uuid.uuid4(), "user_id": practitioners[number % PRACTITIONERS],
+        {"id": uuid.uuid4(), "user_id": practitioners[number % len(practitioners)],
          "child_id": child_id, "case_role": CaseRole.PRACTITIONER,
          "start_date": local_today() - timedelta(days=4 * 365), "end_date": None}
         for number, child_id in enumerate(ids)])
@@ -294,14 +294,14 @@ def record_for(app, count: int) -> None:
         db.session.commit()
 
 
-def signed_in(app):
-    """A test client signed in as the bench supervisor."""
+def signed_in(app, email: str = SUPERVISOR):
+    """A test client signed in as a bench user (the supervisor unless said)."""
     client = app.test_client()
     login = client.get("/login").get_data(as_text=True)
     token = login.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-    response = client.post("/login", data={"csrf_token": token, "email": SUPERVISOR,
+    response = client.post("/login", data={"csrf_token": token, "email": email,
                                            "password": chronology_bench.PASSWORD})
-    assert response.status_code == 302, "the bench supervisor signs in"
+    assert response.status_code == 302, f"{email} signs in"
     return client
 
 
