@@ -8,6 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from dailylife.people.models import Role
+
 from .conftest import PASSPHRASE, open_device
 from .test_offline import (READ_META, fill_visit, open_visit_form_then_lose_signal, outbox,
                            outbox_ids, record_visit, save_visit, stored_ids, visit_page,
@@ -194,6 +196,19 @@ def test_signing_out_with_nothing_waiting_leaves_nothing_personal_on_the_tablet(
     assert cached, "the app shell stays, for the next practitioner"
     for personal in (MARKER, world.child.name, world.practitioner.display_name):
         assert personal not in cached
+
+
+def test_an_administrator_and_a_reviewer_who_keep_nothing_on_the_tablet_are_not_asked_for_a_passphrase(
+        world, make_user, signed_in_page):
+    """Neither has a caseload to keep or entries to send; a passphrase would protect nothing and
+    teach them to pick a weak one."""
+    reviewer = make_user(Role.REVIEWER, name="Rae Review")
+    for user, page_of_theirs in ((world.admin, "/admin/"), (reviewer, "/team")):
+        page = signed_in_page(user)
+        page.goto(page_of_theirs)
+        expect(page.locator("html")).to_have_attribute("data-device", "none")
+        assert page.evaluate(RAW_COUNT, "vaults") == 0, user.email
+        assert page.evaluate(RAW_COUNT, "briefs") == 0, user.email
 
 
 def test_the_tablet_locks_itself_when_left_alone(app, world, page, sign_in):
