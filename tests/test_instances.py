@@ -28,10 +28,17 @@ pytestmark = postgresql_only
 
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 60
+#: A server's gunicorn config file, as the README's production layout has it.
+GUNICORN_CONF = """
+from dailylife.gunicorn_conf import on_starting, post_worker_init  # noqa: F401
+
+bind = "127.0.0.1:{port}"
+workers = 2
+"""
 
 
 class Instance:
-    """One gunicorn server of the deployment, with its own port and its own (unused) disk."""
+    """One gunicorn server of the deployment, with its own port, config file and (unused) disk."""
 
     def __init__(self, name: str, environment: dict, scratch: Path):
         self.name = name
@@ -40,10 +47,11 @@ class Instance:
         self.media_dir = scratch / name / "media"
         self.log = scratch / name / "gunicorn.log"
         self.log.parent.mkdir(parents=True)
+        settings = scratch / name / "gunicorn.conf.py"
+        settings.write_text(GUNICORN_CONF.format(port=self.port))
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "python:dailylife.gunicorn_conf",
-                 "-w", "2", "-b", f"127.0.0.1:{self.port}", "dailylife:create_app()"],
+                [sys.executable, "-m", "gunicorn", "-c", str(settings), "dailylife:create_app()"],
                 cwd=ROOT, env={**environment, "DAILYLIFE_MEDIA_DIR": str(self.media_dir)},
                 stdout=log, stderr=subprocess.STDOUT)
 
