@@ -135,6 +135,7 @@ def test_a_team_manager_sees_the_record_as_it_stood_on_a_past_day_after_more_was
         html = looking_back["pages"][name]
         assert "The record as it stood at the end of" in html, name
         assert "entries received later are not shown" in html, name
+        assert "who the case is allocated to and the team are as they are today" in html, name
     assert today["chronology"] != that_day["chronology"]
 
 
