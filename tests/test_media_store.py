@@ -3,7 +3,9 @@ shared by every app server. Either way an upload is served back whole, and a sto
 answer is a clear refusal that loses nothing, never a 500."""
 
 import io
+import json
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,14 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 import sample_images
-from conftest import ON_POSTGRESQL
+from conftest import ON_POSTGRESQL, postgresql_only
 from production import production_app
 from dailylife import config, create_app
 from dailylife.clock import utcnow
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.media import store
-from dailylife.media.models import MediaBlob
+from dailylife.media.models import Media, MediaBlob
+from test_backup import flask
 from test_media import OBSERVATION, add, kept, media_count, upload
 
 STORES = ["directory"] + (["postgresql"] if ON_POSTGRESQL else [])
@@ -191,3 +194,23 @@ def test_a_load_balancer_is_told_when_the_media_store_does_not_answer(app, ctx, 
     media = answer.get_json()["checks"]["media"]
     assert media["ok"] is False and "media" in media["problem"]
     assert "127.0.0.1" not in media["problem"], "no server's address in the answer"
+
+
+@postgresql_only
+@pytest.mark.parametrize("app_settings", [{"MEDIA_STORE": "postgresql"}], ids=["postgresql"])
+def test_images_kept_in_the_database_are_backed_up_and_restored_with_it(
+        app, observation, practitioner, empty_app, tmp_path):
+    media_id = upload(practitioner, observation.id, sample_images.phone_photo()).get_json()["id"]
+    kept_bytes = store.read(kept(media_id))
+    made = flask(app, "backup", tmp_path / "backup")
+    assert made.exit_code == 0, made.output
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["media"] == [], "the images are in the database's dump, not beside it"
+    empty_app.config["MEDIA_STORE"] = "postgresql"
+
+    restored = flask(empty_app, "restore", tmp_path / "backup")
+
+    assert restored.exit_code == 0, restored.output
+    with empty_app.app_context():
+        media = db.session.get(Media, uuid.UUID(media_id))
+        assert store.read(media) == kept_bytes and store.exists(media, thumbnail=True)
