@@ -1,6 +1,8 @@
 """Fixtures: a real database (SQLite file, or a fresh PostgreSQL database), the app, clients per
 role, and factories. Set DAILYLIFE_TEST_DATABASE=postgresql to run the suite on PostgreSQL."""
 
+import io
+import json
 import os
 import re
 import shutil
@@ -21,6 +23,7 @@ from flask.testing import FlaskClient
 from dailylife import create_app
 from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today, utcnow
+from dailylife.deployment.logs import JSONFormatter
 from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people import operations
@@ -223,6 +226,19 @@ def empty_app(tmp_path, rescue_key_file):
         db.engine.dispose()
     if drop:
         drop()
+
+
+@pytest.fixture
+def app_log(app):
+    """What the app's log handler writes, as it writes it: ``app_log.lines()`` (JSON lines; the
+    module sets ``LOG_FORMAT`` to json through ``app_settings``)."""
+    handler = next(handler for handler in app.logger.handlers
+                   if isinstance(handler.formatter, JSONFormatter))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield SimpleNamespace(lines=lambda: [json.loads(line)
+                                         for line in stream.getvalue().splitlines()])
+    handler.setStream(previous)
 
 
 @pytest.fixture

@@ -9,8 +9,12 @@ conftest.py is the one way to do that on purpose).
 import uuid
 from datetime import datetime, time, timedelta
 
+import sqlalchemy as sa
+
+from dailylife.children.models import Child
 from dailylife.clock import from_local, local_today, utcnow
 from dailylife.entries import history, operations, payload
+from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.signals import compute
 from dailylife.signals.rules import months_after
@@ -68,3 +72,26 @@ def synced(client, child, kind: str, data: dict, at: datetime | None = None) -> 
     assert response.status_code == 200, response.get_data(as_text=True)
     (result,) = response.get_json()["results"]
     return result
+
+
+def about_the_children() -> set[str]:
+    """What no log may hold: every child's names (and an unborn baby's parent's), dates of birth
+    and due dates, and every entry's free text, as the database holds them now."""
+    secret = set()
+    for child in db.session.scalars(sa.select(Child)):
+        for name in (child.name, child.preferred_name, child.expectant_parent):
+            secret.update(part for part in (name or "").split() if len(part) > 2)
+        for day in (child.date_of_birth, child.expected_delivery_date):
+            if day:
+                secret.update({day.isoformat(), day.strftime("%-d %b %Y")})
+    for data in db.session.scalars(sa.select(Entry.data)):
+        secret.update(_free_text(data))
+    return secret
+
+
+def _free_text(value) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*map(_free_text, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*map(_free_text, value)) if value else set()
+    return {value} if isinstance(value, str) and " " in value.strip() and len(value) >= 12 else set()

@@ -3,7 +3,6 @@ and user id, JSON in production; and nothing about any child, whatever pages are
 whatever is sent."""
 
 import html
-import io
 import json
 import logging
 import re
@@ -14,12 +13,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from helpers import about_the_children
 from production import production_app
 from dailylife import config, demo
 from dailylife.children.models import Child
 from dailylife.clock import utcnow
-from dailylife.deployment.logs import JSONFormatter
-from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.people.models import User
 
@@ -33,34 +31,17 @@ def app_settings() -> dict:
     return {"LOG_FORMAT": "json"}
 
 
-@pytest.fixture
-def written(app):
-    """Every line the app's log handler writes, as written (read with ``written.lines()``)."""
-    handler = next(handler for handler in app.logger.handlers
-                   if isinstance(handler.formatter, JSONFormatter))
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-
-    class Written:
-        @staticmethod
-        def lines() -> list[dict]:
-            return [json.loads(line) for line in stream.getvalue().splitlines()]
-
-    yield Written
-    handler.setStream(previous)
-
-
-def request_lines(written) -> list[dict]:
-    return [line for line in written.lines() if line["logger"] == "dailylife.requests"]
+def request_lines(app_log) -> list[dict]:
+    return [line for line in app_log.lines() if line["logger"] == "dailylife.requests"]
 
 
 def test_each_request_leaves_one_line_with_its_route_status_duration_and_user(
-        world, client_for, written):
+        world, client_for, app_log):
     client = client_for(world.practitioner)
-    before = len(request_lines(written))
+    before = len(request_lines(app_log))
     response = client.get(f"/cases/{world.child.id}?from=a-search-box", follow_redirects=True)
     assert response.status_code == 200
-    lines = request_lines(written)[before:]
+    lines = request_lines(app_log)[before:]
     line = lines[-1]
     assert line["request_id"] == response.headers["X-Request-ID"]
     assert (line["method"], line["status"], line["user_id"], line["level"]) == (
@@ -70,15 +51,15 @@ def test_each_request_leaves_one_line_with_its_route_status_duration_and_user(
     assert "a-search-box" not in json.dumps(lines)
 
 
-def test_a_request_id_from_the_load_balancer_is_kept_and_a_malformed_one_replaced(app, written):
+def test_a_request_id_from_the_load_balancer_is_kept_and_a_malformed_one_replaced(app, app_log):
     client = app.test_client()
     given = "lb-" + uuid.uuid4().hex
     assert client.get("/healthz", headers={"X-Request-ID": given}).headers["X-Request-ID"] == given
-    assert request_lines(written)[-1]["request_id"] == given
+    assert request_lines(app_log)[-1]["request_id"] == given
     for malformed in ("short", "has spaces in it", "x" * 129, "Amara\"} forged"):
         answered = client.get("/healthz", headers={"X-Request-ID": malformed})
         assert re.fullmatch(r"[0-9a-f]{32}", answered.headers["X-Request-ID"])
-        assert malformed not in json.dumps(written.lines())
+        assert malformed not in json.dumps(app_log.lines())
 
 
 def test_production_logs_json_and_development_text_unless_set(migrated):
@@ -99,28 +80,6 @@ def test_development_logs_read_as_text_with_the_request_id(app, capsys):
 
 
 # --- nothing about a child ------------------------------------------------------------------
-
-def _what_must_never_be_logged() -> set[str]:
-    """The demo children's names, dates of birth and every entry's free text."""
-    secret = set()
-    for child in db.session.scalars(sa.select(Child)):
-        for name in (child.name, child.preferred_name, child.expectant_parent):
-            secret.update(part for part in (name or "").split() if len(part) > 2)
-        for day in (child.date_of_birth, child.expected_delivery_date):
-            if day:
-                secret.update({day.isoformat(), day.strftime("%-d %b %Y")})
-    for data in db.session.scalars(sa.select(Entry.data)):
-        secret.update(_free_text(data))
-    return secret
-
-
-def _free_text(value) -> set[str]:
-    if isinstance(value, dict):
-        return set().union(*map(_free_text, value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*map(_free_text, value)) if value else set()
-    return {value} if isinstance(value, str) and " " in value.strip() and len(value) >= 12 else set()
-
 
 def _links(page: str) -> list[str]:
     return [html.unescape(link) for link in re.findall(r'href="(/[^"#]*)', page)]
@@ -154,7 +113,7 @@ def _sync_naming(client, child, words: str):
         "created", "rejected"]
 
 
-def test_a_full_run_on_the_demo_data_logs_nothing_about_any_child(app, ctx, written, caplog):
+def test_a_full_run_on_the_demo_data_logs_nothing_about_any_child(app, ctx, app_log, caplog):
     caplog.set_level(logging.DEBUG)
     demo.seed(DEMO_PASSWORD)
     db.session.commit()
@@ -171,11 +130,11 @@ def test_a_full_run_on_the_demo_data_logs_nothing_about_any_child(app, ctx, writ
             _sync_naming(client, child, f"{child.name} showed me her new drawing of the flat.")
         client.post_form("/logout")
     assert all(count >= 5 for count in opened.values()), opened
-    secret = _what_must_never_be_logged()
+    secret = about_the_children()
     assert "Amara" in secret and "showed me her new drawing" in " ".join(secret)
-    lines = [json.dumps(line, ensure_ascii=False) for line in written.lines()]
+    lines = [json.dumps(line, ensure_ascii=False) for line in app_log.lines()]
     lines += [record.getMessage() + (caplog.handler.format(record) if record.exc_info else "")
               for record in caplog.records]
-    assert len(request_lines(written)) > sum(opened.values())
+    assert len(request_lines(app_log)) > sum(opened.values())
     leaks = {term: line for line in lines for term in secret if term in line}
     assert not leaks, f"logged about a child: {leaks}"
