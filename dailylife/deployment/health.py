@@ -24,20 +24,18 @@ from dailylife.access import Action, requires
 from dailylife.deployment import fingerprints
 from dailylife.extensions import db
 from dailylife.media import store
-from dailylife.media import store as media_store
 
 bp = Blueprint("health", __name__)
 
+UPGRADE = "flask --app dailylife db upgrade"
+#: How long a readiness check waits for Redis before calling it silent.
+REDIS_TIMEOUT_SECONDS = 2
 #: The checks whose failure stops a production instance from starting at all.
 REFUSED_AT_START = ("migrations", "keys")
 
 
 class NotReadyToServe(RuntimeError):
     """A production instance that must not serve: gunicorn's worker exits, and gunicorn with it."""
-
-UPGRADE = "flask --app dailylife db upgrade"
-#: How long a readiness check waits for Redis before calling it silent.
-REDIS_TIMEOUT_SECONDS = 2
 
 
 @bp.get("/healthz")
