@@ -33,7 +33,7 @@ from dailylife.clock import utcnow
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.media import store as media_store
-from dailylife.media.models import Media, MediaVariant
+from dailylife.media.models import Media
 
 FORMAT = "dailylife-backup 1"
 MANIFEST = "manifest.json"
@@ -68,7 +68,7 @@ def read_facts(session) -> Facts:
         revision=session.scalar(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")),
         entries=session.scalar(sa.select(sa.func.count()).select_from(Entry)),
         anchor=audit.latest_anchor(session),
-        media_names=_media_file_names(session))
+        media_names=sorted(_images(session)))
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -86,13 +86,13 @@ def backup_command(dest: Path) -> None:
     database_file = dest / DATABASE_FILES[engine]
     with SNAPSHOTS[engine](database_file) as snapshot, Session(bind=snapshot) as session:
         facts = read_facts(session)
-    media = save_media(facts.media_names, dest / "media")
+        media = save_media(_images(session), dest / "media")
     manifest = {
         "format": FORMAT, "created_at": utcnow().isoformat(), "engine": engine,
         "alembic_revision": facts.revision, "entries": facts.entries,
         "audit_anchor": str(facts.anchor) if facts.anchor else None,
         "audit_key_id": audit.key_id(audit.configured_key()),
-        "database": _describe(database_file), "media": media}
+        "database": _describe(database_file), "media_store": _store_kind(), "media": media}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     _audit("backup", destination=str(dest.resolve()), entries=str(facts.entries))
     click.echo(f"Backed up {facts.entries} entries and {len(media)} media files to {dest} "
@@ -177,47 +177,55 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# --- media: the only part that knows where media files live ---------------------------------
+# --- media: read and written through the media store (media/store.py) -------------------------
 
-def media_dir() -> Path | None:
-    """The directory store's folder; None when images are kept in the database
-    (``DAILYLIFE_MEDIA_STORE=postgresql``), which its dump holds with the rest."""
-    kept = media_store.current()
-    return kept.root if isinstance(kept, media_store.DirectoryStore) else None
+def _store_kind() -> str:
+    return current_app.config["MEDIA_STORE"]
 
 
-def _media_file_names(session) -> list[str]:
-    kept = media_store.current()
-    if not isinstance(kept, media_store.DirectoryStore):
-        return []
-    return sorted(kept.path(media, variant).name for media in session.scalars(sa.select(Media))
-                  for variant in MediaVariant)
+def _images(session) -> dict[str, tuple[Media, bool]]:
+    """Every image file the database's media rows stand for, by its name in a backup (the
+    directory store's file name), with whether it is the thumbnail."""
+    return {f"{media.id}{'-thumb' if thumbnail else ''}.{media.extension}": (media, thumbnail)
+            for media in session.scalars(sa.select(Media)) for thumbnail in (False, True)}
 
 
-def save_media(names: list[str], into: Path) -> list[dict]:
-    """Copy the named media files into ``into``; return each one's name, size and SHA-256."""
+def save_media(images: dict[str, tuple[Media, bool]], into: Path) -> list[dict]:
+    """Each image's name, size and SHA-256, read from the media store, and its copy in ``into``
+    (none with ``DAILYLIFE_MEDIA_STORE=postgresql``: the database's dump holds the images)."""
     into.mkdir(mode=0o700)
-    source = media_dir()
-    for name in names:
-        if not (source / name).is_file():
-            raise Refused(f"The media file {name} is missing from {source}, though the database "
-                          f"has its row, so this backup cannot be complete: {into.parent} has no "
-                          "manifest (delete it). Put the file back from an earlier backup, then "
-                          "back up again.")
-        shutil.copyfile(source / name, into / name)
-    return [_describe(into / name) for name in names]
+    described = []
+    for name, (media, thumbnail) in sorted(images.items()):
+        content = media_store.read(media, thumbnail=thumbnail)
+        if content is None:
+            raise Refused(f"The media file {name} is missing from the media store, though the "
+                          f"database has its row, so this backup cannot be complete: "
+                          f"{into.parent} has no manifest (delete it). Put the file back from "
+                          "an earlier backup, then back up again.")
+        if _store_kind() == media_store.DIRECTORY:
+            (into / name).write_bytes(content)
+        described.append({"name": name, "size": len(content),
+                          "sha256": hashlib.sha256(content).hexdigest()})
+    return described
+
+
+def _media_folder() -> Path:
+    return Path(current_app.config["MEDIA_DIR"])
 
 
 def media_present() -> bool:
-    folder = media_dir()
-    return folder is not None and folder.is_dir() and any(folder.iterdir())
+    """Files in the media directory (images kept in the database count as database rows)."""
+    folder = _media_folder()
+    return (_store_kind() == media_store.DIRECTORY and folder.is_dir()
+            and any(folder.iterdir()))
 
 
 def load_media(from_dir: Path) -> None:
-    """Move checked copies into the (empty) media directory in one rename."""
-    target = media_dir()
-    if target is None:
+    """Move checked copies into the (empty) media directory in one rename; images kept in the
+    database came back with its dump."""
+    if _store_kind() != media_store.DIRECTORY:
         return
+    target = _media_folder()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restoring-", dir=target.parent))
     try:
@@ -230,17 +238,15 @@ def load_media(from_dir: Path) -> None:
 
 
 def remove_media(names: list[str]) -> None:
-    if media_dir() is None:
-        return
-    for name in names:
-        (media_dir() / name).unlink(missing_ok=True)
+    if _store_kind() == media_store.DIRECTORY:
+        for name in names:
+            (_media_folder() / name).unlink(missing_ok=True)
 
 
-def stored_media_sha256(name: str) -> str | None:
-    if media_dir() is None:
-        return None
-    path = media_dir() / name
-    return _sha256(path) if path.is_file() else None
+def stored_media_sha256(image: tuple[Media, bool]) -> str | None:
+    media, thumbnail = image
+    content = media_store.read(media, thumbnail=thumbnail)
+    return None if content is None else hashlib.sha256(content).hexdigest()
 
 
 # --- restore --------------------------------------------------------------------------------
@@ -279,7 +285,7 @@ def _read_manifest(src: Path) -> dict:
     except (ValueError, UnicodeDecodeError) as error:
         raise Refused(f"{path} is not readable JSON ({error}): the backup is damaged.") from error
     expected = {"format", "created_at", "engine", "alembic_revision", "entries", "audit_anchor",
-                "audit_key_id", "database", "media"}
+                "audit_key_id", "database", "media_store", "media"}
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
             or not expected <= manifest.keys():
         raise Refused(f"{path} is not a {FORMAT!r} manifest (it needs "
@@ -300,7 +306,7 @@ def _refuse_non_empty_target() -> str | None:
                       "A restore only goes into an empty database, so that it never mixes with "
                       "or replaces records: create a new database and point DATABASE_URL at it.")
     if media_present():
-        raise Refused(f"The media directory {media_dir()} is not empty. A restore only goes "
+        raise Refused(f"The media directory {_media_folder()} is not empty. A restore only goes "
                       "into an empty one: point DAILYLIFE_MEDIA_DIR at a new directory.")
     revision = (db.session.scalar(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}"))
                 if ALEMBIC_TABLE in tables else None)
@@ -330,14 +336,19 @@ def _check_backup(src: Path, manifest: dict, engine: str, target_revision: str |
         raise Refused("The backup's audit chain was hashed with another DAILYLIFE_AUDIT_KEY "
                       f"(key id {manifest['audit_key_id']}) than the one set here; set the key "
                       "the backed-up service used.")
+    if manifest["media_store"] != _store_kind():
+        raise Refused(f"The backup's images were kept with DAILYLIFE_MEDIA_STORE="
+                      f"{manifest['media_store']} and this service has {_store_kind()}; restore "
+                      f"it with DAILYLIFE_MEDIA_STORE={manifest['media_store']}.")
     _check_file(src / manifest["database"]["name"], manifest["database"])
-    listed = {entry["name"] for entry in manifest["media"]}
+    described = {entry["name"]: entry for entry in manifest["media"]}
+    listed = set(described) if manifest["media_store"] == media_store.DIRECTORY else set()
     found = {path.name for path in (src / "media").iterdir()} if (src / "media").is_dir() else set()
     if listed != found:
         raise Refused(f"The backup's media directory does not match its manifest (missing: "
                       f"{sorted(listed - found)[:3]}, not listed: {sorted(found - listed)[:3]}).")
-    for entry in manifest["media"]:
-        _check_file(src / "media" / entry["name"], entry)
+    for name in sorted(listed):
+        _check_file(src / "media" / name, described[name])
 
 
 def _check_file(path: Path, described: dict) -> None:
@@ -390,8 +401,9 @@ def _verify_restored(manifest: dict) -> None:
     if differences:
         raise Refused("The restored database does not match the manifest ("
                       + "; ".join(differences) + "). The restore was undone.")
+    images = _images(db.session)
     for entry in manifest["media"]:
-        if stored_media_sha256(entry["name"]) != entry["sha256"]:
+        if stored_media_sha256(images[entry["name"]]) != entry["sha256"]:
             raise Refused(f"The restored media file {entry['name']} does not have the SHA-256 "
                           "the manifest records. The restore was undone.")
     report = audit.verify_chain(anchor=anchor)

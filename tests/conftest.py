@@ -211,15 +211,15 @@ def app(migrated, tmp_path, rescue_key_file, app_settings):
 
 
 @pytest.fixture
-def empty_app(tmp_path, rescue_key_file):
-    """A second app on a database without tables and an empty media directory: where a restore
-    goes (a fresh database of its own on PostgreSQL)."""
+def empty_app(tmp_path, rescue_key_file, app_settings):
+    """A second app, with the module's settings, on a database without tables and an empty media
+    directory: where a restore goes (a fresh database of its own on PostgreSQL)."""
     if os.environ.get("DAILYLIFE_TEST_DATABASE") == "postgresql":
         url, drop = _fresh_postgres_database()
     else:
         url, drop = f"sqlite:///{tmp_path / 'restored.sqlite'}", None
     app = create_app({**_test_config(url, tmp_path / "restored-media"),
-                      "RESCUE_KEY_FILE": str(rescue_key_file)})
+                      "RESCUE_KEY_FILE": str(rescue_key_file), **app_settings})
     yield app
     with app.app_context():
         db.session.remove()

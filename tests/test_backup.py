@@ -2,6 +2,7 @@
 restores it into an empty database; a restore that cannot be trusted changes nothing."""
 
 import json
+import os
 import re
 import threading
 import uuid
@@ -20,9 +21,13 @@ from dailylife.audit import Anchor, AuditEvent
 from dailylife.clock import utcnow
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
+from dailylife.media import store as media_store
 from dailylife.media.models import Media
 from live import LiveServer
 
+#: Where images are kept: a directory always, the database itself when it is PostgreSQL.
+STORES = ["directory"] + (["postgresql"] if os.environ.get("DAILYLIFE_TEST_DATABASE")
+                          == "postgresql" else [])
 OBSERVATION = {"category": "home_environment", "text": "Fresh food in the fridge.",
                "source": "observed"}
 
@@ -128,6 +133,15 @@ def backup(app, world, tmp_path) -> Path:
     return tmp_path / "backup"
 
 
+def image(app, media_id, thumbnail: bool) -> bytes:
+    """An image's bytes as ``app``'s media store gives them back."""
+    with app.app_context():
+        content = media_store.read(db.session.get(Media, media_id), thumbnail=thumbnail)
+        db.session.rollback()
+    assert content is not None
+    return content
+
+
 def manifest_of(backup: Path) -> dict:
     return json.loads((backup / "manifest.json").read_text())
 
@@ -149,6 +163,7 @@ def is_empty(app) -> bool:
 
 # --- backing up a live service and restoring it --------------------------------------------
 
+@pytest.mark.parametrize("app_settings", [{"MEDIA_STORE": store} for store in STORES], ids=STORES)
 def test_a_backup_taken_while_a_practitioner_records_restores_every_entry_photo_and_audit_event(
         app, world, empty_app, tmp_path):
     server = LiveServer(app)
@@ -179,10 +194,11 @@ def test_a_backup_taken_while_a_practitioner_records_restores_every_entry_photo_
     back_media = rows(empty_app, Media)
     assert {uuid.UUID(id_) for id_ in confirmed_before[1]} <= back_media.keys()
     assert len(manifest["media"]) == 2 * len(back_media) > 0  # each photo and its thumbnail
-    for described in manifest["media"]:
-        restored_file = Path(empty_app.config["MEDIA_DIR"]) / described["name"]
-        assert restored_file.read_bytes() == (Path(app.config["MEDIA_DIR"])
-                                              / described["name"]).read_bytes()
+    assert sorted(described["name"] for described in manifest["media"]) == sorted(
+        name for media_id in back_media for name in (f"{media_id}.jpg", f"{media_id}-thumb.jpg"))
+    for media_id in back_media:
+        for thumbnail in (False, True):
+            assert image(empty_app, media_id, thumbnail) == image(app, media_id, thumbnail)
     verified = flask(empty_app, "audit", "verify", "--anchor", manifest["audit_anchor"])
     assert verified.exit_code == 0 and "intact" in verified.output, verified.output
     with empty_app.app_context():
@@ -319,6 +335,16 @@ def test_restore_refuses_a_backup_from_a_newer_migration(empty_app, backup):
     restored = flask(empty_app, "restore", backup)
     assert restored.exit_code == 1
     assert "made by a newer version" in restored.output
+    assert is_empty(empty_app)
+
+
+def test_restore_refuses_a_service_that_keeps_images_in_another_store(empty_app, backup):
+    kept_in = manifest_of(backup)["media_store"]
+    other = {"directory": "postgresql", "postgresql": "directory"}[kept_in]
+    rewrite_manifest(backup, media_store=other)
+    restored = flask(empty_app, "restore", backup)
+    assert restored.exit_code == 1
+    assert f"restore it with DAILYLIFE_MEDIA_STORE={other}" in restored.output
     assert is_empty(empty_app)
 
 
