@@ -205,7 +205,10 @@ def test_images_kept_in_the_database_are_backed_up_and_restored_with_it(
     made = flask(app, "backup", tmp_path / "backup")
     assert made.exit_code == 0, made.output
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert manifest["media"] == [], "the images are in the database's dump, not beside it"
+    assert sorted(described["name"] for described in manifest["media"]) == [
+        f"{media_id}-thumb.jpg", f"{media_id}.jpg"], "the manifest lists the images' hashes"
+    assert not any((tmp_path / "backup" / "media").iterdir()), \
+        "the images are in the database's dump, not beside it"
     empty_app.config["MEDIA_STORE"] = "postgresql"
 
     restored = flask(empty_app, "restore", tmp_path / "backup")
