@@ -165,31 +165,33 @@ def _latest(versions_newest_first, accept) -> Version | None:
 
 
 #: Unchecked reports are counted up to this many: counting them all would cost a look-up for
-#: each, as long as the record; past it the page says "500 or more".
-COUNTED = 500
+#: each, as long as the record; past it the page says "100 or more".
+COUNTED = 100
 
 
 def _nth_unchecked(offset: int, column) -> sa.ScalarSelect:
     """The ``column`` of each child's unchecked report ``offset`` places from the oldest (NULL
-    when it has fewer), found through ``ix_entry_reported`` without counting the others."""
+    when it has fewer), found through ``ix_entry_reported`` without counting the others. Ordered
+    by time alone, the index's order: with ``id`` too, PostgreSQL sorted all of them first."""
     report = aliased(Entry)
     return (sa.select(column(report)).where(report.child_id == Child.id,
                                             *signal_facts.unchecked(report))
-            .order_by(report.occurred_at, report.id).offset(offset).limit(1)
+            .order_by(report.occurred_at).offset(offset).limit(1)
             .correlate(Child).scalar_subquery())
 
 
 @functools.cache
 def _unchecked_facts() -> sa.Subquery:
-    """A row per child: from when its oldest few unchecked reports run to (NULL: it has fewer),
-    and how many it has, counted up to ``COUNTED``."""
+    """A row per child: until when its oldest few unchecked reports run (``LATEST`` when it has
+    fewer), and how many it has, counted up to ``COUNTED``."""
     report = aliased(Entry)
     every = (sa.select(sa.func.count()).where(report.child_id == Child.id,
                                              *signal_facts.unchecked(report))
              .correlate(Child).scalar_subquery())
     many = _nth_unchecked(COUNTED - 1, lambda entry: entry.id).is_not(None)
-    return queries.per_child(last_shown=_nth_unchecked(FEW - 1, lambda entry: entry.occurred_at),
-                             total=sa.case((many, COUNTED), else_=every))
+    last_shown = sa.func.coalesce(_nth_unchecked(FEW - 1, lambda entry: entry.occurred_at),
+                                  LATEST)
+    return queries.per_child(last_shown=last_shown, total=sa.case((many, COUNTED), else_=every))
 
 
 @functools.cache
@@ -198,8 +200,7 @@ def _oldest_unchecked() -> sa.Select:
     found = _unchecked_facts()
     return (sa.select(found.c.child_id, found.c.total, Entry.id, Entry.occurred_at)
             .outerjoin(Entry, sa.and_(Entry.child_id == found.c.child_id,
-                                      Entry.occurred_at <= sa.func.coalesce(found.c.last_shown,
-                                                                            LATEST),
+                                      Entry.occurred_at <= found.c.last_shown,
                                       *signal_facts.unchecked(Entry))))
 
 

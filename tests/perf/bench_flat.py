@@ -81,6 +81,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="dailylife-bench-") as scratch, \
             chronology_bench.fresh_database(engine, Path(scratch)) as url:
         app = create_app(chronology_bench.app_config(url))
+        logging.getLogger("dailylife.requests").setLevel(logging.WARNING)  # a line per request
         with app.app_context():
             started = time.perf_counter()
             teams = build(arguments.total, arguments.team_size)
