@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from dailylife import audit
 from dailylife.clock import utcnow
+from dailylife.deployment.fingerprints import KeyFingerprint
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.media import store as media_store
@@ -40,6 +41,9 @@ MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 #: Alembic's own table: a migrated but otherwise empty database holds one row in it.
 ALEMBIC_TABLE = "alembic_version"
+#: Tables about the installation, not its records: a database migrated and started on (which
+#: records the keys' fingerprints) still counts as empty for a restore, which replaces them.
+INSTALLATION_TABLES = {ALEMBIC_TABLE, KeyFingerprint.__tablename__}
 PG_CLIENT_HINT = ("Install the PostgreSQL client tools of the server's major version or newer "
                   "(Debian: apt-get install postgresql-client).")
 
@@ -298,7 +302,7 @@ def _refuse_non_empty_target() -> str | None:
     migration revision (None: it has no tables yet)."""
     inspector = sa.inspect(db.engine)
     tables = inspector.get_table_names()
-    holding = [name for name in tables if name != ALEMBIC_TABLE and db.session.scalar(
+    holding = [name for name in tables if name not in INSTALLATION_TABLES and db.session.scalar(
         sa.select(sa.literal(1)).select_from(sa.table(name)).limit(1))]
     if holding:
         raise Refused(f"The database {db.engine.url.render_as_string()} is not empty (rows in "

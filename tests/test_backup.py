@@ -19,6 +19,7 @@ from conftest import PASSWORD
 from helpers import record
 from dailylife.audit import Anchor, AuditEvent
 from dailylife.clock import utcnow
+from dailylife.deployment import fingerprints
 from dailylife.entries.models import Entry
 from dailylife.extensions import db
 from dailylife.media import store as media_store
@@ -225,9 +226,11 @@ def test_the_manifest_records_the_engine_revision_entries_media_and_audit_anchor
         assert len(described["sha256"]) == 64
 
 
-def test_a_restore_into_a_migrated_but_empty_database_works(empty_app, backup):
+def test_a_restore_into_a_database_migrated_and_started_on_but_empty_works(empty_app, backup):
     with empty_app.app_context():
         upgrade()
+        assert fingerprints.mismatches() == [], "an instance starting records the keys' prints"
+        db.session.commit()
     restored = flask(empty_app, "restore", backup)
     assert restored.exit_code == 0, restored.output
     assert len(rows(empty_app, Entry)) == manifest_of(backup)["entries"]
