@@ -22,7 +22,8 @@ from dailylife.extensions import db
 from dailylife.media import store
 from dailylife.media.models import Media, MediaBlob
 from test_backup import flask
-from test_media import OBSERVATION, add, kept, media_count, upload
+from test_media import (OBSERVATION, kept, media_count, observation,  # noqa: F401 (fixtures)
+                        practitioner, upload)
 
 STORES = ["directory"] + (["postgresql"] if ON_POSTGRESQL else [])
 
@@ -30,16 +31,6 @@ STORES = ["directory"] + (["postgresql"] if ON_POSTGRESQL else [])
 @pytest.fixture(params=STORES)
 def app_settings(request) -> dict:
     return {"MEDIA_STORE": request.param}
-
-
-@pytest.fixture
-def observation(world):
-    return add(world.practitioner, world.child)
-
-
-@pytest.fixture
-def practitioner(world, client_for):
-    return client_for(world.practitioner)
 
 
 def entries_written() -> int:
