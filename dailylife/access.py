@@ -187,6 +187,13 @@ READ_ONLY = ("You are signed in as a reviewer: reviewers read records and cannot
              "or change anything. Nothing was saved.")
 
 
+def keeps_case_data_on_device(user) -> bool:
+    """Whether a tablet keeps anything of this user's (a caseload, drafts, entries waiting to
+    send) and so asks for an offline passphrase: not an administrator, who sees no case content,
+    nor a reviewer, who reads records online and records nothing."""
+    return user.role not in (Role.ADMIN, Role.REVIEWER)
+
+
 def reads_only(user) -> bool:
     return user.is_authenticated and user.role is Role.REVIEWER
 

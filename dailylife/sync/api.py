@@ -5,7 +5,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from dailylife import audit
-from dailylife.access import Action, requires, sign_in_needed, visible_children_query
+from dailylife.access import (Action, keeps_case_data_on_device, requires, sign_in_needed,
+                              visible_children_query)
 from dailylife.children.models import Child
 from dailylife.errors import respond
 from dailylife.extensions import csrf, db
@@ -71,6 +72,7 @@ def me():
                    offline_lock_seconds=current_app.config["OFFLINE_LOCK_SECONDS"],
                    stuck_hours=current_app.config["STUCK_HOURS"],
                    sync_max_items=current_app.config["SYNC_MAX_ITEMS"],
+                   keeps_case_data=keeps_case_data_on_device(user),
                    csrf_token=generate_csrf())
 
 

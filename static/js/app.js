@@ -208,17 +208,14 @@ function warnBeforeSigningOut(form) {
   });
 }
 
-// Who keeps nothing on the tablet: an administrator sees no case content, a reviewer reads
-// records online and has no caseload to keep or entries to send.
-const KEEP_NOTHING = ['admin', 'reviewer'];
-
 // A page with the user's data (signed in, or an offline shell page) opens only unlocked; child
 // mode's refusal holds none.
 async function unlocked(me) {
   const userId = me?.id ?? await currentUserId();
   const refusal = document.documentElement.hasAttribute('data-child-mode-refused');
   const mayHoldData = !refusal && (signedInPage() || document.querySelector('[data-shell]'));
-  if (!userId || !mayHoldData || KEEP_NOTHING.includes(me?.role)) {
+  // The server says who keeps nothing here (access.keeps_case_data_on_device).
+  if (!userId || !mayHoldData || me?.keeps_case_data === false) {
     holdsNothing();
     return false;
   }
