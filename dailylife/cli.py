@@ -1,5 +1,5 @@
 """Command-line tools: ``flask --app dailylife seed-demo | users create | users forget-sso |
-users reset-mfa | audit anchor | audit verify | entries check``."""
+users reset-mfa | audit anchor | audit verify | entries check | forget-statistics``."""
 
 import os
 import sys
@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from dailylife import audit, demo
 from dailylife.chronology import showable
+from dailylife.deployment import health
 from dailylife.extensions import db
 from dailylife.mfa import factors
 from dailylife.people import operations, sessions, sso
@@ -25,6 +26,7 @@ entries_cli = AppGroup("entries", help="Check the entries of the record.")
 
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(forget_statistics)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(entries_cli)
@@ -189,3 +191,19 @@ def check_entries() -> None:
         return
     click.echo(f"{found} entr{'y' if found == 1 else 'ies'} cannot be shown.", err=True)
     sys.exit(1)
+
+
+@click.command("forget-statistics")
+@with_appcontext
+def forget_statistics() -> None:
+    """Remove SQLite's planner statistics (left by ANALYZE): with them the dashboard's queries
+    take minutes (/readyz says so)."""
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException("Only a SQLite database keeps planner statistics that harm it; "
+                                   "this one is not SQLite.")
+    found = health.planner_statistics()
+    for table in found:
+        db.session.execute(sa.text(f'DROP TABLE "{table}"'))
+    db.session.commit()
+    click.echo(f"Removed {', '.join(found)}: restart the app servers so that they plan without "
+               "them." if found else "No planner statistics: nothing to remove.")

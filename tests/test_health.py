@@ -65,7 +65,8 @@ def failing(body: dict) -> dict:
 def test_a_load_balancer_finds_a_migrated_instance_ready(app, media_dir):
     status, body = readiness(app)
     assert (status, body["status"], failing(body)) == (200, "ready", {})
-    assert set(body["checks"]) == {"database", "migrations", "keys", "rate_limits", "media"}
+    assert set(body["checks"]) == {"database", "migrations", "keys", "planner", "rate_limits",
+                                   "media"}
 
 
 def test_health_answers_without_touching_the_database(app, count_statements):
@@ -163,6 +164,35 @@ def test_an_instance_whose_media_store_cannot_keep_images_is_not_ready(instance,
     assert status == 503
     assert "cannot be written" in failing(body)["media"]
     assert "DAILYLIFE_MEDIA_DIR" in failing(body)["media"]
+
+
+def test_sqlite_planner_statistics_make_an_instance_not_ready_until_an_operator_forgets_them(
+        tmp_path):
+    url = _database_for_production(tmp_path)
+    app = create_app(_test_config(url, tmp_path / "media"))
+    with app.app_context():
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    status, body = readiness(app)
+    assert status == 503
+    assert "sqlite_stat1" in failing(body)["planner"]
+    assert "Run `flask --app dailylife forget-statistics`" in failing(body)["planner"]
+    with pytest.raises(NotReadyToServe, match="planner statistics"):
+        refuse_to_serve(production_app(url, MEDIA_DIR=str(tmp_path / "media")))
+    result = app.test_cli_runner().invoke(args=["forget-statistics"])
+    assert (result.exit_code, "Removed sqlite_stat1" in result.output) == (0, True)
+    assert readiness(app)[0] == 200
+    again = app.test_cli_runner().invoke(args=["forget-statistics"])
+    assert "nothing to remove" in again.output
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_forgetting_planner_statistics_is_refused_on_postgresql(tmp_path):
+    silent = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/dailylife"
+    app = create_app(_test_config(silent, tmp_path / "media"))
+    result = app.test_cli_runner().invoke(args=["forget-statistics"])
+    assert result.exit_code == 1 and "this one is not SQLite" in result.output
 
 
 # --- refusing to start in production --------------------------------------------------------
