@@ -98,6 +98,24 @@ def test_a_move_sent_from_the_tablet_is_stored_and_one_without_an_address_is_rej
     assert [entry.id for entry in moves_of(world.child)] == [uuid.UUID(good["id"])]
 
 
+def test_a_move_with_no_address_is_audited_as_refused_on_the_page_and_through_sync(
+        world, client_for):
+    """Bad input is audited: what was refused and why, never what else the entry said."""
+    client = client_for(world.practitioner)
+    page = client.post_form(f"/cases/{world.child.id}/moves/new", {
+        "occurred_at": form_time(days_ago(1)), "address": "", "area": "Harehills"})
+    synced = client.post_json("/api/v1/sync", {"device_id": "tablet-1", "items": [
+        sync_item(world, area="Harehills")]})
+    assert (page.status_code, synced.get_json()["results"][0]["status"]) == (400, "rejected")
+    db.session.expire_all()
+    refusals = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "entry_refused").order_by(AuditEvent.id)).all()
+    assert [(event.actor_id, event.child_id, event.detail) for event in refusals] == [
+        (world.practitioner.id, world.child.id, {"kind": "move", "errors": {
+            "address": ["Give the new address: where the child lives now."]}})] * 2
+    assert moves_of(world.child) == []
+
+
 def test_the_address_history_is_newest_first_and_leaves_out_a_move_entered_in_error(
         world, client_for):
     move(world, 300, "1 First Street\nBradford")

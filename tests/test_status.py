@@ -68,9 +68,16 @@ def statuses_of(child) -> list[str]:
 
 
 def refusals() -> list[AuditEvent]:
+    """The audited refusals of status decisions, oldest first."""
     db.session.expire_all()
-    return db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "status_change_refused").order_by(AuditEvent.id)).all()
+    return [event for event in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "entry_refused").order_by(AuditEvent.id))
+        if event.detail["kind"] == "status_change"]
+
+
+def refusal_of(event: AuditEvent) -> tuple[str, list[str]]:
+    """The status an audited refusal asked for, and the fields it was refused at."""
+    return event.detail.get("status"), sorted(event.detail["errors"])
 
 
 def field_error(html: str, field: str) -> str:
@@ -138,7 +145,7 @@ def test_a_status_dated_before_the_one_in_force_is_refused_at_the_date(world, cl
     message = field_error(response.get_data(as_text=True), "occurred_at")
     assert "before the status in force (Child protection plan since" in message
     assert statuses_of(world.child) == ["child_protection_plan"]
-    assert refusals()[-1].detail == {"status": "looked_after", "fields": ["occurred_at"]}
+    assert refusal_of(refusals()[-1]) == ("looked_after", ["occurred_at"])
 
 
 def test_only_the_childs_team_manager_records_a_status_change(world, client_for):
@@ -215,7 +222,10 @@ def test_a_step_down_over_open_signals_is_refused_naming_them_then_accepted_with
     assert "Stepping down from Child protection plan to Child in need" in message
     assert "Not seen alone" in message and "No recent management decision" in message
     assert statuses_of(child) == ["child_protection_plan"]
-    assert refusals()[-1].detail == {"status": "child_in_need", "fields": ["acknowledges"]}
+    event = refusals()[-1]
+    assert refusal_of(event) == ("child_in_need", ["acknowledges"])
+    assert "Not seen alone" in event.detail["errors"]["acknowledges"][0], "why, in its words"
+    assert "Plan ended at conference." not in str(event.detail), "never the entry's own words"
 
     response = decide(client, child, "child_in_need", reasons="Plan ended at conference.", **{
         "acknowledges-0-signal": "not_seen_alone",
@@ -239,7 +249,7 @@ def test_a_step_down_through_sync_is_refused_naming_the_open_signals(make_team, 
     (refused,) = sync(client, sync_item(child, {"status": "closed", "reasons": "No concerns."}))
     assert refused["status"] == "rejected"
     assert "Visit overdue" in refused["errors"]["acknowledges"][0]
-    assert refusals()[-1].detail == {"status": "closed", "fields": ["acknowledges"]}
+    assert refusal_of(refusals()[-1]) == ("closed", ["acknowledges"])
     answers = [{"signal": "visit_overdue", "reason": "Seen by the school nurse."},
                {"signal": "oversight_missing", "reason": "This decision."}]
     (created,) = sync(client, sync_item(child, {"status": "closed", "reasons": "No concerns.",

@@ -278,6 +278,22 @@ def test_a_second_birth_is_refused_at_the_field_and_nothing_is_saved(world, unbo
     assert len(entries_of(unborn, Kind.BIRTH)) == 1
 
 
+def test_a_second_birth_is_audited_as_refused_on_the_page_and_through_sync(world, unborn,
+                                                                          client_for):
+    supervisor = client_for(world.supervisor)
+    record_birth(supervisor, unborn)
+    record_birth(supervisor, unborn, name="Someone Else")
+    sync(supervisor, item(unborn, "birth", data={"date_of_birth": local_today().isoformat()}))
+    db.session.expire_all()
+    page, synced = events("entry_refused")
+    for event in (page, synced):
+        assert (event.actor_id, event.child_id) == (world.supervisor.id, unborn.id)
+        assert event.detail["kind"] == "birth" and list(event.detail["errors"]) == [
+            "date_of_birth"]
+        assert "a birth is recorded once" in event.detail["errors"]["date_of_birth"][0]
+    assert "Someone Else" not in str(page.detail), "never the entry's own words"
+
+
 def test_a_birth_for_a_child_already_born_is_refused(world, client_for):
     response = record_birth(client_for(world.supervisor), world.child)
     assert response.status_code == 400

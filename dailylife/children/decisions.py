@@ -8,10 +8,8 @@ Checked in the one write path (``entries.operations``), for pages and sync alike
 
 from datetime import datetime
 
-from dailylife import audit
 from dailylife.children import status
 from dailylife.children.models import Child, LegalStatus
-from dailylife.extensions import db
 from dailylife.signals import compute
 from dailylife.signals.rules import day
 
@@ -48,14 +46,3 @@ def unanswered_signals(author, child: Child, data: dict) -> list:
     return [signal for signal in compute.for_child(child, reader=author)
             if signal.id not in answered]
 
-
-#: The audit event of a status decision refused (on a page or in a sync batch).
-REFUSED = "status_change_refused"
-
-
-def audit_refusal(child: Child, wanted: str | None, fields: list[str]) -> None:
-    """Audit a page's refused decision in its own commit: the refusal's response (a 400)
-    rolls back the request's work, and nothing else of it is kept."""
-    db.session.rollback()
-    audit.record(REFUSED, child_id=child.id, status=wanted, fields=fields)
-    db.session.commit()

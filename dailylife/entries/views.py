@@ -8,10 +8,9 @@ from flask_login import current_user
 
 from dailylife import access, audit
 from dailylife.access import Action, requires
-from dailylife.children import decisions
 from dailylife.chronology import showable
 from dailylife.clock import from_local, to_local, utcnow
-from dailylife.entries import describe, history, operations, pages, references
+from dailylife.entries import describe, history, operations, pages, references, refusals
 from dailylife.entries.kinds import (CHILD_CONTENT, KINDS, REPORTABLE, TRIANGULATION_CHECK,
                                      Report, report_of)
 from dailylife.entries.models import Kind
@@ -85,6 +84,13 @@ def _offer_siblings(child, kind: str, *forms) -> None:
             form.also_for.choices = choices
 
 
+def _refused(child, kind: Kind, form, page):
+    """A page shown again with its messages at the fields: nothing of it is kept, and the
+    refusal is audited (``entries.refusals``)."""
+    refusals.audit_page(child, kind, form)
+    return page
+
+
 def _audit_unseen(unseen) -> None:
     """Children named in ``also_for`` whom the user may not record about are audited as refused,
     in a commit of their own: the refused page's work is rolled back."""
@@ -118,11 +124,11 @@ def record_visit(child):
                         occurred_at=occurred_at, **parts))
                 except operations.EntryRefused as refused:
                     show_errors(refused.errors, form, fallback=form.occurred_at)
-                    return _visit_page(child, form, INVALID)
+                    return _refused(child, Kind.VISIT, form, _visit_page(child, form, INVALID))
                 kept = media_pages.attach_all(current_user, saved, images)
                 return _after_saving(child, f"Visit saved with {len(saved) - 1} other entries"
                                      f"{_and_images(kept)}." + _voice_reminder(child, form))
-        return _visit_page(child, form, INVALID)
+        return _refused(child, Kind.VISIT, form, _visit_page(child, form, INVALID))
     return _visit_page(child, form)
 
 
@@ -208,7 +214,8 @@ def _single_entry(child, kind: Kind, form):
             else:
                 media_pages.attach_all(current_user, [entry], images)
                 return _after_saving(child, saved_message)
-    return render_template("entries/new_entry.html", **page), INVALID
+    return _refused(child, kind, form, (render_template("entries/new_entry.html", **page),
+                                        INVALID))
 
 
 @bp.route("/observations/new", methods=["GET", "POST"])
@@ -330,24 +337,22 @@ def record_birth(child):
             show_errors(refused.errors, form, fallback=form.date_of_birth)
         else:
             return _after_saving(child, f"The birth of {child.display_name} is recorded.")
-    return render_template("entries/new_entry.html", **page), INVALID
+    return _refused(child, Kind.BIRTH, form, (render_template("entries/new_entry.html", **page),
+                                              INVALID))
 
 
 @bp.route("/status/new", methods=["GET", "POST"])
 @requires(Action.RECORD_OVERSIGHT)
 def new_status_change(child):
     """A decision on the child's legal status, with its reasons; stepping down answers each
-    thing to look at that is open (``children.decisions``). A refusal is audited."""
+    thing to look at that is open (``children.decisions``)."""
     form = pages.StatusChangePage(data={"acknowledges": [
         {"signal": signal.id} for signal in signals.for_child(child)]}
         if request.method == "GET" else None)
     if request.method == "GET":
         return _single_entry(child, Kind.STATUS_CHANGE, form)
     form.drop_unanswered()
-    page = _single_entry(child, Kind.STATUS_CHANGE, form)
-    if isinstance(page, tuple):  # shown again with its reasons: refused
-        decisions.audit_refusal(child, form.status.data, sorted(form.errors))
-    return page
+    return _single_entry(child, Kind.STATUS_CHANGE, form)
 
 
 @bp.get("/entries/<uuid:entry_id>")
@@ -397,8 +402,10 @@ def amend(child, entry_id):
                 return _after_saving(child, "Correction saved; the original is kept in the "
                                             "history.")
         show_errors(errors, form.correction.form, form, fallback=form.reason)
-    status = INVALID if request.method == "POST" else 200
-    return render_template("entries/amend.html", child=child, version=version, form=form), status
+    page = render_template("entries/amend.html", child=child, version=version, form=form)
+    if request.method == "POST":
+        return _refused(child, Kind.AMENDMENT, form, (page, INVALID))
+    return page
 
 
 @bp.route("/entries/<uuid:entry_id>/triangulate", methods=["GET", "POST"])
@@ -418,7 +425,8 @@ def triangulate(child, entry_id):
             operations.amend_entry(author=current_user, version=version, data=clean)
             return _after_saving(child, "Recorded. The original report is kept as it was.")
         show_errors(errors, form, fallback=form.reason)
-    status = INVALID if request.method == "POST" else 200
-    return render_template("entries/triangulate.html", child=child, version=version,
-                           form=form), status
+    page = render_template("entries/triangulate.html", child=child, version=version, form=form)
+    if request.method == "POST":
+        return _refused(child, Kind.AMENDMENT, form, (page, INVALID))
+    return page
 

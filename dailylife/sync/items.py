@@ -1,8 +1,9 @@
 """One sync item: validate its envelope and data, store it once, and say what happened.
 
 Results are ``created``, ``duplicate`` (the same id with the same content: a retry), ``rejected``
-(with field errors; the device keeps the item for correction) or ``forbidden`` (a child the user
-may not write about, which is audited and answered without saying whether the child exists).
+(with field errors; the device keeps the item for correction; an item about a child the user may
+write about is audited as a page's refused entry is) or ``forbidden`` (a child the user may not
+write about, which is audited and answered without saying whether the child exists).
 """
 
 import uuid
@@ -15,9 +16,8 @@ import sqlalchemy as sa
 from flask_login import current_user
 
 from dailylife import access
-from dailylife.children import decisions
 from dailylife.children.models import Child
-from dailylife.entries import history, operations, references
+from dailylife.entries import history, operations, references, refusals
 from dailylife.entries.models import Entry, Kind
 from dailylife.entries.payload import validate, validate_amendment
 from dailylife.extensions import db
@@ -85,20 +85,7 @@ class Batch:
             for child_id in refused.unseen:
                 self.writes.trail.add("refused", child_id=child_id, requested="also_for")
             result = Result(item_id, "rejected", refused.errors)
-        if (result.status == "rejected" and isinstance(item, dict)
-                and item.get("kind") == Kind.STATUS_CHANGE):
-            self._audit_refused_decision(item, result)
         return result
-
-    def _audit_refused_decision(self, item: dict, result: Result) -> None:
-        """A status decision refused is audited as the page audits it (the item names a child
-        the user may decide about, or it would have been forbidden)."""
-        data = item.get("data") if isinstance(item.get("data"), dict) else {}
-        wanted = data.get("status")
-        self.writes.trail.add(decisions.REFUSED,
-                              child_id=next(iter(_ids([item], "child_id")), None),
-                              status=wanted if isinstance(wanted, str) else None,
-                              fields=sorted(result.errors))
 
     def process_alone(self, item) -> Result:
         """One item written in its own savepoint: a failure of its write cannot touch the others."""
@@ -135,6 +122,16 @@ class Batch:
             raise reject("kind", f"Unknown kind “{kind}”. Use one of: "
                                  f"{', '.join(k.value for k in Kind)}.")
         child = self._child_for(item, kind)
+        try:
+            return self._store_about(child, item, kind, entry_id)
+        except (Refusal, operations.EntryRefused) as refused:
+            self.writes.trail.add(refusals.ACTION, child_id=child.id,
+                                  **refusals.detail(kind, refused.errors, item.get("data")))
+            raise
+
+    def _store_about(self, child: Child, item: dict, kind: str, entry_id: uuid.UUID) -> Result:
+        """Judge an item about a child the user may write this kind about; a refused one is
+        audited by the caller, as a page's is (``entries.refusals``)."""
         envelope = dict(occurred_at=_moment(item, "occurred_at"),
                         recorded_at=_moment(item, "recorded_at"), entry_id=entry_id,
                         device_id=self.device_id)
