@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from dailylife.audit import AuditEvent
-from dailylife.children import status
+from dailylife.children import decisions, status
 from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries import operations
@@ -264,6 +265,48 @@ def test_stepping_up_needs_no_answers(make_team, make_user, make_child, client_f
     child = make_child(team, created_at=ago(60), legal_status=LegalStatus.CHILD_IN_NEED)
     response = decide(client_for(supervisor), child, "child_protection_plan")
     assert response.status_code == 302
+
+
+# The ladder: closed < early help < child in need, with a child being assessed (referral,
+# assessment, pre-birth assessment) < the protective statuses (plan, supervision order, looked
+# after). A move to a lower rung is a step down.
+STEP_DOWNS = [
+    ("child_protection_plan", "child_in_need"), ("supervision_order", "assessment"),
+    ("looked_after", "referral"), ("looked_after", "early_help"), ("child_in_need", "early_help"),
+    ("child_in_need", "closed"), ("referral", "closed"), ("referral", "early_help"),
+    ("assessment", "early_help"), ("pre_birth", "closed"), ("early_help", "closed"),
+]
+NOT_STEP_DOWNS = [
+    ("child_in_need", "assessment"), ("child_in_need", "referral"), ("child_in_need", "pre_birth"),
+    ("assessment", "child_in_need"), ("looked_after", "child_protection_plan"),
+    ("child_protection_plan", "supervision_order"), ("supervision_order", "looked_after"),
+    ("early_help", "referral"), ("closed", "referral"), ("child_in_need", "child_protection_plan"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), STEP_DOWNS)
+def test_a_move_to_a_lower_rung_of_the_ladder_is_a_step_down(before, after):
+    assert decisions.steps_down(before, after)
+
+
+@pytest.mark.parametrize(("before", "after"), NOT_STEP_DOWNS)
+def test_a_move_along_or_up_the_ladder_is_not_a_step_down(before, after):
+    assert not decisions.steps_down(before, after)
+
+
+def test_child_in_need_to_an_assessment_needs_no_answers_but_a_referral_to_early_help_does(
+        make_team, make_user, make_child, client_for):
+    team = make_team()
+    client = client_for(make_user("supervisor", team=team))
+    child = make_child(team, created_at=ago(60), legal_status=LegalStatus.CHILD_IN_NEED)
+    assert "visit_overdue" in {signal.id for signal in compute.for_child(child)}
+    assert decide(client, child, "assessment", reasons="Section 47 enquiry.").status_code == 302
+    assert decide(client, child, "referral", reasons="New referral.").status_code == 302
+    refused = decide(client, child, "early_help", reasons="Family asked for support.")
+    assert refused.status_code == 400
+    assert "Stepping down from Referral to Early help" in field_error(
+        refused.get_data(as_text=True), "acknowledges")
+    assert statuses_of(child) == ["child_in_need", "assessment", "referral"]
 
 
 # Visiting rules by status ------------------------------------------------------------------------

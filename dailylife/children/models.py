@@ -48,12 +48,15 @@ STATUS_LABELS = {
     "looked_after": "Looked after", "supervision_order": "Supervision order",
     "pre_birth": "Pre-birth assessment", "closed": "Closed",
 }
-#: The order of statuses for stepping down, defined once: closure is below everything; early
-#: help below a referral or an assessment (of an unborn baby too); then child in need; a plan and
-#: a supervision order alike; looked after at the top.
+#: The step-down ladder, defined once (issue 17): closed, then early help, then child in need
+#: with the statuses of a child being assessed (a referral, an assessment, a pre-birth
+#: assessment), then the protective statuses (a plan, a supervision order, looked after). A move
+#: down a rung is a step down; a move along a rung is not (child in need to an assessment, a
+#: plan to looked after).
 STATUS_LEVELS = {
-    "closed": 0, "early_help": 1, "referral": 2, "assessment": 2, "pre_birth": 2,
-    "child_in_need": 3, "child_protection_plan": 4, "supervision_order": 4, "looked_after": 5,
+    "closed": 0, "early_help": 1,
+    "referral": 2, "assessment": 2, "pre_birth": 2, "child_in_need": 2,
+    "child_protection_plan": 3, "supervision_order": 3, "looked_after": 3,
 }
 
 
