@@ -198,6 +198,22 @@ def test_a_move_recorded_once_for_a_sibling_group_raises_move_unreviewed_on_each
         assert [item.id for item in signals(child)["move_unreviewed"].evidence] == [saved.id]
 
 
+def test_a_move_synced_once_for_a_sibling_group_raises_move_unreviewed_on_each_sibling(
+        world, make_child, allocate, client_for):
+    brother = make_child(world.team_a, name="Ben Example")
+    allocate(world.practitioner, brother)
+    world.child.sibling_group_id = brother.sibling_group_id = uuid.uuid4()
+    db.session.commit()
+    sent = sync_item(world, address=ADDRESS, who=["Amy", "Ben"], also_for=[str(brother.id)])
+    response = client_for(world.practitioner).post_json(
+        "/api/v1/sync", {"device_id": "tablet-1", "items": [sent]})
+    assert [result["status"] for result in response.get_json()["results"]] == ["created"]
+    for child in (world.child, brother):
+        (saved,) = moves_of(child)
+        assert saved.data == {"address": ADDRESS, "who": ["Amy", "Ben"]}
+        assert [item.id for item in signals(child)["move_unreviewed"].evidence] == [saved.id]
+
+
 def test_a_move_shows_on_the_team_managers_dashboard(world, client_for):
     move(world, 1)
     page = client_for(world.supervisor).get("/team").get_data(as_text=True)

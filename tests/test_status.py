@@ -404,3 +404,73 @@ def test_a_decision_by_the_team_manager_holding_the_case_is_not_management_overs
                          data={"summary": "Reviewed with Sara."}, occurred_at=utcnow())
     db.session.commit()
     assert "oversight_missing" not in raised(child, local_today().isoformat(), colleague)
+
+
+# The referral clock, the history's periods and refused decisions (the audit's missing tests) -----
+
+def test_a_referral_date_before_the_decision_starts_the_referral_clock(world, make_child,
+                                                                       allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.CHILD_IN_NEED,
+                       created_at=at("2026-06-01"))
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at("2026-06-02"))
+    operations.add_entry(author=world.supervisor, child=child, kind="status_change",
+                         data={"status": "referral", "reasons": "School rang.",
+                               "referral_date": "2026-06-10", "referral_source": "School"},
+                         occurred_at=at("2026-06-15"))
+    db.session.commit()
+    assert "referral_not_seen" not in raised(child, "2026-06-17", world.supervisor)
+    assert raised(child, "2026-06-18", world.supervisor)["referral_not_seen"].endswith(
+        "should have been seen by 17 Jun 2026."), "5 working days from the referral, not 22 Jun"
+
+
+def test_an_assessment_not_seen_in_five_working_days_raises_referral_not_seen(
+        world, make_child, allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.ASSESSMENT,
+                       created_at=at("2026-06-01"))
+    allocate(world.practitioner, child)
+    assert "referral_not_seen" not in raised(child, "2026-06-08", world.supervisor)
+    assert "referral_not_seen" in raised(child, "2026-06-09", world.supervisor)
+
+
+def test_the_working_days_to_see_a_referred_child_are_a_setting(app, world, make_child,
+                                                                allocate):
+    app.config["REFERRAL_SEEN_WORKING_DAYS"] = 2
+    child = make_child(world.team_a, legal_status=LegalStatus.REFERRAL,
+                       created_at=at("2026-06-01"))
+    allocate(world.practitioner, child)
+    assert "referral_not_seen" not in raised(child, "2026-06-03", world.supervisor)
+    assert raised(child, "2026-06-04", world.supervisor)["referral_not_seen"].endswith(
+        "should have been seen by 3 Jun 2026.")
+
+
+def test_the_status_history_lists_the_earlier_period_with_its_end(world, client_for):
+    client = client_for(world.supervisor)
+    assert decide(client, world.child, "looked_after").status_code == 302
+    page = client.get(f"/cases/{world.child.id}").get_data(as_text=True)
+    plan = re.search(r'<tr data-status="child_protection_plan".*?</tr>', page, re.S).group(0)
+    started, ended = (f"{day:%-d %b %Y}" for day in (to_local(world.child.created_at).date(),
+                                                     local_today()))
+    assert re.search(rf'data-label="From">\s*{started}\s*<.*data-label="Until">\s*{ended}\s*<',
+                     plan, re.S), plan
+    assert "in-force" not in plan
+    looked_after = re.search(r'<tr data-status="looked_after".*?</tr>', page, re.S).group(0)
+    assert 'class="in-force"' in looked_after and "Now" in looked_after
+
+
+def test_a_status_change_by_anyone_but_the_childs_team_manager_is_audited_as_refused(
+        world, client_for):
+    for user in (world.practitioner, world.other_supervisor):
+        client = client_for(user)
+        assert decide(client, world.child, "closed").status_code == 404
+        (result,) = sync(client, sync_item(world.child, {"status": "closed", "reasons": "x"}))
+        assert result["status"] == "forbidden"
+    db.session.expire_all()
+    refused = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "refused", AuditEvent.child_id == world.child.id)
+        .order_by(AuditEvent.id)).all()
+    assert [(event.actor_id, event.detail["requested"]) for event in refused] == [
+        (world.practitioner.id, "record_oversight"), (world.practitioner.id, "sync"),
+        (world.other_supervisor.id, "record_oversight"), (world.other_supervisor.id, "sync")]
+    assert statuses_of(world.child) == ["child_protection_plan"]
+
