@@ -330,6 +330,19 @@ def test_the_transfer_json_says_the_same_in_data(world, full_record, client_for)
         "Mum says the GP saw Amy.", "A parent or carer told me", "mother")
 
 
+def test_a_reported_household_change_nobody_has_checked_is_in_the_transfer_json_in_words(
+        world, client_for):
+    record(world.practitioner, world.child, "household_change", days_ago(4), change="joined",
+           name="Dean", relationship="mother's partner", information_source="other_agency",
+           source="police check")
+    response = client_for(world.practitioner).get(f"/cases/{world.child.id}/transfer.json")
+    assert response.status_code == 200
+    (report,) = response.get_json()["unchecked_reports"]
+    assert (report["kind_label"], report["text"], report["source"], report["source_detail"]) == (
+        "Household change", "Joined the household: Dean (mother's partner).",
+        "Another agency told me", "police check")
+
+
 def test_an_unborn_babys_transfer_summary_says_when_the_baby_is_due(
         world, make_child, allocate, client_for):
     due = local_today() + timedelta(days=90)

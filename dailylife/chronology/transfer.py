@@ -25,7 +25,7 @@ from dailylife.chronology.filters import marked_significant
 from dailylife.chronology.rows import Row, rows_for
 from dailylife.clock import local_today, to_local, utcnow
 from dailylife.entries.history import Version
-from dailylife.entries.kinds import LABELS
+from dailylife.entries.kinds import LABELS, report_of
 from dailylife.entries.models import Entry, Kind
 from dailylife.signals import compute
 from dailylife.signals.rules import Signal
@@ -164,6 +164,8 @@ def _address(version: Version) -> dict:
 
 
 def _report(version: Version) -> dict:
-    data = version.data
-    return {**_entry(version), "text": data["text"],
-            "source": LABELS["source"][data["source"]], "source_detail": data.get("source_detail")}
+    """Reported information of any kind that holds it (an observation, a household change)."""
+    entry = version.entry
+    words = report_of(entry.kind.value, version.data)
+    return {**_entry(version), "kind": entry.kind.value, "kind_label": entry.kind.label,
+            "text": words.text, "source": words.source, "source_detail": words.who}
