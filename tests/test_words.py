@@ -1,13 +1,15 @@
 """Words a social worker uses: one term per idea, no raw codes, the child's words quoted apart
 from our labels (issue 16, item 5).
 
-The record below holds an entry for every choice of every kind, so that every page a person reads
-is rendered with every stored code at least once.
+The record below holds an entry for every choice of every kind (each kind of ``KINDS`` that stores
+a code, and each question asked only sometimes, such as where on the body an injury is), so that
+every page and export a person reads is rendered with every stored code at least once.
 """
 
 import csv
 import io
 import re
+import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -17,7 +19,7 @@ from pypdf import PdfReader
 from dailylife.clock import utcnow
 from dailylife.entries import operations, payload
 from dailylife.entries.declare import Choice, Many
-from dailylife.entries.kinds import KINDS, REPORTED_SOURCES
+from dailylife.entries.kinds import APPOINTMENTS, KINDS, MESSAGES, REPORTED_SOURCES
 from dailylife.extensions import db
 from dailylife.people.models import Role
 from dailylife.signals.catalogue import SIGNALS
@@ -127,6 +129,69 @@ def every_choice(worker, manager, child) -> list:
     withdrawn = add(worker, child, "observation", category="behaviour", source="observed",
                     text="Wrong child")
     made.append((amend(worker, withdrawn, withdrawn=True, reason="Entered in error"), {}))
+    return (made + answers_asked_only_sometimes(worker, child) + contacts(worker, child)
+            + measurements(worker, child) + standing_facts(worker, manager, child))
+
+
+def answers_asked_only_sometimes(worker, child) -> list:
+    """The questions a form asks only after another answer: an injury's place on the body, where
+    a household change came from, the time of the child's words, another agency's challenge."""
+    made = []
+    events = dict(options("observation", "health_event"))
+    for code, label in events.items():
+        if code != "injury":
+            made.append((add(worker, child, "observation", category="health", source="observed",
+                             text="Seen at the GP", health_event=code), {"health_event": label}))
+    for code, label in options("observation", "body_location"):
+        made.append((add(worker, child, "observation", category="health", source="observed",
+                         text="A bruise", health_event="injury", body_location=code),
+                     {"health_event": events["injury"], "body_location": label}))
+    for code, label in options("household_change", "information_source"):
+        made.append((add(worker, child, "household_change", change="left", name="Sam",
+                         relationship="uncle", information_source=code),
+                     {"information_source": label}))
+    for code, label in options("voice", "time_of_day"):
+        made.append((add(worker, child, "voice", mode="spoken", words="I had toast",
+                         time_of_day=code), {"time_of_day": label}))
+    made.append((add(worker, child, "escalation", reason="The plan is not working",
+                     from_agency=True, agency="Greenfield School", professional="Sam Jones"), {}))
+    return made
+
+
+def contacts(worker, child) -> list:
+    """Every way of reaching the family with every outcome it can have."""
+    outcomes = dict(options("contact", "outcome"))
+    possible = {**dict.fromkeys(MESSAGES, ("reached", "no_answer")),
+                **dict.fromkeys(APPOINTMENTS, ("attended", "cancelled_by_family", "not_brought"))}
+    return [(add(worker, child, "contact", method=method, outcome=outcome),
+             {"method": method_label, "outcome": outcomes[outcome]})
+            for method, method_label in options("contact", "method")
+            for outcome in possible.get(method, outcomes)]
+
+
+def measurements(worker, child) -> list:
+    return [(add(worker, child, "measurement", weight_kg=22.5, weight_centile=code,
+                 height_cm=121), {"weight_centile": label})
+            for code, label in options("measurement", "weight_centile")]
+
+
+def standing_facts(worker, manager, child) -> list:
+    """A move, a safety plan, every history flag and a step up in status."""
+    made = [(add(worker, child, "move", address="1 Mill Lane\nLeeds LS1 1AA", area="Harehills",
+                  local_authority="Leeds", who=["Mother", "Ben"]), {}),
+            (add(worker, child, "safety_plan",
+                 conditions=[{"id": str(uuid.uuid4()), "text": "Sam does not stay overnight"}],
+                 people=[{"name": "Sam Reid", "relationship": "father",
+                          "risk_factors": [code for code, _ in
+                                           options("household_change", "risk_factors")]}]), {})]
+    for what, what_label in options("history_flag", "what"):
+        for about, _ in options("history_flag", "about"):
+            sibling = {"sibling": "Amy"} if about == "sibling" else {}
+            made.append((add(manager, child, "history_flag", what=what, about=about,
+                             source="Leeds records", when="2019", details="A plan in Leeds",
+                             **sibling), {"what": what_label}))
+    made.append((add(manager, child, "status_change", days_ago=0, status="looked_after",
+                     reasons="Court order"), {"status": "Looked after"}))
     return made
 
 
@@ -226,6 +291,34 @@ def test_the_csv_says_every_code_in_words(people, record, client_for):
     cells = " ".join(cell for row in csv.reader(io.StringIO(text)) for cell in row)
     assert not raw_codes(cells), raw_codes(cells)
     assert not OLD_ROLE_WORDS.search(cells) and not JARGON.search(cells)
+
+
+#: The transfer summary's JSON keeps these codes for a receiving system, each beside its words.
+CODES_BESIDE_WORDS = {"id", "entry_id", "kind", "status", "change", "what", "legal_status",
+                      "urgency"}
+
+
+def read_in(data, key=None) -> list[str]:
+    """The strings of the transfer summary's JSON that a person reads."""
+    if isinstance(data, dict):
+        return [text for name, value in data.items() for text in read_in(value, name)]
+    if isinstance(data, list):
+        return [text for value in data for text in read_in(value, key)]
+    return [data] if isinstance(data, str) and key not in CODES_BESIDE_WORDS else []
+
+
+def test_the_transfer_summary_says_every_code_in_words(people, record, client_for):
+    _, manager, child = people
+    client = client_for(manager)
+    pdf = client.get(f"/cases/{child.id}/transfer.pdf")
+    assert pdf.status_code == 200
+    printed = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    as_data = client.get(f"/cases/{child.id}/transfer.json")
+    assert as_data.status_code == 200
+    data = " ".join(read_in(as_data.get_json()))
+    for text in (printed, data):
+        assert not raw_codes(text), raw_codes(text)
+        assert not OLD_ROLE_WORDS.search(text) and not JARGON.search(text)
 
 
 def test_people_are_called_social_worker_and_team_manager_on_every_page(people, record,
