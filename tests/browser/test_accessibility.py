@@ -283,6 +283,12 @@ def entries_the_server_refused(page, live_server, world) -> None:
     the server refuses its four entries and the header links to them."""
     record_visit_offline(page, live_server, world.child, observation="Amy had a cough.",
                          words="My throat hurts.")
+    back_online_after_the_child_moved_on(page, live_server, world)
+
+
+def back_online_after_the_child_moved_on(page, live_server, world) -> None:
+    """The child is allocated to someone else while the tablet is out of signal: back online,
+    the server refuses what waited and the header links to it."""
     db.session.execute(sa.update(Allocation).where(Allocation.user_id == world.practitioner.id)
                        .values(end_date=local_today() - timedelta(days=1)))
     db.session.commit()

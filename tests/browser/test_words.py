@@ -1,5 +1,6 @@
 """The tablet's words (issue 16, item 5): each of the three secrets says which it is where it is
-asked for, and the offline pages show the child's words in quotation marks and never a code."""
+asked for, and the offline pages show the child's words in quotation marks and never a code, a
+role's code word or jargon."""
 
 import re
 from datetime import timedelta
@@ -10,7 +11,11 @@ from dailylife.clock import utcnow
 from dailylife.entries import operations, payload
 from dailylife.extensions import db
 
+from test_words import JARGON, OLD_ROLE_WORDS, RAW_CODE
+
 from .conftest import PASSPHRASE
+from .test_accessibility import addresses  # noqa: F401 (the world with entries of every kind)
+from .test_accessibility import back_online_after_the_child_moved_on
 from .test_child_mode import hand_over
 from .test_offline import record_visit_offline, wait_for_app
 from .test_voice import start_child_mode
@@ -75,3 +80,38 @@ def test_offline_the_childs_page_names_known_risks_and_waiting_quotes_the_childs
     expect(household).not_to_contain_text("_")
     page.goto("/outbox")
     expect(page.locator("main")).to_contain_text("“I like the park”")
+
+
+def words_out_of_place(page) -> list[str]:
+    """Codes, the code words of roles and jargon in what the page's main part says."""
+    text = page.locator("main").inner_text()
+    return [found for pattern in (RAW_CODE, OLD_ROLE_WORDS, JARGON)
+            for found in pattern.findall(text)]
+
+
+def test_the_tablets_own_pages_say_everything_in_words_offline_and_with_refused_entries(
+        world, addresses, live_server, signed_in_page):  # noqa: F811
+    """The caseload, the child's page and "Waiting to send" are filled on the tablet from what it
+    keeps (a household with known risks, signals, reports nobody checked, a history flag), not
+    by the server's templates, so they are read here as a person sees them."""
+    for user, name in ((world.practitioner, "Pat Green"), (world.supervisor, "Sara Hill")):
+        user.display_name = name
+    db.session.commit()
+    page = signed_in_page(world.practitioner)
+    page.goto("/cases")
+    wait_for_app(page)
+    record_visit_offline(page, live_server, world.child, observation="Amy had a cough.",
+                         words="My throat hurts.")
+    seen = {}
+    for name, address, filled in (
+            ("caseload", "/cases", "Amy Example"),
+            ("child page", f"/cases/{world.child.id}", "Known history"),
+            ("waiting to send", "/outbox", "My throat hurts.")):
+        page.goto(address)
+        expect(page.locator("main")).to_contain_text(filled)
+        seen[f"{name}, offline"] = words_out_of_place(page)
+    back_online_after_the_child_moved_on(page, live_server, world)
+    page.goto("/outbox")
+    expect(page.locator("main")).to_contain_text("My throat hurts.")
+    seen["waiting to send, refused"] = words_out_of_place(page)
+    assert seen == dict.fromkeys(seen, []), seen
