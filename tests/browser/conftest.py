@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dailylife.extensions import db
+from dailylife.people.models import Role
 from live import LiveServer
 
 CHROMIUM = Path(os.environ.get("DAILYLIFE_TEST_CHROMIUM", "/usr/lib/chromium/chromium"))
@@ -210,6 +211,14 @@ def signed_in_page(new_context, sign_in) -> Callable:
         return sign_in(new_context(**context_options).new_page(), user)
 
     return make
+
+
+@pytest.fixture
+def world_with_a_reviewer(world, make_user):
+    """The shared world, with a reviewer (issue 18: of no team, they read every team's children
+    and change nothing)."""
+    world.reviewer = make_user(Role.REVIEWER, name="Rae Reviewer")
+    return world
 
 
 # --- accessibility --------------------------------------------------------------------------
