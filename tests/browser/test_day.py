@@ -92,6 +92,33 @@ def test_a_visit_saved_without_a_connection_says_it_is_kept_on_the_tablet(
     assert entries_of(child) == []
 
 
+def test_a_visit_sent_in_part_says_what_was_sent_and_what_is_kept_on_the_tablet(
+        world, app, live_server, signed_in_page, monkeypatch):
+    """The connection goes after the first of the visit's four entries was sent (the server takes
+    one entry a request, so each goes on its own)."""
+    monkeypatch.setitem(app.config, "SYNC_MAX_ITEMS", 1)
+    child = world.child
+    page = signed_in_page(world.practitioner)
+    page.goto(visit_page(child))
+    wait_for_app(page)
+    sent = []
+
+    def connection_lost_after_the_first(route):
+        if sent:
+            route.abort()
+        else:
+            sent.append(route.request.url)
+            route.continue_()
+
+    page.context.route("**/api/v1/sync", connection_lost_after_the_first)
+    fill_visit(page, observation="Amy's coat was by the door.", words="We go out after tea.")
+    save_visit(page, child)
+    expect(page.locator(".flash[role=status]")).to_have_text(
+        "Sent 1 of 4 entries; the other 3 are saved on this tablet and sent as soon as there is a "
+        "connection.")
+    assert len(entries_of(child)) == 1
+
+
 #: Sealing a draft of the visit form (its fields are named "observations-0-text", the outbox's
 #: items are not) takes 1.5 s, as on a slow tablet: an autosave is still on its way as the
 #: practitioner saves the visit.
