@@ -212,7 +212,14 @@ def readable_bytes(records: list) -> bytes:
     return b"".join(chunk for record in records for chunk in walk(record))
 
 
-def test_what_the_child_made_comes_back_after_a_reload_sealed_and_goes_once_saved(
+def expect_the_childs_work_back(page) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
+    for label, words in HOUSES.items():
+        expect(page.get_by_label(label)).to_have_value(words)
+    wait_until(page, CANVAS_HAS_INK)
+
+
+def test_what_the_child_made_comes_back_after_a_reload_or_a_page_away_sealed_and_goes_once_saved(
         world, page, sign_in):
     sign_in(page, world.practitioner)
     hand_over(page, world.child)
@@ -221,12 +228,12 @@ def test_what_the_child_made_comes_back_after_a_reload_sealed_and_goes_once_save
     draw_a_stroke(page)
     wait_until(page, KEPT_WORK_IS, {"count": 1, "picture": True})
 
-    page.on("dialog", lambda dialog: dialog.accept())  # "leave this page?" on reload
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave this page?" on leaving
     page.reload()
-    expect(page.get_by_role("heading", level=1)).to_have_text("This is your space")
-    for label, words in HOUSES.items():
-        expect(page.get_by_label(label)).to_have_value(words)
-    wait_until(page, CANVAS_HAS_INK)
+    expect_the_childs_work_back(page)
+    page.goto("/cases")  # a grown-up's page, typed in: refused, with the way back
+    page.get_by_role("link", name="Back to child mode").click()
+    expect_the_childs_work_back(page)
 
     stored = page.evaluate(RAW_DRAFTS)
     assert [sorted(record) for record in stored] == [
