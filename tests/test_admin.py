@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from dailylife.children import status
 from dailylife.children.models import Child, LegalStatus
 from dailylife.clock import local_today
+from dailylife.entries.models import Entry
 from dailylife.extensions import db
+from dailylife.signals import compute
 
 from test_people import allocation_form, events, field_error, new_child_form, text
 
@@ -134,6 +136,80 @@ def test_a_child_born_in_the_future_is_refused_with_a_400(world, client_for):
     assert response.status_code == 400
     assert "cannot be in the future" in field_error(text(response), "date_of_birth")
     assert db.session.scalar(sa.select(Child).where(Child.name == "Cara Newcase")) is None
+
+
+# A case's real opening date ----------------------------------------------------------------------
+
+def days_ago(days: int) -> str:
+    return (local_today() - timedelta(days=days)).isoformat()
+
+
+def weeks_from_today(weeks: int) -> str:
+    return (local_today() + timedelta(weeks=weeks)).isoformat()
+
+
+UNBORN = {"date_of_birth": "", "name": "", "expectant_parent": "Jade Example"}
+
+
+def new_children() -> list[Child]:
+    return db.session.scalars(sa.select(Child).where(Child.name == "Cara Newcase")).all()
+
+
+def test_a_case_entered_after_it_opened_starts_its_history_on_the_day_it_opened(
+        world, client_for):
+    admin = client_for(world.admin)
+    page = text(admin.get("/admin/children/new"))
+    assert "Case opened on" in page and "Date of the referral" in page and "Who referred" in page
+    response = admin.post_form("/admin/children/new", new_child_form(
+        world.team_a, legal_status="referral", opened_on=days_ago(20), referral_date=days_ago(21),
+        referral_source="School nurse"))
+    assert response.status_code == 302, text(response)
+    (child,) = new_children()
+    (opening,) = status.history(child)
+    assert (opening.status, opening.started) == ("referral", local_today() - timedelta(days=20))
+    assert opening.referral_date == local_today() - timedelta(days=21)
+    assert db.session.get(Entry, opening.entry_id).data["referral_source"] == "School nurse"
+    assert "referral_not_seen" in {signal.id for signal in compute.for_child(
+        child, reader=world.supervisor)}, "the referral clock ran from the day it was received"
+    (created,) = [event for event in events("create_child") if event.child_id == child.id]
+    assert created.detail["opened_on"] == days_ago(20)
+
+
+def test_an_unborn_babys_case_may_open_before_the_birth(world, client_for):
+    response = client_for(world.admin).post_form("/admin/children/new", new_child_form(
+        world.team_a, **UNBORN, expected_delivery_date=weeks_from_today(16),
+        legal_status="pre_birth", opened_on=days_ago(70)))
+    assert response.status_code == 302, text(response)
+    child = db.session.scalar(sa.select(Child).where(Child.expectant_parent == "Jade Example"))
+    assert [(period.status, period.started) for period in status.history(child)] == [
+        ("pre_birth", local_today() - timedelta(days=70))]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    (lambda: {"opened_on": days_ago(-1)}, "opened_on", "cannot open in the future"),
+    (lambda: {"opened_on": "2019-05-03"}, "opened_on", "before the date of birth"),
+    (lambda: {**UNBORN, "expected_delivery_date": weeks_from_today(16),
+              "opened_on": weeks_from_today(-30)}, "opened_on", "before the pregnancy began"),
+    (lambda: {"referral_date": days_ago(3)}, "referral_date", "Only a referral has this"),
+    (lambda: {"referral_source": "Police"}, "referral_source", "Only a referral has this"),
+    (lambda: {"legal_status": "referral", "opened_on": days_ago(5),
+              "referral_date": days_ago(4)}, "referral_date", "after the case opened"),
+    (lambda: {"legal_status": "referral", "referral_date": days_ago(-1)}, "referral_date",
+     "after the case opened"),
+    (lambda: {"legal_status": "referral", "referral_source": "x" * 201}, "referral_source",
+     "longer than 200 characters"),
+], ids=["future", "before-birth", "before-pregnancy", "referral-date-without-referral",
+        "source-without-referral", "referred-after-opening", "referred-in-the-future",
+        "source-too-long"])
+def test_an_opening_the_record_cannot_hold_is_refused_at_its_field(world, client_for, changes,
+                                                                   field, message):
+    response = client_for(world.admin).post_form(
+        "/admin/children/new", new_child_form(world.team_a, **changes()))
+    assert response.status_code == 400
+    assert message in field_error(text(response), field)
+    assert new_children() == []
+    assert db.session.scalar(sa.select(Child).where(
+        Child.expectant_parent == "Jade Example")) is None
 
 
 def test_allocating_says_who_now_sees_which_child(world, client_for):

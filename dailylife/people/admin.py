@@ -173,7 +173,7 @@ def _child_form(form_class=ChildForm, **values) -> ChildForm:
 def new_child():
     form = _child_form(NewChildForm)
     if form.validate_on_submit():
-        child = operations.create_child(actor=current_user, **form.details())
+        child = operations.create_child(actor=current_user, **form.details(), **form.opening())
         flash(f"{child.display_name} is added to {child.team.name}. Allocate a social worker to them "
               "next.", "info")
         return redirect(url_for("admin.index"))

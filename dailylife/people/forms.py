@@ -11,6 +11,7 @@ from wtforms.validators import (Email, InputRequired, Length, NumberRange, Optio
 from dailylife.children import birth
 from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today
+from dailylife.entries.declare import SHORT_LIMIT
 from dailylife.people.models import CaseRole, Role
 from dailylife.people.passwords import MAX_LENGTH, password_problem
 
@@ -107,13 +108,15 @@ class ChildForm(FlaskForm):
         """The field checks, then those across fields (an empty optional field skips its own
         inline check): a name or whose baby, a date of birth or a due date."""
         valid = super().validate(extra_validators)
-        for field, problem in ((self.name, self._name_problem()),
-                               (self.date_of_birth, self._birth_problem()),
-                               (self.expected_delivery_date, self._due_problem())):
+        for field, problem in self._problems_across_fields():
             if problem and not field.errors:
                 field.errors.append(problem)
                 valid = False
         return valid
+
+    def _problems_across_fields(self) -> list[tuple]:
+        return [(self.name, self._name_problem()), (self.date_of_birth, self._birth_problem()),
+                (self.expected_delivery_date, self._due_problem())]
 
     def _name_problem(self) -> str | None:
         if (self.name.data or "").strip() or (self.expectant_parent.data or "").strip():
@@ -165,8 +168,62 @@ class NewChildForm(ChildForm):
                                description="Changes after this are the team manager's decisions, "
                                            "recorded with reasons on the child's page.")
 
+    opened_on = DateField(
+        "Case opened on", validators=[Optional()],
+        description="Leave empty for today. For a case entered after it opened, the day it "
+                    "opened: its first status starts then, and the visiting clock with it.")
+    referral_date = DateField(
+        "Date of the referral", validators=[Optional()],
+        description="If the case opens with a referral: the day it was received.")
+    referral_source = StringField(
+        "Who referred", validators=[Optional(), Length(max=SHORT_LIMIT)],
+        description="If the case opens with a referral: for example “school”, “police”.")
+
     def details(self) -> dict:
         return {**super().details(), "legal_status": LegalStatus(self.legal_status.data)}
+
+    def opening(self) -> dict:
+        """When the case opened (None: now) and the referral it opened with, if any."""
+        referred, source = self.referral_date.data, (self.referral_source.data or "").strip()
+        referral = {"referral_date": referred and referred.isoformat(), "referral_source": source}
+        return {"opened_on": self.opened_on.data,
+                "referral": {key: value for key, value in referral.items() if value}}
+
+    def _problems_across_fields(self) -> list[tuple]:
+        return [*super()._problems_across_fields(), (self.opened_on, self._opening_problem()),
+                (self.referral_date, self._referral_problem(self.referral_date)),
+                (self.referral_source, self._referral_problem(self.referral_source))]
+
+    def _opening_problem(self) -> str | None:
+        """A case opens on a day that has come, once the child was born or, before birth, once
+        the pregnancy had begun (a pre-birth referral)."""
+        opened, born = self.opened_on.data, self.date_of_birth.data
+        due = self.expected_delivery_date.data
+        if opened is None:
+            return None
+        if opened > local_today():
+            return "A case cannot open in the future. Leave this empty for today."
+        if born and opened < born:
+            return ("This is before the date of birth. A case opened before birth is an unborn "
+                    "baby's: give the expected delivery date instead, and the team manager "
+                    "records the birth.")
+        if not born and due and opened < due - birth.PREGNANCY:
+            return (f"This is before the pregnancy began ({birth.PREGNANCY.days // 7} weeks "
+                    "before the due date). Check the date.")
+        return None
+
+    def _referral_problem(self, field) -> str | None:
+        """Only a referral has a referral's details, received on or before the case opened."""
+        if not field.data:
+            return None
+        if self.legal_status.data != LegalStatus.REFERRAL.value:
+            return ("Only a referral has this: choose “Referral” as the status when the case "
+                    "opens, or leave this empty.")
+        opened = self.opened_on.data or local_today()
+        if field is self.referral_date and field.data > opened:
+            return (f"This is after the case opened ({opened:%-d %b %Y}): the referral opened "
+                    "it. Give the day the referral was received.")
+        return None
 
 
 class AllocationForm(FlaskForm):

@@ -1,9 +1,12 @@
 """Changes to people and allocations: each writes its audit event; the request commits."""
 
+from datetime import date, datetime, time
+
 import sqlalchemy as sa
 
 from dailylife import audit
 from dailylife.children.models import Child, LegalStatus
+from dailylife.clock import from_local
 from dailylife.entries import operations as entries
 from dailylife.entries.models import Kind
 from dailylife.extensions import db
@@ -99,17 +102,23 @@ def service_account() -> User:
     return user
 
 
-def create_child(actor: User | None = None, **details) -> Child:
+def create_child(actor: User | None = None, opened_on: date | None = None,
+                 referral: dict | None = None, **details) -> Child:
     """A new case, with the status it opens with as the first entry of its status history,
-    dated when the case opened (to the minute, as pages give times)."""
+    dated when the case opened: the start of ``opened_on`` for a case entered after it opened,
+    else now (to the minute, as pages give times). ``referral``: the opening referral's
+    ``referral_date`` and ``referral_source``. The record itself is dated when it was made."""
     child = Child(**details)
     db.session.add(child)
     db.session.flush()
-    audit.record("create_child", actor=actor, child_id=child.id)
+    audit.record("create_child", actor=actor, child_id=child.id,
+                 opened_on=opened_on and opened_on.isoformat())
+    opened_at = (from_local(datetime.combine(opened_on, time.min)) if opened_on
+                 else child.created_at.replace(second=0, microsecond=0))
     entries.add_entry(author=service_account(), child=child, kind=Kind.STATUS_CHANGE,
                       data={"status": LegalStatus(child.legal_status).value,
-                            "reasons": OPENING_REASONS},
-                      occurred_at=child.created_at.replace(second=0, microsecond=0))
+                            "reasons": OPENING_REASONS, **(referral or {})},
+                      occurred_at=opened_at)
     return child
 
 
