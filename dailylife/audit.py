@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dailylife.clock import utcnow
-from dailylife.extensions import append_only, db
+from dailylife.extensions import append_only, begin_writing, db, reading_request
 
 GENESIS = "0" * 64
 KEY_ID_LENGTH = 16
@@ -99,9 +99,18 @@ def configured_key() -> bytes:
     return current_app.config["AUDIT_KEY"].encode()
 
 
-def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail) -> AuditEvent:
-    """Add an event to the chain in the current transaction (the caller's commit keeps it)."""
+def record(action: str, *, child_id=None, entry_id=None, actor=None, **detail
+           ) -> AuditEvent | None:
+    """Add an event to the chain in the current transaction (the caller's commit keeps it).
+
+    A request that only reads (a page, an export) chains its events at its commit instead
+    (None here): the chain's lock, PostgreSQL's advisory lock or SQLite's write lock, is then
+    held for their insert, not while the page is drawn or the PDF made, which every other
+    audited request would wait for."""
     row = _event_row(action, child_id, entry_id, actor, detail, _origin())
+    if reading_request():
+        db.session.info.setdefault(_AT_COMMIT, []).append(row)
+        return None
     _chain([row])
     event = AuditEvent(**row)
     db.session.add(event)
@@ -174,6 +183,16 @@ def _chain(events: list[dict]) -> None:
 
 
 _TAIL = "audit_chain_tail"
+#: A reading request's events, chained and written as its transaction commits.
+_AT_COMMIT = "audit_events_at_commit"
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_events_held_for_the_commit(session) -> None:
+    rows = session.info.pop(_AT_COMMIT, None)
+    if rows:
+        _chain(rows)
+        session.execute(AuditEvent.__table__.insert(), rows)
 
 
 def _chain_tail() -> str | None:
@@ -189,18 +208,24 @@ def _forget_tail_at_the_end(session, transaction) -> None:
     """Once the transaction ends (and its lock with it), others may extend the chain."""
     if transaction.parent is None:
         session.info.pop(_TAIL, None)
+        session.info.pop(_AT_COMMIT, None)
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget_tail_after_rollback(session, previous_transaction) -> None:
-    """Any rollback, a savepoint's too, may have undone the remembered event."""
+    """Any rollback, a savepoint's too, may have undone the remembered event; a reading
+    request's rollback drops the events it held for its commit, as it would have undone them."""
     session.info.pop(_TAIL, None)
+    session.info.pop(_AT_COMMIT, None)
 
 
 def _lock_chain() -> None:
-    """Only one transaction at a time may extend the chain (SQLite: BEGIN IMMEDIATE does this)."""
+    """Only one transaction at a time may extend the chain (SQLite: BEGIN IMMEDIATE does this,
+    begun now if a reading request has not written yet)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
+    else:
+        begin_writing(db.session.connection())
 
 
 ANCHOR_PREFIX = "dailylife-audit-anchor"

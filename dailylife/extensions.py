@@ -4,6 +4,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -82,14 +83,46 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+#: Methods of requests that only read (but for their audit events: ``audit.record``).
+READING_METHODS = frozenset({"GET", "HEAD"})
+#: On a SQLite connection: its transaction has not begun in SQLite yet (reads run alone).
+_NOT_WRITING = "sqlite_not_writing_yet"
+
+
+def reading_request() -> bool:
+    """A request that only reads: a page, an answer, an export (GET or HEAD)."""
+    return has_request_context() and request.method in READING_METHODS
+
+
 def serialise_sqlite_writers(engine: sa.engine.Engine) -> None:
-    """Begin SQLite transactions IMMEDIATE: a read-then-write (the audit chain) never hits BUSY."""
+    """Begin SQLite transactions IMMEDIATE: a read-then-write (the audit chain) never hits BUSY.
+
+    But for a request that only reads: its statements run in no transaction (each SELECT sees
+    the latest commit, as PostgreSQL's READ COMMITTED does, and WAL lets it read while another
+    connection writes) until it first writes, which begins it IMMEDIATE (``begin_writing``). A
+    page, the briefs or a PDF then never holds SQLite's one write lock while it is drawn, nor
+    waits for it but to write its audit events at its commit."""
     if engine.dialect.name != "sqlite":
         return
 
     @sa.event.listens_for(engine, "begin")
     def _begin_immediate(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.info[_NOT_WRITING] = reading_request()
+        if not connection.info[_NOT_WRITING]:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _writing_begins_the_transaction(connection, cursor, statement, *_):
+        if connection.info.get(_NOT_WRITING) and statement.lstrip()[:6].upper() != "SELECT":
+            begin_writing(connection)
+
+
+def begin_writing(connection: sa.Connection) -> None:
+    """A reading request's SQLite transaction begins (IMMEDIATE: the write lock, waiting for it
+    as long as ``busy_timeout``); no-op once begun, and on PostgreSQL."""
+    if connection.info.get(_NOT_WRITING):
+        connection.info[_NOT_WRITING] = False
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 class AppendOnlyViolation(RuntimeError):

@@ -4,16 +4,23 @@ tabs sending the same outbox, must store each entry once; every audit writer mus
 chain that still verifies."""
 
 import multiprocessing
+import threading
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from conftest import AppClient, _test_config
+from flask import before_render_template
 from test_sync import audited_as_created, count_entries, item
 
 from dailylife import audit, create_app
 from dailylife.audit import AuditEvent
+from dailylife.children.models import Child
+from dailylife.clock import utcnow
+from dailylife.entries import operations as entry_operations
 from dailylife.extensions import db
+from dailylife.people.models import User, UserSession
 
 SENDERS = 3
 WAIT_SECONDS = 120
@@ -90,3 +97,55 @@ def test_audit_writers_in_three_processes_at_once_extend_one_chain(world, settin
     assert views == reads * SENDERS
     report = audit.verify_chain()
     assert report.intact, report
+
+
+def _record_an_observation(settings, email, child_id, answers):
+    """Another app process writes an entry (and its audit event) through the write path."""
+    app = create_app(settings)
+    with app.app_context():
+        author = db.session.scalar(sa.select(User).where(User.email == email))
+        entry_operations.add_entry(author=author, child=db.session.get(Child, child_id),
+                                   kind="observation", occurred_at=utcnow(), data={
+                                       "category": "behaviour", "source": "observed",
+                                       "text": "Played in the garden."})
+        db.session.commit()
+    answers.put("written")
+
+
+def test_another_process_writes_while_a_page_is_drawn(world, settings, app, client_for):
+    """A page holds no lock another writer needs while it is drawn: not SQLite's one write lock
+    (a page's transaction used to begin IMMEDIATE, and every reader queued behind every writer
+    past the busy timeout: "database is locked"), nor the audit chain's (its view event waits
+    for the page's commit), nor by writing its session's last-seen time as it reads."""
+    client = client_for(world.practitioner)
+    page, email, child_id = f"/cases/{world.child.id}", world.practitioner.email, world.child.id
+    db.session.execute(sa.update(UserSession).where(UserSession.user_id == world.practitioner.id)
+                       .values(last_seen_at=utcnow() - timedelta(minutes=2)))  # a touch is due
+    db.session.commit()
+    drawing, drawn, answers = threading.Event(), threading.Event(), []
+
+    def hold_the_page(sender, **_):
+        drawing.set()
+        drawn.wait(WAIT_SECONDS)
+
+    reader = threading.Thread(target=lambda: answers.append(client.get(page).status_code))
+    with before_render_template.connected_to(hold_the_page, app):
+        reader.start()
+        assert drawing.wait(WAIT_SECONDS), "the page is being drawn"
+        spawn = multiprocessing.get_context("spawn")
+        written = spawn.Queue()
+        writer = spawn.Process(target=_record_an_observation,
+                               args=(settings, email, child_id, written))
+        writer.start()
+        writer.join(WAIT_SECONDS / 2)
+        wrote_meanwhile = writer.exitcode == 0 and written.get(timeout=1) == "written"
+        drawn.set()
+        reader.join(WAIT_SECONDS)
+        writer.join(WAIT_SECONDS)
+    assert wrote_meanwhile, "another process wrote while the page was drawn"
+    assert answers == [200]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "view_child")) == 1
+    assert count_entries() == 1
+    assert audit.verify_chain().intact

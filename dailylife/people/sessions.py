@@ -94,6 +94,9 @@ def load_user(user_id: str) -> User | None:
         return None
     if now - record.last_seen_at > TOUCH_EVERY:
         record.last_seen_at = now
+        # At once, in a transaction of its own: left to the request's commit, the first query
+        # of a page would write it (autoflush) and hold SQLite's write lock while it is drawn.
+        db.session.commit()
     return record.user
 
 
