@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,8 @@ class Layout:
 def main() -> int:
     arguments = parse()
     logging.basicConfig(level=logging.WARNING)
+    # Stopped (kill PID): still stop gunicorn and drop the PostgreSQL database on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     engine = "postgresql" if arguments.postgres else "sqlite"
     with tempfile.TemporaryDirectory(prefix="dailylife-load-") as folder, \
             chronology_bench.fresh_database(engine, Path(folder)) as url:
