@@ -78,6 +78,8 @@ bind = "127.0.0.1:{port}"
 workers = {workers}
 threads = {threads}
 timeout = 120
+# Longer than a simulated user's pause: an idle connection is not closed as a request comes.
+keepalive = 5
 """
 DEFAULTS = {  # engine: teams, practitioners per team, children, entries, long histories
     "postgresql": dict(teams=20, practitioners=4, children=2500, entries=1_000_000, long=3),
