@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from conftest import AppClient, _test_config
+from conftest import PASSWORD, AppClient, _test_config
 from flask import before_render_template
 from test_sync import audited_as_created, count_entries, item
 
@@ -20,6 +20,7 @@ from dailylife.children.models import Child
 from dailylife.clock import utcnow
 from dailylife.entries import operations as entry_operations
 from dailylife.extensions import db
+from dailylife.people import views as people_views
 from dailylife.people.models import User, UserSession
 
 SENDERS = 3
@@ -112,6 +113,34 @@ def _record_an_observation(settings, email, child_id, answers):
     answers.put("written")
 
 
+def another_process_writes(settings, email, child_id) -> tuple[bool, object]:
+    """Whether another app process records an observation within half the wait (and that
+    process, to be joined once whatever it waited for is let go)."""
+    spawn = multiprocessing.get_context("spawn")
+    written = spawn.Queue()
+    writer = spawn.Process(target=_record_an_observation,
+                           args=(settings, email, child_id, written))
+    writer.start()
+    writer.join(WAIT_SECONDS / 2)
+    return writer.exitcode == 0 and written.get(timeout=1) == "written", writer
+
+
+def held(request_in_a_thread, reached: threading.Event, let_go: threading.Event,
+         settings, email, child_id) -> tuple[bool, list]:
+    """Run a request in a thread until it reaches the point held (``reached``), have another
+    process write meanwhile, then let the request go on: whether the write was done while the
+    request was held, and the request's status codes."""
+    answers = []
+    reader = threading.Thread(target=lambda: answers.append(request_in_a_thread()))
+    reader.start()
+    assert reached.wait(WAIT_SECONDS), "the request reached the point held"
+    wrote_meanwhile, writer = another_process_writes(settings, email, child_id)
+    let_go.set()
+    reader.join(WAIT_SECONDS)
+    writer.join(WAIT_SECONDS)
+    return wrote_meanwhile, answers
+
+
 def test_another_process_writes_while_a_page_is_drawn(world, settings, app, client_for):
     """A page holds no lock another writer needs while it is drawn: not SQLite's one write lock
     (a page's transaction used to begin IMMEDIATE, and every reader queued behind every writer
@@ -122,26 +151,15 @@ def test_another_process_writes_while_a_page_is_drawn(world, settings, app, clie
     db.session.execute(sa.update(UserSession).where(UserSession.user_id == world.practitioner.id)
                        .values(last_seen_at=utcnow() - timedelta(minutes=2)))  # a touch is due
     db.session.commit()
-    drawing, drawn, answers = threading.Event(), threading.Event(), []
+    drawing, drawn = threading.Event(), threading.Event()
 
     def hold_the_page(sender, **_):
         drawing.set()
         drawn.wait(WAIT_SECONDS)
 
-    reader = threading.Thread(target=lambda: answers.append(client.get(page).status_code))
     with before_render_template.connected_to(hold_the_page, app):
-        reader.start()
-        assert drawing.wait(WAIT_SECONDS), "the page is being drawn"
-        spawn = multiprocessing.get_context("spawn")
-        written = spawn.Queue()
-        writer = spawn.Process(target=_record_an_observation,
-                               args=(settings, email, child_id, written))
-        writer.start()
-        writer.join(WAIT_SECONDS / 2)
-        wrote_meanwhile = writer.exitcode == 0 and written.get(timeout=1) == "written"
-        drawn.set()
-        reader.join(WAIT_SECONDS)
-        writer.join(WAIT_SECONDS)
+        wrote_meanwhile, answers = held(lambda: client.get(page).status_code, drawing, drawn,
+                                        settings, email, child_id)
     assert wrote_meanwhile, "another process wrote while the page was drawn"
     assert answers == [200]
     db.session.expire_all()
@@ -149,3 +167,31 @@ def test_another_process_writes_while_a_page_is_drawn(world, settings, app, clie
         AuditEvent.action == "view_child")) == 1
     assert count_entries() == 1
     assert audit.verify_chain().intact
+
+
+def test_another_process_writes_while_a_password_is_checked(world, settings, app, monkeypatch):
+    """Argon2 at 64 MiB takes the longest of anything the app does: a sign-in checks the
+    password holding no transaction, so no other writer waits for it (on SQLite they did, and
+    a morning's sign-ins queued every sync behind them)."""
+    client = app.test_client()
+    token = client.csrf_token()
+    email, child_id = world.practitioner.email, world.child.id
+    db.session.commit()  # the test's own transaction must not hold SQLite's write lock
+    checking, checked = threading.Event(), threading.Event()
+    real_check = people_views.verify_password
+
+    def slow_check(stored, password):
+        checking.set()
+        checked.wait(WAIT_SECONDS)
+        return real_check(stored, password)
+
+    monkeypatch.setattr(people_views, "verify_password", slow_check)
+    wrote_meanwhile, answers = held(lambda: client.post("/login", data={
+        "csrf_token": token, "email": email, "password": PASSWORD}).status_code,
+        checking, checked, settings, email, child_id)
+    assert wrote_meanwhile, "another process wrote while the password was checked"
+    assert answers == [302]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "sign_in")) == 1
+    assert count_entries() == 1
