@@ -323,8 +323,8 @@ def sign_in_line(figures: dict) -> str:
 
 def target_misses(step: Step) -> list[str]:
     misses = [f"{row['Name']} p95 {row['95%']} ms" for row in step.rows
-              if row["Name"] != "Aggregated" and not row["Name"].endswith(NOT_TARGETED)
-              and float(row["95%"]) >= TARGET_P95_MS]
+              if row["Name"] != "Aggregated" and row["Request Count"] != "0"
+              and not row["Name"].endswith(NOT_TARGETED) and float(row["95%"]) >= TARGET_P95_MS]
     errors = sum(int(row["Failure Count"]) for row in step.rows if row["Name"] == "Aggregated")
     if errors or step.server_errors:
         misses.append(f"{errors} errors ({step.server_errors} 5xx in the server's log)")

@@ -50,14 +50,20 @@ class Person(HttpUser):
     def on_start(self) -> None:
         self.me = next(TAKEN[self.role])
         self.children = self.me["children"]
+        while not self.signed_in():  # a failure is counted, and the person tries again
+            gevent.sleep(1)
+        self.csrf = self.csrf_from("/cases", "/cases")
+        everyone_signed_in_starts_the_clock(self.environment)
+
+    def signed_in(self) -> bool:
         token = self.csrf_from("/login", "/login")
         with self.client.post("/login", name="/login", allow_redirects=False, catch_response=True,
                               data={"csrf_token": token, "email": self.me["email"],
                                     "password": PEOPLE["password"]}) as answer:
             if answer.status_code != 302 or "/login" in answer.headers.get("Location", ""):
                 answer.failure(f"{self.me['email']} could not sign in ({answer.status_code})")
-        self.csrf = self.csrf_from("/cases", "/cases")
-        everyone_signed_in_starts_the_clock(self.environment)
+                return False
+        return True
 
     def csrf_from(self, path: str, name: str) -> str:
         """The CSRF token of a page, as the browser's script reads it from the page's head."""
@@ -69,7 +75,9 @@ class Person(HttpUser):
         return random.choice(self.children)
 
     def page(self, path: str, name: str) -> None:
-        self.client.get(path, name=name)
+        with self.client.get(path, name=name, catch_response=True) as answer:
+            if answer.ok and answer.url.endswith("/login"):
+                answer.failure("sent to sign in: the session was lost")
 
 
 class Practitioner(Person):
