@@ -24,10 +24,10 @@ For each of ``--users`` (concurrent users), it runs locust headless on
 ``tests/perf/load/locustfile.py`` (four practitioners to one supervisor), in a process of its own:
 every user signs in once, then the figures are reset and the users work for ``--duration``
 seconds. It prints the throughput, the 50th, 95th and 99th percentiles and errors of each kind of
-request, what sign-in took (not in the figures), the 500s in gunicorn's log, and the machine's
-load average before and after the step (other people use this machine). The exit status is 1
-when the 50-user step misses the target: p95 under 300 ms for every page and API call but the PDF,
-and no error. It is not a pytest test (pytest collects test_*.py only).
+request, what sign-in took (not in the figures), the 500s in gunicorn's log and their causes,
+and the machine's load average before and after the step (other people use this machine). The
+exit status is 1 when the 50-user step misses the target: p95 under 300 ms for every page and API
+call but the PDF, and no error. It is not a pytest test (pytest collects test_*.py only).
 """
 
 import argparse
@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,14 +235,20 @@ class Server:
             time.sleep(0.3)
         raise SystemExit("gunicorn did not become ready:\n" + self.log.read_text()[-5000:])
 
+    def lines(self) -> list[dict]:
+        """The server's JSON log lines so far."""
+        return [json.loads(line) for line in self.log.read_text(errors="replace").splitlines()
+                if line.startswith("{")]
+
     def server_errors(self) -> int:
-        """Answers of 500 and more in the server's log so far (its JSON request lines)."""
-        count = 0
-        for line in self.log.read_text(errors="replace").splitlines():
-            if line.startswith("{"):
-                status = json.loads(line).get("status")
-                count += isinstance(status, int) and status >= 500
-        return count
+        """Answers of 500 and more in the server's log so far (its request lines)."""
+        return sum(isinstance(line.get("status"), int) and line["status"] >= 500
+                   for line in self.lines())
+
+    def causes(self) -> Counter:
+        """Why the server failed so far: the last line of each exception it logged."""
+        return Counter(line["exception"].strip().splitlines()[-1][:150]
+                       for line in self.lines() if line.get("exception"))
 
     def stop(self) -> None:
         self.process.terminate()
@@ -257,6 +264,7 @@ class Step:
     failures: list[dict]
     sign_in: dict
     server_errors: int
+    causes: Counter
     load_before: float
     load_after: float
 
@@ -264,7 +272,8 @@ class Step:
 def run_step(server: Server, scratch: Path, users: int, arguments) -> Step:
     """One locust run of ``users`` users, its figures from locust's CSV files."""
     prefix = scratch / f"step-{users}"
-    errors_before, load_before = server.server_errors(), os.getloadavg()[0]
+    errors_before, causes_before = server.server_errors(), server.causes()
+    load_before = os.getloadavg()[0]
     environment = {**os.environ, "DAILYLIFE_LOAD_PEOPLE": str(scratch / "people.json"),
                    "DAILYLIFE_LOAD_SECONDS": str(arguments.duration),
                    "DAILYLIFE_LOAD_SIGN_INS": f"{prefix}_sign_in.json"}
@@ -279,7 +288,8 @@ def run_step(server: Server, scratch: Path, users: int, arguments) -> Step:
     sign_in = Path(f"{prefix}_sign_in.json")
     return Step(users, read_csv(f"{prefix}_stats.csv"), read_csv(f"{prefix}_failures.csv"),
                 json.loads(sign_in.read_text()) if sign_in.exists() else {},
-                server.server_errors() - errors_before, load_before, os.getloadavg()[0])
+                server.server_errors() - errors_before, server.causes() - causes_before,
+                load_before, os.getloadavg()[0])
 
 
 def read_csv(path: str) -> list[dict]:
@@ -301,6 +311,8 @@ def report(engine: str, steps: list[Step], arguments) -> int:
                   f"{float(row['Requests/s']):>7.1f}{row['50%']:>7}{row['95%']:>7}"
                   f"{row['99%']:>7}{row['Failure Count']:>8}")
         print(f"server errors (5xx) in gunicorn's log: {step.server_errors}")
+        for cause, times in step.causes.most_common():
+            print(f"  {times} x {cause}")
         for failure in step.failures:
             print(f"  {failure['Occurrences']} x {failure['Method']} {failure['Name']}: "
                   f"{failure['Error'][:150]}")
