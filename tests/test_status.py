@@ -18,6 +18,7 @@ from dailylife.entries.models import Entry, Kind
 from dailylife.extensions import db
 from dailylife.people.operations import OPENING_REASONS, SERVICE_EMAIL
 from dailylife.signals import compute
+from dailylife.signals.rules import day
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -79,6 +80,12 @@ def refusals() -> list[AuditEvent]:
 def refusal_of(event: AuditEvent) -> tuple[str, list[str]]:
     """The status an audited refusal asked for, and the fields it was refused at."""
     return event.detail.get("status"), sorted(event.detail["errors"])
+
+
+def card_of(html: str, name: str) -> str:
+    """The caseload card of the child called ``name``."""
+    (card,) = [card for card in html.split('<li class="card"')[1:] if f">{name}</a>" in card]
+    return card
 
 
 def field_error(html: str, field: str) -> str:
@@ -349,6 +356,26 @@ def test_a_looked_after_child_is_seen_within_a_week_then_every_six_weeks(world, 
     visit(world.practitioner, child, at("2026-03-05"))
     assert "visit_overdue" not in raised(child, "2026-04-16", world.supervisor)
     assert "visit_overdue" in raised(child, "2026-04-17", world.supervisor)
+
+
+@pytest.mark.parametrize("seen_on_day", [0, 6])
+def test_a_looked_after_child_seen_in_the_first_week_of_placement_is_next_due_six_weeks_later(
+        world, make_child, allocate, client_for, seen_on_day):
+    """The visit within a week of the placement is made when the child is seen on its first
+    day or any day of that week: the six weeks run from it, on the caseload as in the signal."""
+    placed = local_today() - timedelta(days=10)
+    seen = placed + timedelta(days=seen_on_day)
+    due = seen + timedelta(days=42)
+    child = make_child(world.team_a, name="Pip Placed", legal_status=LegalStatus.LOOKED_AFTER,
+                       created_at=at(placed.isoformat()))
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at(seen.isoformat()))
+    assert "visit_overdue" not in raised(child, due.isoformat(), world.supervisor)
+    assert raised(child, (due + timedelta(days=1)).isoformat(), world.supervisor)[
+        "visit_overdue"] == f"Last seen {day(seen)}; a visit was due by {day(due)}."
+    caseload = client_for(world.practitioner).get("/cases").get_data(as_text=True)
+    assert (f"Next visit due in {(due - local_today()).days} days ({day(due)})"
+            in card_of(caseload, "Pip Placed"))
 
 
 def test_a_looked_after_child_placed_over_a_year_ago_is_seen_every_three_months(

@@ -132,9 +132,9 @@ class Clock:
         status = period.status if period else child.legal_status.value
         started = period.started if period else self.day_of(child.created_at)
         seen = self.day_of(last_seen_at) if last_seen_at else None
-        since = max(seen, started) if seen else started
+        seen_since_start = seen if seen is not None and seen >= started else None
         if status in SEEN_AFTER_START:
-            if seen is not None and seen >= started:
+            if seen_since_start is not None:
                 return None
             start = (period.referral_date if period else None) or started
             return NextVisit(start, add_working_days(
@@ -142,18 +142,21 @@ class Clock:
                 "referral_not_seen")
         if status not in VISIT_INTERVALS:
             return None
-        return NextVisit(since, self._visit_due(child, status, started, since))
+        return NextVisit(seen_since_start or started,
+                         self._visit_due(child, status, started, seen_since_start))
 
-    def _visit_due(self, child: Child, status: str, started: date, since: date) -> date:
-        """The child's own interval (calendar days), else the legal status's."""
+    def _visit_due(self, child: Child, status: str, started: date, seen: date | None) -> date:
+        """The child's own interval (calendar days), else the legal status's, counted from
+        ``seen`` (the day the child was last seen since the status started, None if not yet)."""
+        since = seen or started
         if child.visit_interval_days:
             return since + timedelta(days=child.visit_interval_days)
         limits = self.limits
         if status == "looked_after":
-            if since == started:
+            if seen is None:
                 return started + timedelta(days=limits.visit_days_looked_after_placement)
-            if since >= started + timedelta(days=365):
-                return since + timedelta(days=limits.visit_days_looked_after_after_first_year)
+            if seen >= started + timedelta(days=365):
+                return seen + timedelta(days=limits.visit_days_looked_after_after_first_year)
         setting, working = VISIT_INTERVALS[status]
         days = limits.values[setting]
         if working:
