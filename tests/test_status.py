@@ -433,6 +433,98 @@ def test_a_decision_by_the_team_manager_holding_the_case_is_not_management_overs
     assert "oversight_missing" not in raised(child, local_today().isoformat(), colleague)
 
 
+HOLDER_WORDS = ("recorded by the person holding the case: it does not count as management "
+                "oversight, and this stays open.")
+
+
+def signal_shown(html: str, signal_id: str) -> str:
+    """The element that shows one signal on a page."""
+    found = re.search(rf'<li class="signal[^"]*" data-signal="{signal_id}">.*?</li>', html, re.S)
+    assert found, f"no {signal_id} shown"
+    return found.group(0)
+
+
+def dashboard_row(html: str, child) -> str:
+    """The team dashboard's row of one child."""
+    return html.split(f'<li id="child-{child.id}">')[1].split('<li id="child-')[0]
+
+
+def test_the_case_holders_own_decision_acknowledges_nothing_and_the_page_says_so_before_saving(
+        world, make_user, make_child, allocate, client_for):
+    child = make_child(world.team_a, name="Hal Held", created_at=ago(40))
+    allocate(world.supervisor, child, case_role="practitioner")
+    for days in (5, 3):
+        visit(world.supervisor, child, ago(days), alone=False)
+    holder = client_for(world.supervisor)
+    form = holder.get(f"/cases/{child.id}/oversight/new").get_data(as_text=True)
+    assert "data-holding-the-case" in form
+    assert "does not count as management oversight" in form
+    response = holder.post_form(f"/cases/{child.id}/oversight/new", {
+        "occurred_at": local_input(utcnow()), "summary": "All fine.",
+        "acknowledges": ["oversight_missing", "not_seen_alone"]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    page = holder.get(f"/cases/{child.id}").get_data(as_text=True)
+    row = dashboard_row(holder.get("/team").get_data(as_text=True), child)
+    for shown in (page, row):
+        for signal_id in ("oversight_missing", "not_seen_alone"):
+            assert "is-acknowledged" not in signal_shown(shown, signal_id)
+            assert HOLDER_WORDS in signal_shown(shown, signal_id)
+    assert "(acknowledged)" not in row
+
+    colleague = make_user("supervisor", team=world.team_a)
+    manager = client_for(colleague)
+    assert "data-holding-the-case" not in manager.get(
+        f"/cases/{child.id}/oversight/new").get_data(as_text=True)
+    response = manager.post_form(f"/cases/{child.id}/oversight/new", {
+        "occurred_at": local_input(utcnow()), "summary": "Seen alone next week.",
+        "acknowledges": ["not_seen_alone"]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = manager.get(f"/cases/{child.id}").get_data(as_text=True)
+    assert 'data-signal="oversight_missing"' not in page
+    assert "is-acknowledged" in signal_shown(page, "not_seen_alone")
+    assert HOLDER_WORDS not in page
+
+
+def test_the_case_holders_step_down_through_sync_answers_but_acknowledges_nothing(
+        world, make_child, allocate, client_for):
+    child = make_child(world.team_a, name="Hal Held", created_at=ago(60))
+    allocate(world.supervisor, child, case_role="practitioner")
+    for days in (5, 3):
+        visit(world.supervisor, child, ago(days), alone=False)
+    holder = client_for(world.supervisor)
+    assert "data-holding-the-case" in holder.get(
+        f"/cases/{child.id}/status/new").get_data(as_text=True)
+    answers = [{"signal": "not_seen_alone", "reason": "Seen alone at school."},
+               {"signal": "oversight_missing", "reason": "This decision is the oversight."}]
+    (created,) = sync(holder, sync_item(child, {"status": "child_in_need",
+                                                "reasons": "Plan ended.", "acknowledges": answers}))
+    assert created["status"] == "created", created
+    db.session.expire_all()
+    found = {signal.id: signal for signal in compute.for_child(child, reader=world.supervisor)}
+    assert found["oversight_missing"].detail.endswith(
+        f"The status change of {day(local_today())} was recorded by the person holding the "
+        "case, so it does not count as management oversight.")
+    for signal_id, answer in (("not_seen_alone", "Seen alone at school."),
+                              ("oversight_missing", "This decision is the oversight.")):
+        assert found[signal_id].acknowledgement is None
+        assert found[signal_id].holder_view.answer == answer
+
+
+def test_whose_decisions_count_is_read_again_when_an_allocation_changes(
+        world, make_child, allocate):
+    child = make_child(world.team_a, name="Hal Held", created_at=ago(40))
+    operations.add_entry(author=world.supervisor, child=child, kind="oversight",
+                         data={"summary": "Visit booked.", "acknowledges": ["visit_overdue"]},
+                         occurred_at=utcnow())
+    db.session.commit()
+    found = {signal.id: signal for signal in compute.for_child(child, reader=world.supervisor)}
+    assert found["visit_overdue"].acknowledgement and "oversight_missing" not in found
+    allocate(world.supervisor, child, case_role="practitioner")  # holding it for 30 days
+    found = {signal.id: signal for signal in compute.for_child(child, reader=world.supervisor)}
+    assert found["visit_overdue"].acknowledgement is None and "oversight_missing" in found
+
+
 # The referral clock, the history's periods and refused decisions (the audit's missing tests) -----
 
 def test_a_referral_date_before_the_decision_starts_the_referral_clock(world, make_child,
@@ -500,4 +592,3 @@ def test_a_status_change_by_anyone_but_the_childs_team_manager_is_audited_as_ref
         (world.practitioner.id, "record_oversight"), (world.practitioner.id, "sync"),
         (world.other_supervisor.id, "record_oversight"), (world.other_supervisor.id, "sync")]
     assert statuses_of(world.child) == ["child_protection_plan"]
-

@@ -9,7 +9,7 @@ from flask_login import current_user
 from dailylife import access, audit
 from dailylife.access import Action, requires
 from dailylife.chronology import showable
-from dailylife.clock import from_local, to_local, utcnow
+from dailylife.clock import from_local, local_today, to_local, utcnow
 from dailylife.entries import describe, history, operations, pages, references, refusals
 from dailylife.entries.kinds import (CHILD_CONTENT, KINDS, REPORTABLE, TRIANGULATION_CHECK,
                                      Report, report_of)
@@ -191,10 +191,11 @@ SINGLE_ENTRY_PAGES = {
 }
 
 
-def _single_entry(child, kind: Kind, form):
-    """One entry on its own (a phone call from school, a household change heard of later)."""
+def _single_entry(child, kind: Kind, form, **shown):
+    """One entry on its own (a phone call from school, a household change heard of later);
+    ``shown`` is more for the page to show."""
     heading, saved_message = SINGLE_ENTRY_PAGES[kind]
-    page = dict(child=child, form=form, kind=kind.value, heading=heading)
+    page = dict(child=child, form=form, kind=kind.value, heading=heading, **shown)
     _offer_siblings(child, kind.value, form)
     if request.method == "GET":
         form.occurred_at.data = _now_local()
@@ -279,14 +280,15 @@ def new_oversight(child):
     form.answers.choices = supervision.escalation_choices(child)
     form.decides_on.choices = supervision.incident_choices(child, current_user)
     form.acknowledges.choices = supervision.acknowledge_choices(raised, form.acknowledges.data)
+    holding = supervision.holds_the_case(current_user, child, local_today())
     if request.method == "POST" and form.add_action.data:
         form.actions.append_entry()
         heading = SINGLE_ENTRY_PAGES[Kind.OVERSIGHT][0]
         return render_template("entries/new_entry.html", child=child, form=form,
-                               kind="oversight", heading=heading)
+                               kind="oversight", heading=heading, holding_the_case=holding)
     if request.method == "POST":
         form.actions.entries = [row for row in form.actions.entries if not pages.is_blank(row.form)]
-    return _single_entry(child, Kind.OVERSIGHT, form)
+    return _single_entry(child, Kind.OVERSIGHT, form, holding_the_case=holding)
 
 
 @bp.route("/safety-plans/new", methods=["GET", "POST"])
@@ -349,10 +351,11 @@ def new_status_change(child):
     form = pages.StatusChangePage(data={"acknowledges": [
         {"signal": signal.id} for signal in signals.for_child(child)]}
         if request.method == "GET" else None)
+    holding = supervision.holds_the_case(current_user, child, local_today())
     if request.method == "GET":
-        return _single_entry(child, Kind.STATUS_CHANGE, form)
+        return _single_entry(child, Kind.STATUS_CHANGE, form, holding_the_case=holding)
     form.drop_unanswered()
-    return _single_entry(child, Kind.STATUS_CHANGE, form)
+    return _single_entry(child, Kind.STATUS_CHANGE, form, holding_the_case=holding)
 
 
 @bp.get("/entries/<uuid:entry_id>")

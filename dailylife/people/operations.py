@@ -148,12 +148,20 @@ def allocate(*, user: User, child: Child, case_role, start_date, end_date=None,
                             end_date=end_date)
     db.session.add(allocation)
     db.session.flush()
+    _held_differently(child.id)
     audit.record("allocate", actor=actor, child_id=child.id, user=str(user.id),
                  case_role=str(case_role))
     return allocation
 
 
+def _held_differently(child_id) -> None:
+    """Who holds a case decides whose decisions about it count as management oversight
+    (``signals.facts.held_by_author``): the signals kept for the record are computed again."""
+    entries.restamp([child_id])
+
+
 def end_allocation(allocation: Allocation, on, actor: User | None = None) -> None:
     allocation.end_date = on
+    _held_differently(allocation.child_id)
     audit.record("end_allocation", actor=actor, child_id=allocation.child_id,
                  user=str(allocation.user_id))

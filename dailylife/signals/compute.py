@@ -14,7 +14,6 @@ from dailylife.access import Action, actions_on
 from dailylife.children import kept, standing, status
 from dailylife.children.models import Child
 from dailylife.clock import local_zone, utcnow
-from dailylife.entries.models import Kind
 from dailylife.safety import plans as safety_plans
 from dailylife.signals import queries, rules
 from dailylife.signals.facts import Evidence
@@ -117,17 +116,16 @@ def _fresh(children: list[Child], clock: Clock, read_confidential: bool
     found = {child_facts.child.id: rules.signals_of(child_facts, clock)
              for child_facts in gather(children, clock, read_confidential)}
     raised = [child_id for child_id, signals in found.items() if signals]
-    decisions = [queries.by_child_versions(queries.acknowledgements(kind), raised)
-                 for kind in (Kind.OVERSIGHT, Kind.STATUS_CHANGE)]
+    decisions, by_holder = queries.acknowledging(raised)
     for child_id, signals in found.items():
-        rules.acknowledge(signals, newest_first(
-            [version for found_of_kind in decisions for version in found_of_kind.get(child_id, [])]))
+        rules.acknowledge(signals, newest_first(decisions.get(child_id, [])), by_holder)
     return found
 
 
 def newest_first(versions: list) -> list:
-    return sorted(versions, key=lambda version: (version.entry.occurred_at, version.entry.id),
-                  reverse=True)
+    """Decisions dated the same minute (a page gives minutes) in the order they arrived."""
+    return sorted(versions, key=lambda version: (
+        version.entry.occurred_at, version.entry.received_at, version.entry.id), reverse=True)
 
 
 def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list[ChildFacts]:

@@ -148,15 +148,19 @@ def reviewed(oversight):
     return answer(oversight, "risk_assessment_reviewed", "boolean").is_(sa.true())
 
 
-def held_by_author(entry):
-    """The entry's author held the case on the day it happened: allocated to the child as its
-    social worker (a team manager may hold cases too). What they decide about their own work is
-    not management oversight of it."""
-    on = sa.func.date(entry.occurred_at)
+def holds_case(child_id, user_id, on):
+    """The user held the child's case on the day ``on``: allocated to the child as its social
+    worker (a team manager may hold cases too)."""
     return sa.exists().where(
-        Allocation.child_id == entry.child_id, Allocation.user_id == entry.author_id,
+        Allocation.child_id == child_id, Allocation.user_id == user_id,
         Allocation.case_role == CaseRole.PRACTITIONER, Allocation.start_date <= on,
         sa.or_(Allocation.end_date.is_(None), Allocation.end_date >= on))
+
+
+def held_by_author(entry):
+    """The entry's author held the case on the day it happened. What they decide about their
+    own work is not management oversight of it."""
+    return holds_case(entry.child_id, entry.author_id, sa.func.date(entry.occurred_at))
 
 
 def not_held_by_author(entry):

@@ -28,7 +28,9 @@ from dailylife.extensions import db
 from dailylife.signals import facts
 from dailylife.signals.facts import CHECKED, EARLIEST, Evidence
 
-#: Acknowledgements are read from each child's last few oversight entries.
+#: The kinds of decision a team manager records about a child: each may acknowledge signals.
+DECISIONS = (Kind.OVERSIGHT, Kind.STATUS_CHANGE)
+#: Acknowledgements are read from each child's last few decisions of each kind.
 ACKNOWLEDGEMENT_WINDOW = 6
 #: The ids a statement is about: one ``uuid[]`` parameter on PostgreSQL (see ``among``).
 IDS = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid()))
@@ -118,9 +120,9 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
         "no_access_run": facts.count(Kind.VISIT, facts.both(facts.since(nth_visit),
                                                            facts.no_access)),
         "oversight_id": facts.seek(Kind.OVERSIGHT, facts.not_held_by_author, "id"),
-        "held_oversight_at": facts.seek(Kind.OVERSIGHT, facts.both(
+        **{f"held_{kind.value}_at": facts.seek(kind, facts.both(
             facts.since(facts.seek(Kind.OVERSIGHT, facts.not_held_by_author)),
-            facts.held_by_author)),
+            facts.held_by_author)) for kind in DECISIONS},
         "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
         "contacts_failed": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
                                                                 FAILED)),
@@ -338,11 +340,22 @@ def unreviewed_changes() -> sa.Select:
 
 
 @functools.cache
-def acknowledgements(kind: Kind = Kind.OVERSIGHT) -> sa.Select:
-    """Each child's last few decisions of ``kind`` (oversight, or status changes) that
-    acknowledge a signal."""
+def acknowledgements(kind: Kind) -> sa.Select:
+    """Each child's last few decisions of ``kind`` (``DECISIONS``) that acknowledge a signal,
+    each with whether its author held the case on the day (``held``)."""
     starts, on = _from(facts.seek(kind, offset=ACKNOWLEDGEMENT_WINDOW - 1), kind)
-    return _whole(Entry.data["acknowledges"].as_string().is_not(None)).join(starts, on)
+    return (_whole(Entry.data["acknowledges"].as_string().is_not(None))
+            .add_columns(facts.held_by_author(Entry).label("held")).join(starts, on))
+
+
+def acknowledging(ids) -> tuple[dict[uuid.UUID, list[Version]], set[uuid.UUID]]:
+    """The children's decisions that acknowledge a signal (``acknowledgements``), as they read
+    now, by child; and the ids of those recorded by the person holding the case."""
+    if not ids:
+        return {}, set()
+    rows = [row for kind in DECISIONS
+            for row in db.session.execute(acknowledgements(kind), {"ids": list(ids)}).all()]
+    return grouped([entry for entry, _ in rows]), {entry.id for entry, held in rows if held}
 
 
 @functools.cache
@@ -406,7 +419,11 @@ def by_child_versions(statement, ids, **params) -> dict[uuid.UUID, list[Version]
     """Whole entries as they read now (withdrawn left out), by child, newest first."""
     if not ids:
         return {}
-    entries = db.session.scalars(statement, {"ids": list(ids), **params}).unique().all()
+    return grouped(db.session.scalars(statement, {"ids": list(ids), **params}).unique().all())
+
+
+def grouped(entries: list[Entry]) -> dict[uuid.UUID, list[Version]]:
+    """Entries as they read now (withdrawn left out), by child, in the order given."""
     found = defaultdict(list)
     for version in versions(entries):
         if not version.withdrawn:

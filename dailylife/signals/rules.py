@@ -56,6 +56,9 @@ class Signal:
     urgency: Urgency | None = None
     #: The newest oversight that acknowledged it after its evidence reached the record.
     acknowledgement: Note | None = None
+    #: The newest answer about it, when the person holding the case gave it: their own view,
+    #: shown as theirs, which acknowledges nothing.
+    holder_view: Note | None = None
     #: The entries a page quotes (an escalation's reason and need).
     entries: list[Note] = field(default_factory=list)
 
@@ -424,11 +427,18 @@ def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
         detail = f"No management decision recorded since the case opened on {day(clock.day_of(start))}."
     else:
         detail = f"Last management decision {day(clock.day_of(start))}."
-    held = f.row.held_oversight_at
-    if held is not None and held > start:
-        detail += (f" The decision of {day(clock.day_of(held))} was recorded by the person "
+    held = [(at, kind) for kind, at in _held_decisions(f).items() if at is not None and at > start]
+    if held:
+        at, kind = max(held)
+        detail += (f" The {kind} of {day(clock.day_of(at))} was recorded by the person "
                    "holding the case, so it does not count as management oversight.")
     return Signal("oversight_missing", detail, [f.oversight] if f.oversight else [])
+
+
+def _held_decisions(f: ChildFacts) -> dict[str, datetime | None]:
+    """The newest decision of each kind recorded by the person holding the case since the last
+    management oversight, by what people call it."""
+    return {"decision": f.row.held_oversight_at, "status change": f.row.held_status_change_at}
 
 
 def _changed(change: str) -> str:
@@ -742,16 +752,22 @@ def signals_of(f: ChildFacts, clock: Clock) -> list[Signal]:
     return [signal for rule in RULES if (signal := rule(f, clock)) is not None]
 
 
-def acknowledge(signals: list[Signal], decisions: list[Version]) -> None:
+def acknowledge(signals: list[Signal], decisions: list[Version],
+                by_holder: set[uuid.UUID]) -> None:
     """Attach to each signal the newest decision (oversight or status change, newest first)
     that acknowledges it and was written after its evidence reached the record (an older
-    acknowledgement did not know about it)."""
+    acknowledgement did not know about it). A decision recorded by the person holding the case
+    (its id in ``by_holder``) is not management oversight and acknowledges nothing: when it is
+    the newest answer, it is kept as that person's own view."""
     for signal in signals:
         evidence_at = max((item.received_at for item in signal.evidence), default=None)
+        answers = [Note.of(version, found[signal.id]) for version in decisions
+                   if signal.id in (found := acknowledged(version.data))
+                   and (evidence_at is None or version.entry.received_at >= evidence_at)]
         signal.acknowledgement = next(
-            (Note.of(version, answers[signal.id]) for version in decisions
-             if signal.id in (answers := acknowledged(version.data))
-             and (evidence_at is None or version.entry.received_at >= evidence_at)), None)
+            (note for note in answers if note.id not in by_holder), None)
+        if answers and answers[0].id in by_holder:
+            signal.holder_view = answers[0]
 
 
 def acknowledged(data: dict) -> dict[str, str | None]:

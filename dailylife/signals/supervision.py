@@ -1,4 +1,5 @@
-"""What the oversight page starts from: the plan in force, and the escalations to answer.
+"""What the oversight page starts from: the plan in force, the escalations to answer, and
+whether the person deciding holds the case.
 
 "Done" for an action: an action is done when a later oversight entry's plan carries it with its
 "Done" box ticked. The plan in force is the action list of the newest oversight that records
@@ -40,6 +41,12 @@ def starting_answers(child, args, raised: set[str]) -> dict:
     return {"actions": open_actions(child),
             "acknowledges": [signal for signal in args.getlist("acknowledges") if signal in raised],
             "answers": args.get("answers", ""), "decides_on": args.get("decides_on", "")}
+
+
+def holds_the_case(user, child, on: date) -> bool:
+    """The user holds the child's case on the day (``facts.holds_case``): what they decide about
+    it is their own view, not management oversight, and the page says so before they save."""
+    return bool(db.session.scalar(sa.select(facts.holds_case(child.id, user.id, on))))
 
 
 def raised_signals(child) -> set[str]:
