@@ -6,6 +6,7 @@ them. The tablet's briefs carry the same order and words."""
 import re
 from datetime import timedelta
 
+from dailylife.children.models import LegalStatus
 from dailylife.clock import local_today
 from dailylife.extensions import db
 from dailylife.signals.catalogue import AUDIENCE, SIGNAL_IDS
@@ -35,12 +36,18 @@ def briefs_in_order(client) -> list[dict]:
     return sorted(client.get("/api/v1/cases").get_json()["cases"], key=lambda brief: brief["order"])
 
 
+def long_looked_after() -> dict:
+    """A child looked after for over a year is visited at least every three months, so that
+    their own interval (which can only make visits more frequent) is the rule."""
+    return {"legal_status": LegalStatus.LOOKED_AFTER, "created_at": days_ago(400)}
+
+
 def test_overdue_visits_come_first_then_due_soon_then_signals_then_the_rest_by_name(
         world, make_child, allocate, client_for):
     worker = world.practitioner
 
     def child(name, interval, *visits_ago, alone=True):
-        opened = {"created_at": days_ago(100)} if visits_ago else {}
+        opened = long_looked_after() if visits_ago else {}
         made = make_child(world.team_a, name=name, visit_interval_days=interval, **opened)
         allocate(worker, made)
         for days in visits_ago:
@@ -67,7 +74,7 @@ def test_each_card_says_in_words_when_the_next_visit_is_due_counting_from_when_t
     for name, interval, seen_days_ago in (("Ola Late", 7, 8), ("Pia Today", 7, 7),
                                           ("Rui Soon", 7, 6), ("Sam Later", 14, 4)):
         made = make_child(world.team_a, name=name, visit_interval_days=interval,
-                          created_at=days_ago(30))
+                          **long_looked_after())
         allocate(worker, made)
         visit(worker, made, seen_days_ago)
         visit(worker, made, 1, seen=False)  # not seen: the interval still counts from the last

@@ -512,11 +512,11 @@ def test_signals_computed_from_a_write_that_was_rolled_back_are_not_kept(world, 
 def test_a_change_to_the_child_or_a_new_day_computes_the_signals_again(world, make_child):
     child = make_child(world.team_a, created_at=ago(100))
     visit(world.practitioner, child, at("2026-09-01"))
-    assert "visit_overdue" in signals(child, at("2026-10-13"))
-    child.visit_interval_days = 42
+    assert "visit_overdue" not in signals(child, at("2026-09-10"))
+    child.visit_interval_days = 7
     db.session.commit()
-    assert "visit_overdue" not in signals(child, at("2026-10-13")), "42 days, not 10 working days"
-    assert "visit_overdue" in signals(child, at("2026-10-14"))
+    assert "visit_overdue" in signals(child, at("2026-09-10")), "7 days, not 10 working days"
+    assert "visit_overdue" not in signals(child, at("2026-09-08"))
 
 
 # Configuration -----------------------------------------------------------------------------------

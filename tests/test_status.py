@@ -388,6 +388,30 @@ def test_a_looked_after_child_placed_over_a_year_ago_is_seen_every_three_months(
     assert "visit_overdue" in raised(child, "2026-05-05", world.supervisor)
 
 
+def test_a_childs_own_interval_only_makes_visits_more_frequent(world, make_child, allocate,
+                                                                client_for):
+    """The stricter of the child's own interval (set by the administrator, who is told so) and
+    the visiting rule of the status in force."""
+    child = make_child(world.team_a, legal_status=LegalStatus.CHILD_IN_NEED,
+                       created_at=at("2026-06-01"), visit_interval_days=60)
+    form = client_for(world.admin).get(f"/admin/children/{child.id}/edit").get_data(as_text=True)
+    assert "It can only make visits more frequent" in form
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at("2026-06-03"))
+    operations.add_entry(author=world.supervisor, child=child, kind="status_change",
+                         data={"status": "child_protection_plan", "reasons": "Conference."},
+                         occurred_at=at("2026-06-22"))
+    db.session.commit()
+    assert "visit_overdue" not in raised(child, "2026-07-06", world.supervisor)
+    assert raised(child, "2026-07-07", world.supervisor)["visit_overdue"].endswith(
+        "a visit was due by 6 Jul 2026."), "the plan's 10 working days, not the child's 60 days"
+    child.visit_interval_days = 5
+    db.session.commit()
+    assert "visit_overdue" not in raised(child, "2026-06-27", world.supervisor)
+    assert raised(child, "2026-06-28", world.supervisor)["visit_overdue"].endswith(
+        "a visit was due by 27 Jun 2026."), "the child's 5 days from the plan's start"
+
+
 def test_a_referral_not_seen_in_five_working_days_raises_referral_not_seen(world, make_child,
                                                                             allocate):
     child = make_child(world.team_a, legal_status=LegalStatus.REFERRAL,

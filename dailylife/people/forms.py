@@ -96,7 +96,8 @@ class ChildForm(FlaskForm):
                                         validators=[Optional(), Length(max=1000)])
     visit_interval_days = IntegerField(
         "Visit at least every (days)", validators=[Optional(), NumberRange(min=1, max=365)],
-        description="Leave empty to use the default for the legal status.")
+        description="It can only make visits more frequent: the stricter of this and the "
+                    "legal status's visiting rule applies. Leave empty for the legal status's.")
     team_id = SelectField("Responsible team", choices={})
     submit = SubmitField("Add child")
 

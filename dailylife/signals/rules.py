@@ -149,17 +149,25 @@ class Clock:
                          self._visit_due(child, status, started, seen_since_start))
 
     def _visit_due(self, child: Child, status: str, started: date, seen: date | None) -> date:
-        """The child's own interval (calendar days), else the legal status's, counted from
+        """The stricter of the legal status's rule and the child's own interval (calendar days,
+        set by the administrator: it can make visits more frequent, never less), counted from
         ``seen`` (the day the child was last seen since the status started, None if not yet)."""
         since = seen or started
+        due = self._status_visit_due(status, started, seen)
         if child.visit_interval_days:
-            return since + timedelta(days=child.visit_interval_days)
+            return min(due, since + timedelta(days=child.visit_interval_days))
+        return due
+
+    def _status_visit_due(self, status: str, started: date, seen: date | None) -> date:
+        """The visiting rule of the legal status (``VISIT_INTERVALS``; looked after: regulation
+        28's week, then six weeks, then three months after the first year)."""
         limits = self.limits
         if status == "looked_after":
             if seen is None:
                 return started + timedelta(days=limits.visit_days_looked_after_placement)
             if seen >= started + timedelta(days=365):
                 return seen + timedelta(days=limits.visit_days_looked_after_after_first_year)
+        since = seen or started
         setting, working = VISIT_INTERVALS[status]
         days = limits.values[setting]
         if working:

@@ -11,7 +11,7 @@ import holidays
 
 #: Threshold name -> default. Every one must be a positive whole number or the app will not start.
 THRESHOLDS = {
-    # Visits where the child is seen, by legal status, when the child has no interval of its own.
+    # Visits where the child is seen, by legal status (or the child's own interval, if stricter).
     "VISIT_WORKING_DAYS_CHILD_PROTECTION_PLAN": 10,
     "VISIT_WORKING_DAYS_CHILD_IN_NEED": 20,
     # Looked after (regulation 28 of the Care Planning regulations): within a week of the
@@ -73,7 +73,8 @@ DEFAULTS = {**THRESHOLDS, "HOLIDAYS_COUNTRY": "GB", "HOLIDAYS_SUBDIVISION": "ENG
             "INCIDENT_DECISIONS_FROM": None}
 
 #: The visit interval of each legal status with regular visits: (setting, counted in working
-#: days?). A child's own ``visit_interval_days`` counts calendar days, as the admin form says.
+#: days?). A child's own ``visit_interval_days`` counts calendar days, as the admin form says,
+#: and applies where it is the stricter (``rules.Clock``).
 #: Looked after has its own rule (``rules.Clock``); a closed case has no visits due.
 VISIT_INTERVALS = {
     "child_protection_plan": ("VISIT_WORKING_DAYS_CHILD_PROTECTION_PLAN", True),
