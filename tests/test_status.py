@@ -266,6 +266,29 @@ def test_a_step_down_through_sync_is_refused_naming_the_open_signals(make_team, 
     assert statuses_of(child) == ["child_protection_plan", "closed"]
 
 
+def test_a_back_dated_step_down_answers_what_was_open_at_the_moment_of_the_decision(
+        make_team, make_user, make_child, allocate, client_for):
+    """Seen 20 days ago, the child's visit is overdue now (10 working days) but was not when the
+    conference stepped the plan down 15 days ago, recorded only today."""
+    team = make_team()
+    supervisor = make_user("supervisor", team=team)
+    worker = make_user("practitioner", team=team)
+    child = make_child(team, created_at=ago(60))
+    allocate(worker, child)
+    visit(worker, child, ago(20))
+    client = client_for(supervisor)
+    assert "visit_overdue" in {signal.id for signal in compute.for_child(child)}
+    response = decide(client, child, "child_in_need", when=ago(15))
+    assert response.status_code == 400
+    message = field_error(response.get_data(as_text=True), "acknowledges")
+    assert "No recent management decision" in message and "Visit overdue" not in message
+    response = decide(client, child, "child_in_need", when=ago(15), **{
+        "acknowledges-0-signal": "oversight_missing",
+        "acknowledges-0-reason": "The conference is the oversight."})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert statuses_of(child) == ["child_protection_plan", "child_in_need"]
+
+
 def test_stepping_up_needs_no_answers(make_team, make_user, make_child, client_for):
     team = make_team()
     supervisor = make_user("supervisor", team=team)

@@ -1,8 +1,9 @@
 """What a status decision must square with in the record before it is kept.
 
 A status follows the one before it (never dated before it), and stepping a child down or closing
-the case answers every thing to look at that is open on the child at that moment: published case
-reviews keep finding plans stepped down and cases closed over reports nobody had checked.
+the case answers every thing to look at that is open on the child at the moment of the decision:
+published case reviews keep finding plans stepped down and cases closed over reports nobody had
+checked.
 Checked in the one write path (``entries.operations``), for pages and sync alike.
 """
 
@@ -29,7 +30,7 @@ def problems(author, child: Child, data: dict, occurred_at: datetime) -> dict:
             f"This is before the status in force ({current.label} since {day(current.started)}). "
             "A status change cannot be dated before the one it follows."]
     if current is not None and steps_down(current.status, data["status"]):
-        unanswered = unanswered_signals(author, child, data)
+        unanswered = unanswered_signals(author, child, data, occurred_at)
         if unanswered:
             labels = "; ".join(signal.label for signal in unanswered)
             errors["acknowledges"] = [
@@ -39,10 +40,11 @@ def problems(author, child: Child, data: dict, occurred_at: datetime) -> dict:
     return errors
 
 
-def unanswered_signals(author, child: Child, data: dict) -> list:
-    """The signals open on the child now, as the decision's author sees them, that the
-    decision does not answer (each answer's reason is required by the kind's declaration)."""
+def unanswered_signals(author, child: Child, data: dict, occurred_at: datetime) -> list:
+    """The signals open on the child at the moment of the decision (a decision recorded after
+    the meeting that made it is dated then), as its author sees them, that the decision does not
+    answer (each answer's reason is required by the kind's declaration)."""
     answered = {row["signal"] for row in data.get("acknowledges") or []}
-    return [signal for signal in compute.for_child(child, reader=author)
+    return [signal for signal in compute.for_child(child, now=occurred_at, reader=author)
             if signal.id not in answered]
 
