@@ -411,6 +411,29 @@ def test_a_looked_after_child_placed_over_a_year_ago_is_seen_every_three_months(
     assert "visit_overdue" in raised(child, "2026-05-05", world.supervisor)
 
 
+def test_a_looked_after_childs_move_is_a_new_placement_that_restarts_the_regulation_28_clock(
+        world, make_child, allocate):
+    """Looked after for over two years (visits every three months), then moved to a new foster
+    home: seen within a week of that placement, then every six weeks in its first year."""
+    child = make_child(world.team_a, legal_status=LegalStatus.LOOKED_AFTER,
+                       created_at=at("2024-01-08"))
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at("2026-03-02"))
+    operations.add_entry(author=world.practitioner, child=child, kind="move",
+                         data={"address": "4 Oak Road, Leeds LS6 2AB", "who": ["Test"]},
+                         occurred_at=at("2026-03-03"))
+    db.session.commit()
+    assert "visit_overdue" not in raised(child, "2026-03-10", world.supervisor)
+    assert raised(child, "2026-03-11", world.supervisor)["visit_overdue"] == (
+        "Not seen since the move to a new placement on 3 Mar 2026; a visit was due by "
+        "10 Mar 2026.")
+    assert compute.next_visits([child], now=at("2026-03-11"))[child.id].due.isoformat() == (
+        "2026-03-10"), "the caseload counts from the placement too"
+    visit(world.practitioner, child, at("2026-03-06"))
+    assert "visit_overdue" not in raised(child, "2026-04-17", world.supervisor)
+    assert "visit_overdue" in raised(child, "2026-04-18", world.supervisor)
+
+
 def test_a_childs_own_interval_only_makes_visits_more_frequent(world, make_child, allocate,
                                                                 client_for):
     """The stricter of the child's own interval (set by the administrator, who is told so) and

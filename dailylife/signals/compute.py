@@ -60,11 +60,12 @@ def next_visits(children: list[Child], now=None) -> dict[uuid.UUID, rules.NextVi
     """child id -> when its next visit is due (None: none is), by the rule that raises
     ``visit_overdue`` or ``referral_not_seen``: two statements for all the children."""
     clock = clock_at(now)
-    seen = {row.child_id: row.seen_at
-            for row in queries.run(queries.last_seen(), [child.id for child in children])}
+    found = {row.child_id: row
+             for row in queries.run(queries.last_seen(), [child.id for child in children])}
     periods = status.histories(children)
     return {child.id: clock.next_visit(child, status.period_on(periods[child.id], clock.today),
-                                       seen.get(child.id)) for child in children}
+                                       found[child.id].seen_at, found[child.id].moved_at)
+            for child in children}
 
 
 def _signed_in():

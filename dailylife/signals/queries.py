@@ -124,6 +124,7 @@ def fact_row(limits: Limits, read_confidential: bool) -> sa.Select:
             facts.since(facts.seek(Kind.OVERSIGHT, facts.not_held_by_author)),
             facts.held_by_author)) for kind in DECISIONS},
         "plan_id": facts.seek(Kind.OVERSIGHT, facts.with_plan, "id"),
+        "moved_at": facts.seek(Kind.MOVE),
         "contacts_failed": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
                                                                 FAILED)),
         "not_brought": facts.count(Kind.CONTACT, facts.both(facts.since(CONTACTS_SINCE),
@@ -231,9 +232,10 @@ def seen_visits(limits: Limits) -> sa.Select:
 
 @functools.cache
 def last_seen() -> sa.Select:
-    """When each child was last seen at a visit, as the record reads now (NULL: never)."""
-    found = per_child(seen_at=facts.seek(Kind.VISIT, facts.seen))
-    return sa.select(found.c.child_id, found.c.seen_at)
+    """When each child was last seen at a visit, and when they last moved (a looked-after
+    child's new placement), as the record reads now (NULL: never)."""
+    found = per_child(seen_at=facts.seek(Kind.VISIT, facts.seen), moved_at=facts.seek(Kind.MOVE))
+    return sa.select(found.c.child_id, found.c.seen_at, found.c.moved_at)
 
 
 @functools.cache

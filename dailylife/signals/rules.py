@@ -127,13 +127,17 @@ class Clock:
         return self.start_of(self.today - timedelta(days=days))
 
     def next_visit(self, child: Child, period: StatusPeriod | None,
-                   last_seen_at: datetime | None) -> NextVisit | None:
+                   last_seen_at: datetime | None,
+                   moved_at: datetime | None = None) -> NextVisit | None:
         """When the child must next be seen, by the visiting rule of the status in force,
         counted from the later of the last time they were seen and the start of the status (a
         plan starting resets the clock); None when nothing is due: a closed case, or a referral
-        or an assessment whose child has been seen since it started."""
+        or an assessment whose child has been seen since it started. A looked-after child's
+        move (``moved_at``, their last) is a new placement, which starts the clock again."""
         status = period.status if period else child.legal_status.value
         started = period.started if period else self.day_of(child.created_at)
+        if status == "looked_after" and moved_at is not None:
+            started = max(started, self.day_of(moved_at))
         seen = self.day_of(last_seen_at) if last_seen_at else None
         seen_since_start = seen if seen is not None and seen >= started else None
         if status in SEEN_AFTER_START:
@@ -226,7 +230,8 @@ def visit_overdue(f: ChildFacts, clock: Clock) -> Signal | None:
     if last and missed.counted_from == clock.day_of(last[0].occurred_at):
         since = f"Last seen {day(missed.counted_from)}"
     else:
-        since = f"Not seen since {_started(f)} on {day(missed.counted_from)}"
+        since = (f"Not seen since {_started(f, clock, missed.counted_from)} on "
+                 f"{day(missed.counted_from)}")
     return Signal("visit_overdue", f"{since}; a visit was due by {day(missed.due)}.", last)
 
 
@@ -235,21 +240,27 @@ def referral_not_seen(f: ChildFacts, clock: Clock) -> Signal | None:
     missed = _missed(f, clock, last, "referral_not_seen")
     if missed is None:
         return None
-    return Signal("referral_not_seen", f"Not seen since {_started(f)} on "
-                  f"{day(missed.counted_from)}; {f.child.known_as} should have been seen by "
+    return Signal("referral_not_seen", f"Not seen since {_started(f, clock, missed.counted_from)} "
+                  f"on {day(missed.counted_from)}; {f.child.known_as} should have been seen by "
                   f"{day(missed.due)}.", last)
 
 
 def _missed(f: ChildFacts, clock: Clock, last: list[Evidence], signal_id: str) -> NextVisit | None:
     """The next visit, if its day has passed and missing it raises ``signal_id``."""
-    due = clock.next_visit(f.child, f.status, last[0].occurred_at if last else None)
+    due = clock.next_visit(f.child, f.status, last[0].occurred_at if last else None,
+                           f.row.moved_at)
     if due is None or due.missed != signal_id or clock.today <= due.due:
         return None
     return due
 
 
-def _started(f: ChildFacts) -> str:
-    """What started the clock, in words: a referral, the case opening, a change of status."""
+def _started(f: ChildFacts, clock: Clock, counted_from: date) -> str:
+    """What started the clock, in words: a referral, the case opening, a change of status, a
+    looked-after child's move to a new placement."""
+    moved_at = f.row.moved_at
+    status = f.status.status if f.status else f.child.legal_status.value
+    if status == "looked_after" and moved_at and clock.day_of(moved_at) == counted_from:
+        return "the move to a new placement"
     if f.status is not None and f.status.status == "referral":
         return "the referral"
     if f.status is None or f.status.entry_id == f.opening_status:
