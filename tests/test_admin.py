@@ -175,6 +175,18 @@ def test_a_case_entered_after_it_opened_starts_its_history_on_the_day_it_opened(
     assert created.detail["opened_on"] == days_ago(20)
 
 
+def test_a_case_entered_after_it_opened_needs_management_oversight_from_the_day_it_opened(
+        world, client_for):
+    response = client_for(world.admin).post_form("/admin/children/new", new_child_form(
+        world.team_a, legal_status="child_in_need", opened_on=days_ago(60)))
+    assert response.status_code == 302, text(response)
+    (child,) = new_children()
+    found = {signal.id: signal for signal in compute.for_child(child, reader=world.supervisor)}
+    opened = (local_today() - timedelta(days=60)).strftime("%-d %b %Y")
+    assert found["oversight_missing"].detail == (
+        f"No management decision recorded since the case opened on {opened}.")
+
+
 def test_an_unborn_babys_case_may_open_before_the_birth(world, client_for):
     response = client_for(world.admin).post_form("/admin/children/new", new_child_form(
         world.team_a, **UNBORN, expected_delivery_date=weeks_from_today(16),

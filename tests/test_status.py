@@ -613,6 +613,20 @@ def test_a_referral_date_before_the_decision_starts_the_referral_clock(world, ma
         "should have been seen by 17 Jun 2026."), "5 working days from the referral, not 22 Jun"
 
 
+def test_a_child_seen_after_the_referral_came_in_but_before_the_decision_was_seen_on_it(
+        world, make_child, allocate):
+    child = make_child(world.team_a, legal_status=LegalStatus.CHILD_IN_NEED,
+                       created_at=at("2026-06-01"))
+    allocate(world.practitioner, child)
+    visit(world.practitioner, child, at("2026-06-12"))
+    operations.add_entry(author=world.supervisor, child=child, kind="status_change",
+                         data={"status": "referral", "reasons": "School rang.",
+                               "referral_date": "2026-06-10", "referral_source": "School"},
+                         occurred_at=at("2026-06-15"))
+    db.session.commit()
+    assert "referral_not_seen" not in raised(child, "2026-06-30", world.supervisor)
+
+
 def test_an_assessment_not_seen_in_five_working_days_raises_referral_not_seen(
         world, make_child, allocate):
     child = make_child(world.team_a, legal_status=LegalStatus.ASSESSMENT,

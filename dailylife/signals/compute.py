@@ -192,7 +192,7 @@ def gather(children: list[Child], clock: Clock, read_confidential: bool) -> list
         oversight=(oversight.get(child.id) or [None])[0],
         evidence={name: found.get(child.id, []) for name, found in evidence.items()},
         plan=plans.get(child.id), status=status.period_on(periods[child.id], clock.today),
-        opening_status=periods[child.id][0].entry_id if periods[child.id] else None,
+        opening=periods[child.id][0] if periods[child.id] else None,
         changes=changes.get(child.id, []),
         escalations=escalations.get(child.id, []), late=late.get(child.id, []),
         incidents=incidents.get(child.id, []),

@@ -141,9 +141,11 @@ class Clock:
         seen = self.day_of(last_seen_at) if last_seen_at else None
         seen_since_start = seen if seen is not None and seen >= started else None
         if status in SEEN_AFTER_START:
-            if seen_since_start is not None:
+            # From the day the referral came in: a child seen before the decision recording it
+            # was seen on that referral.
+            start = min((period.referral_date if period else None) or started, started)
+            if seen is not None and seen >= start:
                 return None
-            start = (period.referral_date if period else None) or started
             return NextVisit(start, add_working_days(
                 start, self.limits.referral_seen_working_days, self.limits.calendar),
                 "referral_not_seen")
@@ -191,10 +193,9 @@ class ChildFacts:
     evidence: dict[str, list[Evidence]]
     #: The plan in force: the newest oversight with actions (``queries.plans``).
     plan: object | None = None
-    #: The legal status in force (``children.status``), and the entry of the one the case opened
-    #: with.
+    #: The legal status in force (``children.status``), and the one the case opened with.
     status: StatusPeriod | None = None
-    opening_status: uuid.UUID | None = None
+    opening: StatusPeriod | None = None
     #: Household changes and moves since the risk assessment was last reviewed, newest first.
     changes: list[Version] = field(default_factory=list)
     escalations: list[Version] = field(default_factory=list)
@@ -263,7 +264,7 @@ def _started(f: ChildFacts, clock: Clock, counted_from: date) -> str:
         return "the move to a new placement"
     if f.status is not None and f.status.status == "referral":
         return "the referral"
-    if f.status is None or f.status.entry_id == f.opening_status:
+    if f.status is None or f.opening is None or f.status.entry_id == f.opening.entry_id:
         return "the case opened"
     return f"the status changed to {f.status.label}"
 
@@ -439,19 +440,26 @@ def oversight_missing(f: ChildFacts, clock: Clock) -> Signal | None:
     """Management oversight is a decision by someone who does not hold the case: one recorded
     by the case's own social worker (a team manager who holds it) leaves the signal raised, and
     says why."""
-    start = f.oversight.occurred_at if f.oversight else f.child.created_at
-    if (clock.today - clock.day_of(start)).days <= clock.limits.oversight_days:
+    start = f.oversight.occurred_at if f.oversight else clock.start_of(opened_on(f, clock))
+    since = clock.day_of(start)
+    if (clock.today - since).days <= clock.limits.oversight_days:
         return None
     if f.oversight is None:
-        detail = f"No management decision recorded since the case opened on {day(clock.day_of(start))}."
+        detail = f"No management decision recorded since the case opened on {day(since)}."
     else:
-        detail = f"Last management decision {day(clock.day_of(start))}."
+        detail = f"Last management decision {day(since)}."
     held = [(at, kind) for kind, at in _held_decisions(f).items() if at is not None and at > start]
     if held:
         at, kind = max(held)
         detail += (f" The {kind} of {day(clock.day_of(at))} was recorded by the person "
                    "holding the case, so it does not count as management oversight.")
     return Signal("oversight_missing", detail, [f.oversight] if f.oversight else [])
+
+
+def opened_on(f: ChildFacts, clock: Clock) -> date:
+    """The day the case opened: the start of the status it opened with (an administrator may
+    date it before the record was entered), else the day the record was entered."""
+    return f.opening.started if f.opening else clock.day_of(f.child.created_at)
 
 
 def _held_decisions(f: ChildFacts) -> dict[str, datetime | None]:
