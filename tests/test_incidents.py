@@ -79,6 +79,14 @@ def test_a_police_call_out_waits_for_the_team_managers_decision_about_it(world):
     assert "incident_decision_due" not in signals(child)
 
 
+def test_a_decision_by_the_person_holding_the_case_leaves_the_incident_waiting(world, allocate):
+    child = world.child
+    report = police_report(world, child)
+    allocate(world.supervisor, child, case_role="practitioner")
+    decide(world, child, report)
+    assert evidence(signals(child)["incident_decision_due"]) == [report.id]
+
+
 @pytest.mark.parametrize("source", ["hospital", "emergency_services"])
 def test_a_hospital_or_emergency_services_report_raises_it_and_is_checked_like_any_report(
         world, source):

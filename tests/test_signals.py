@@ -328,6 +328,17 @@ def test_an_escalation_stays_open_until_an_oversight_answers_it(world):
     assert "escalation_open" not in signals(child)
 
 
+def test_the_person_holding_the_case_cannot_answer_its_escalation_for_management(
+        world, allocate):
+    child = world.child
+    escalation = write(world.practitioner, child, "escalation", ago(1),
+                       reason="Dean is back and Amy is scared.", need="A strategy discussion.")
+    allocate(world.supervisor, child, case_role="practitioner")
+    write(world.supervisor, child, "oversight", ago(0.1), summary="I will see Amy tomorrow.",
+          answers=str(escalation.id))
+    assert evidence(signals(child)["escalation_open"]) == [escalation.id]
+
+
 def test_an_oversight_cannot_answer_another_childs_escalation_or_another_kind(world, allocate):
     their = operations.add_entry(author=world.other_supervisor, child=world.other_child,
                                  kind="escalation", data={"reason": "Elsewhere."},

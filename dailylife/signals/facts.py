@@ -230,8 +230,10 @@ def decided(incident):
 
 def named_by_oversight(entry, key: str):
     """True when an oversight (not withdrawn) of the same child, written from the entry's date
-    on, names it in ``key``. Ids are compared without dashes: SQLite keeps a UUID as 32 hex
-    digits, PostgreSQL writes it with dashes, the JSON as the API does."""
+    on by someone who did not hold the case then, names it in ``key``: the person holding the
+    case answering their own escalation, or deciding about an incident in it, is not management
+    oversight of it. Ids are compared without dashes: SQLite keeps a UUID as 32 hex digits,
+    PostgreSQL writes it with dashes, the JSON as the API does."""
     oversight = aliased(Entry)
 
     def bare(text):
@@ -240,7 +242,8 @@ def named_by_oversight(entry, key: str):
     return sa.exists().where(
         oversight.child_id == entry.child_id, oversight.kind == Kind.OVERSIGHT,
         oversight.occurred_at >= entry.occurred_at, ~withdrawn(oversight),
-        bare(oversight.data[key].as_string()) == bare(sa.cast(entry.id, sa.String)))
+        bare(oversight.data[key].as_string()) == bare(sa.cast(entry.id, sa.String)),
+        not_held_by_author(oversight))
 
 
 def incident(entry):
