@@ -179,12 +179,18 @@ def test_moving_again_before_the_review_is_more_urgent_and_only_moves_raise_it(w
     assert "Oak Road" not in found["household_change_unreviewed"].detail
 
 
-def test_a_move_recorded_once_for_a_sibling_group_raises_move_unreviewed_on_each_sibling(
-        world, make_child, allocate, client_for):
+def a_brother(world, make_child, allocate):
+    """A brother of the world's child, in the same sibling group, on the same caseload."""
     brother = make_child(world.team_a, name="Ben Example")
     allocate(world.practitioner, brother)
     world.child.sibling_group_id = brother.sibling_group_id = uuid.uuid4()
     db.session.commit()
+    return brother
+
+
+def test_a_move_recorded_once_for_a_sibling_group_raises_move_unreviewed_on_each_sibling(
+        world, make_child, allocate, client_for):
+    brother = a_brother(world, make_child, allocate)
     client = client_for(world.practitioner)
     form = client.get(f"/cases/{world.child.id}/moves/new").get_data(as_text=True)
     assert "Also record for" in form and "Ben" in form
@@ -200,10 +206,7 @@ def test_a_move_recorded_once_for_a_sibling_group_raises_move_unreviewed_on_each
 
 def test_a_move_synced_once_for_a_sibling_group_raises_move_unreviewed_on_each_sibling(
         world, make_child, allocate, client_for):
-    brother = make_child(world.team_a, name="Ben Example")
-    allocate(world.practitioner, brother)
-    world.child.sibling_group_id = brother.sibling_group_id = uuid.uuid4()
-    db.session.commit()
+    brother = a_brother(world, make_child, allocate)
     sent = sync_item(world, address=ADDRESS, who=["Amy", "Ben"], also_for=[str(brother.id)])
     response = client_for(world.practitioner).post_json(
         "/api/v1/sync", {"device_id": "tablet-1", "items": [sent]})

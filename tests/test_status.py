@@ -597,17 +597,24 @@ def test_whose_decisions_count_is_read_again_when_an_allocation_changes(
 
 # The referral clock, the history's periods and refused decisions (the audit's missing tests) -----
 
-def test_a_referral_date_before_the_decision_starts_the_referral_clock(world, make_child,
-                                                                       allocate):
+def referred(world, make_child, allocate, seen_on: str):
+    """A child in need seen on ``seen_on``, referred again on 10 June, the referral recorded by
+    the team manager's decision of 15 June."""
     child = make_child(world.team_a, legal_status=LegalStatus.CHILD_IN_NEED,
                        created_at=at("2026-06-01"))
     allocate(world.practitioner, child)
-    visit(world.practitioner, child, at("2026-06-02"))
+    visit(world.practitioner, child, at(seen_on))
     operations.add_entry(author=world.supervisor, child=child, kind="status_change",
                          data={"status": "referral", "reasons": "School rang.",
                                "referral_date": "2026-06-10", "referral_source": "School"},
                          occurred_at=at("2026-06-15"))
     db.session.commit()
+    return child
+
+
+def test_a_referral_date_before_the_decision_starts_the_referral_clock(world, make_child,
+                                                                       allocate):
+    child = referred(world, make_child, allocate, seen_on="2026-06-02")
     assert "referral_not_seen" not in raised(child, "2026-06-17", world.supervisor)
     assert raised(child, "2026-06-18", world.supervisor)["referral_not_seen"].endswith(
         "should have been seen by 17 Jun 2026."), "5 working days from the referral, not 22 Jun"
@@ -615,15 +622,7 @@ def test_a_referral_date_before_the_decision_starts_the_referral_clock(world, ma
 
 def test_a_child_seen_after_the_referral_came_in_but_before_the_decision_was_seen_on_it(
         world, make_child, allocate):
-    child = make_child(world.team_a, legal_status=LegalStatus.CHILD_IN_NEED,
-                       created_at=at("2026-06-01"))
-    allocate(world.practitioner, child)
-    visit(world.practitioner, child, at("2026-06-12"))
-    operations.add_entry(author=world.supervisor, child=child, kind="status_change",
-                         data={"status": "referral", "reasons": "School rang.",
-                               "referral_date": "2026-06-10", "referral_source": "School"},
-                         occurred_at=at("2026-06-15"))
-    db.session.commit()
+    child = referred(world, make_child, allocate, seen_on="2026-06-12")
     assert "referral_not_seen" not in raised(child, "2026-06-30", world.supervisor)
 
 
